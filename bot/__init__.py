@@ -1,0 +1,1 @@
+"""Lotse: answers employers' questions about hiring refugees and migrants, hands individual cases to people."""

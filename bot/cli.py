@@ -1,0 +1,75 @@
+"""Command line: `python -m bot run|chat|classify|evaluate|faq check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, load_config
+
+log = logging.getLogger("bot")
+
+DESCRIPTION = """Lotse: a chatbot that answers employers' questions about hiring refugees and
+migrants from a curated FAQ, and hands individual cases to people."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=DESCRIPTION)
+    parser.add_argument("--config", type=Path, help="configuration file (default: $LOTSE_CONFIG or config.yml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="start the bot: Telegram when TELEGRAM_BOT_TOKEN is set, else the terminal chat",
+                        description="Start the bot. Without TELEGRAM_BOT_TOKEN it runs the terminal chat.")
+    commands.add_parser("chat", help="chat with Lotse in this terminal",
+                        description="The employer's conversation in the terminal. Numbers press buttons; /quit ends.")
+    commands.add_parser(
+        "classify", help="classify questions from stdin, one JSON line each",
+        description="Reads one question per line on stdin and writes one JSON object per line on stdout: "
+                    "text, lang, route, faq_id, confidence, candidates, reason.")
+    evaluate = commands.add_parser(
+        "evaluate", help="measure routing on a labelled question file",
+        description="Prints correct rate, wrong-answer rate, clarify rate, route recalls and the most confused "
+                    "pairs for a file in the format of shared/eval/dev.yml. Exits 1 when a --min/--max is missed.")
+    evaluate.add_argument("file", type=Path, help="YAML list of {text, lang, expect}")
+    evaluate.add_argument("--min-correct", type=float, help="fail below this correct rate")
+    evaluate.add_argument("--max-wrong", type=float, help="fail above this wrong-answer rate")
+    evaluate.add_argument("--max-clarify", type=float, help="fail above this clarify rate")
+    evaluate.add_argument("--min-handover-recall", type=float, help="fail below this authority+coordinator recall")
+    evaluate.add_argument("--min-out-of-scope-recall", type=float, help="fail below this out_of_scope recall")
+    evaluate.add_argument("--errors", action="store_true", help="list every question routed wrongly")
+
+    faq = commands.add_parser("faq", help="editors' tools for faq/*.yml", description="Editors' tools for faq/*.yml.")
+    faq_commands = faq.add_subparsers(dest="faq_command", required=True, metavar="FAQ_COMMAND")
+    check = faq_commands.add_parser("check", help="validate all FAQ files (exit 1 on errors)",
+                                    description="Validate every file in faq/: schema, ids, languages, lengths, "
+                                                "links, review dates, duplicate examples. Exit 1 on errors.")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    from bot import commands  # after logging is set up; keeps --help fast
+
+    if args.command == "faq":
+        return commands.faq_check(config, strict=args.strict)
+    if args.command == "classify":
+        return asyncio.run(commands.classify(config, sys.stdin, sys.stdout))
+    if args.command == "evaluate":
+        return asyncio.run(commands.evaluate(config, args))
+    if args.command == "run" and os.environ.get("TELEGRAM_BOT_TOKEN"):
+        return asyncio.run(commands.run_telegram(config))
+    return asyncio.run(commands.chat(config))

@@ -1,0 +1,116 @@
+"""What each command line verb does; the entry point turns return values into exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from bot.app import build_core
+from bot.config import Config
+from bot.evaluate import evaluate as run_evaluation
+from bot.evaluate import load_cases
+from bot.knowledge import FaqError, check_settings, load_faq
+
+
+def _faq_failed(exc: FaqError) -> int:
+    for issue in exc.issues:
+        print(issue, file=sys.stderr)
+    print(f"the FAQ has errors; fix them and run the check again", file=sys.stderr)
+    return 1
+
+
+def faq_check(config: Config, strict: bool = False) -> int:
+    directory = config.resolve(config.faq.path)
+    try:
+        faq, warnings = load_faq(directory, check_settings(config))
+    except FaqError as exc:
+        errors = sum(1 for i in exc.issues if i.severity == "error")
+        for issue in exc.issues:
+            print(issue)
+        print(f"\n{errors} error(s), {len(exc.issues) - errors} warning(s) in {directory}")
+        return 1
+    for issue in warnings:
+        print(issue)
+    examples = sum(len(t.examples.de) + len(t.examples.en) for t in faq.topics.values())
+    print(f"{len(faq.topics)} topics in {len(faq.areas)} areas, {examples} topic examples, "
+          f"{sum(len(r.de) + len(r.en) for r in faq.routes.values())} route examples: "
+          f"{'OK' if not warnings else f'OK with {len(warnings)} warning(s)'}")
+    return 1 if strict and warnings else 0
+
+
+async def classify(config: Config, stdin: TextIO, stdout: TextIO) -> int:
+    try:
+        core = build_core(config)
+    except FaqError as exc:
+        return _faq_failed(exc)
+    try:
+        for line in stdin:
+            text = line.rstrip("\n")
+            understood = await core.dialogue.understand(text)
+            d = understood.decision
+            stdout.write(json.dumps({
+                "text": text,
+                "lang": understood.lang,
+                "route": d.route.value,
+                "faq_id": d.faq_id,
+                "confidence": round(d.confidence, 4),
+                "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in d.candidates],
+                "reason": d.reason,
+            }, ensure_ascii=False) + "\n")
+            stdout.flush()
+    finally:
+        await core.close()
+    return 0
+
+
+async def evaluate(config: Config, args) -> int:
+    try:
+        cases = load_cases(args.file)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        core = build_core(config)
+    except FaqError as exc:
+        return _faq_failed(exc)
+    report = await run_evaluation(core.dialogue, cases)
+    await core.close()
+    if args.errors:
+        for o in report.outcomes:
+            if not o.correct:
+                print(f"  {o.case.expect:<38} got {o.route:<12} {o.faq_id or ','.join(o.candidates)}  | {o.case.text}")
+    print("\n".join(report.lines()))
+    failures = []
+    checks = [
+        (args.min_correct, report.correct, "correct", lambda v, lim: v >= lim),
+        (args.max_wrong, report.wrong, "wrong answers", lambda v, lim: v <= lim),
+        (args.max_clarify, report.clarify, "clarify rate", lambda v, lim: v <= lim),
+        (args.min_handover_recall, report.recall("authority", "coordinator"), "hand-over recall", lambda v, lim: v >= lim),
+        (args.min_out_of_scope_recall, report.recall("out_of_scope"), "out_of_scope recall", lambda v, lim: v >= lim),
+    ]
+    for limit, value, name, ok in checks:
+        if limit is not None and (value is None or not ok(value, limit)):
+            failures.append(f"{name} {value if value is None else f'{value:.3f}'} misses the limit {limit}")
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    return 1 if failures else 0
+
+
+async def chat(config: Config) -> int:
+    from handlers.terminal import TerminalChannel
+
+    try:
+        core = build_core(config)
+    except FaqError as exc:
+        return _faq_failed(exc)
+    try:
+        await TerminalChannel(core.dialogue).run()
+    finally:
+        await core.close()
+    return 0
+
+
+async def run_telegram(config: Config) -> int:
+    print("The Telegram channel is not built yet; unset TELEGRAM_BOT_TOKEN to use the terminal chat.", file=sys.stderr)
+    return 2

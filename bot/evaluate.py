@@ -1,0 +1,123 @@
+"""Routing quality on a labelled question set (the format of shared/eval/dev.yml)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.decision import Route
+from bot.dialogue import Dialogue
+
+ROUTES = ("authority", "coordinator", "out_of_scope", "smalltalk")
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    lang: str
+    expect: str          # a topic id, or "route:<name>"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    route: str
+    faq_id: str | None
+    candidates: tuple[str, ...]
+    lang: str
+
+    @property
+    def expected_route(self) -> str | None:
+        return self.case.expect.removeprefix("route:") if self.case.expect.startswith("route:") else None
+
+    @property
+    def correct(self) -> bool:
+        if self.expected_route:
+            return self.route == self.expected_route
+        if self.route == Route.ANSWER:
+            return self.faq_id == self.case.expect
+        return self.route == Route.CLARIFY and self.case.expect in self.candidates[:3]
+
+    @property
+    def wrong_answer(self) -> bool:
+        return self.route == Route.ANSWER and self.faq_id != self.case.expect
+
+    @property
+    def predicted(self) -> str:
+        return self.faq_id if self.route == Route.ANSWER else self.route
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome]
+    seconds: float
+    per_route: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def rate(self, predicate) -> float:
+        return sum(1 for o in self.outcomes if predicate(o)) / max(len(self.outcomes), 1)
+
+    @property
+    def correct(self) -> float:
+        return self.rate(lambda o: o.correct)
+
+    @property
+    def wrong(self) -> float:
+        return self.rate(lambda o: o.wrong_answer)
+
+    @property
+    def clarify(self) -> float:
+        return self.rate(lambda o: o.route == Route.CLARIFY)
+
+    @property
+    def language(self) -> float:
+        return self.rate(lambda o: o.lang == o.case.lang)
+
+    def recall(self, *routes: str) -> float | None:
+        relevant = [o for o in self.outcomes if o.expected_route in routes]
+        return sum(o.correct for o in relevant) / len(relevant) if relevant else None
+
+    def confused(self, most: int = 8) -> list[tuple[tuple[str, str], int]]:
+        pairs = Counter((o.case.expect, o.predicted) for o in self.outcomes if not o.correct)
+        return pairs.most_common(most)
+
+    def lines(self) -> list[str]:
+        n = len(self.outcomes)
+        out = [
+            f"questions:          {n}",
+            f"correct:            {self.correct:.3f}",
+            f"wrong answers:      {self.wrong:.3f}",
+            f"clarify rate:       {self.clarify:.3f}",
+            f"language detected:  {self.language:.3f}",
+        ]
+        for route in ROUTES:
+            recall = self.recall(route)
+            if recall is not None:
+                out.append(f"recall {route + ':':<13}{recall:.3f}")
+        both = self.recall("authority", "coordinator")
+        if both is not None:
+            out.append(f"recall hand-over:   {both:.3f}  (authority and coordinator together)")
+        out.append(f"time per question:  {self.seconds / max(n, 1) * 1000:.2f} ms")
+        if self.confused():
+            out.append("most confused (expected -> got):")
+            out += [f"  {count} x {exp} -> {got}" for (exp, got), count in self.confused()]
+        return out
+
+
+def load_cases(path: Path) -> list[Case]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [Case(str(d["text"]), str(d.get("lang", "")), str(d["expect"])) for d in data]
+
+
+async def evaluate(dialogue: Dialogue, cases: list[Case]) -> Report:
+    started = time.perf_counter()
+    outcomes = []
+    for case in cases:
+        understood = await dialogue.understand(case.text)
+        d = understood.decision
+        outcomes.append(Outcome(case, d.route.value, d.faq_id if d.route is Route.ANSWER else None,
+                                tuple(c.label for c in d.candidates), understood.lang))
+    return Report(outcomes, time.perf_counter() - started)

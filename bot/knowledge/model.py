@@ -1,0 +1,112 @@
+"""The FAQ as typed objects, parsed once from faq/*.yml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nlu.types import ROUTE_LABELS, TrainingExample
+
+Lang = Literal["de", "en"]
+LANGS: tuple[Lang, ...] = ("de", "en")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    de: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.de
+
+
+class TextList(_Strict):
+    de: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+    def get(self, lang: str) -> tuple[str, ...]:
+        return self.en if lang == "en" else self.de
+
+
+class Source(_Strict):
+    title: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+
+
+class Topic(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
+    title: Text
+    answer: Text
+    steps: TextList | None = None
+    individual_case: Literal["authority", "coordinator", "none"] = "authority"
+    sources: tuple[Source, ...] = Field(min_length=1)
+    reviewed: dt.date
+    related: tuple[str, ...] = ()
+    examples: TextList
+
+
+class AreaHeader(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: Text
+
+
+class AreaFile(_Strict):
+    area: AreaHeader
+    topics: tuple[Topic, ...] = Field(min_length=1)
+
+
+class RouteExamples(_Strict):
+    id: Literal["authority", "coordinator", "out_of_scope", "smalltalk"]
+    examples: TextList
+
+
+class RoutesFile(_Strict):
+    routes: tuple[RouteExamples, ...]
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    title: Text
+    topic_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Faq:
+    """The whole knowledge base: areas in file order, topics by id, route examples."""
+
+    areas: tuple[Area, ...]
+    topics: dict[str, Topic]
+    routes: dict[str, TextList]
+    loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def training_examples(self) -> list[TrainingExample]:
+        examples = []
+        for topic in self.topics.values():
+            for lang in LANGS:
+                examples.append(TrainingExample(topic.title.get(lang), topic.id, lang))
+                examples.extend(TrainingExample(q, topic.id, lang) for q in topic.examples.get(lang))
+        for route in ROUTE_LABELS:
+            texts = self.routes.get(route, TextList())
+            for lang in LANGS:
+                examples.extend(TrainingExample(q, route, lang) for q in texts.get(lang))
+        return examples
+
+    def area_of(self, topic_id: str) -> Area | None:
+        return next((a for a in self.areas if topic_id in a.topic_ids), None)
+
+
+def placeholders_in(text: str) -> set[str]:
+    """Names of the {placeholders} in a text (str.format syntax)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    return text.format_map(values)

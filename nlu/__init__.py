@@ -1,0 +1,5 @@
+"""Intent classification: one interface, two backends (embedded scikit-learn model, Rasa server)."""
+
+from nlu.types import Classification, IntentClassifier, Scored, TrainingExample, ROUTE_LABELS, is_topic
+
+__all__ = ["Classification", "IntentClassifier", "Scored", "TrainingExample", "ROUTE_LABELS", "is_topic"]

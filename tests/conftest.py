@@ -1,0 +1,34 @@
+"""Shared fixtures: the real configuration and FAQ, a core built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import Core, build_core
+from bot.config import Config, load_config
+from bot.store import MemoryChatStore
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(ROOT / "config.yml", environ={})
+
+
+@pytest.fixture(scope="session")
+def shared_core(config) -> Core:
+    """The real FAQ and a classifier trained on it; shared because training takes a second."""
+    return build_core(config)
+
+
+@pytest.fixture
+def core(shared_core) -> Core:
+    """A core with its own, empty chat store, on the shared knowledge base."""
+    from bot.dialogue import Dialogue
+
+    store = MemoryChatStore()
+    return Core(shared_core.config, shared_core.knowledge, store, Dialogue(shared_core.config, shared_core.knowledge, store))
