@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yml"
 
@@ -55,7 +57,7 @@ class Languages(_Strict):
     default: Literal["de", "en"] = "de"
     # Below this confidence the detected language of a message is not trusted and the
     # chat's language is used instead (short messages such as "ok" are ambiguous).
-    detection_min_confidence: float = Field(0.75, ge=0.5, le=1.0)
+    detection_min_confidence: float = Field(0.65, ge=0.5, le=1.0)
 
 
 class Thresholds(_Strict):
@@ -78,12 +80,32 @@ class EmbeddedNlu(_Strict):
     char_ngram_min: int = Field(2, ge=1, le=4)
     char_ngram_max: int = Field(5, ge=2, le=8)
     word_ngram_max: int = Field(2, ge=1, le=3)
-    regularisation: float = Field(10.0, gt=0)
+    regularisation: float = Field(0.5, gt=0)
+    calibration_folds: int = Field(3, ge=2, le=10)
+
+
+RASA_TOKEN_ENV = "LOTSE_RASA_TOKEN"
+
+
+class RasaNlu(_Strict):
+    url: str = Field("http://127.0.0.1:5005", pattern=r"^https?://[^/\s]+(/\S*)?$")
+    timeout_seconds: float = Field(2.0, gt=0, le=30)
+    retry_seconds: float = Field(10.0, ge=0, le=3600)
+    # From the environment (LOTSE_RASA_TOKEN), never from config.yml: see load_config.
+    token: SecretStr | None = Field(None, exclude=True)
 
 
 class Nlu(_Strict):
-    backend: Literal["embedded"] = "embedded"
+    backend: Literal["embedded", "rasa"] = "embedded"
     embedded: EmbeddedNlu = EmbeddedNlu()
+    rasa: RasaNlu = RasaNlu()
+
+    @model_validator(mode="after")
+    def _rasa_token(self) -> Nlu:
+        if self.backend == "rasa" and not (self.rasa.token and self.rasa.token.get_secret_value()):
+            raise ValueError(f"backend rasa needs the environment variable {RASA_TOKEN_ENV} "
+                             "(the token `python -m bot rasa serve` runs with)")
+        return self
 
 
 class Faq(_Strict):
@@ -98,12 +120,116 @@ class Chat(_Strict):
     max_message_chars: int = Field(1500, ge=50, le=4000)
 
 
+# Environment variables that override the telegram and database sections (env -> (section, key)).
+# The two secrets exist only here: config.yml must not contain them.
+ENV_OVERRIDES = {
+    "TELEGRAM_BOT_TOKEN": ("telegram", "token"),
+    "TELEGRAM_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
+    "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url"),
+    "TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url"),
+    "LOTSE_LISTEN": ("telegram", "listen"),
+    "LOTSE_DATABASE_URL": ("database", "url"),
+}
+_SECRET_KEYS = {("telegram", "token"): "TELEGRAM_BOT_TOKEN", ("telegram", "webhook_secret"): "TELEGRAM_WEBHOOK_SECRET"}
+
+
+class TelegramRateLimit(_Strict):
+    enabled: bool = True
+    overall_per_second: float = Field(30, gt=0)
+    group_per_minute: float = Field(20, gt=0)
+    max_retries: int = Field(3, ge=0, le=10)
+
+
+class TelegramFlood(_Strict):
+    max_messages: int = Field(20, ge=1)
+    window_seconds: float = Field(60, gt=0)
+
+
+class TelegramSettings(_Strict):
+    api_base_url: str = Field("https://api.telegram.org/bot", pattern=r"^https?://\S+$")
+    webhook_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/\S*$")
+    listen: str = "127.0.0.1:8080"
+    max_concurrent_updates: int = Field(64, ge=1, le=1024)
+    drop_pending_updates: bool = False
+    rate_limit: TelegramRateLimit = TelegramRateLimit()
+    flood: TelegramFlood = TelegramFlood()
+    # From the environment only (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET): see load_config.
+    token: SecretStr | None = Field(None, exclude=True)
+    webhook_secret: SecretStr | None = Field(None, exclude=True)
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token.get_secret_value()):
+            raise ValueError("TELEGRAM_BOT_TOKEN does not look like a bot token from BotFather (digits:letters)")
+        return token
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters of A-Z a-z 0-9 _ -")
+        return secret
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_shape(cls, listen: str) -> str:
+        match = re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[^:\[\]\s]+):(\d{1,5})", listen)
+        if not match or int(match.group(2)) > 65535:
+            raise ValueError("LOTSE_LISTEN must be host:port, e.g. 127.0.0.1:8080")
+        return listen
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> TelegramSettings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("TELEGRAM_WEBHOOK_URL is set, so TELEGRAM_WEBHOOK_SECRET must be set too")
+        if self.webhook_url and self.webhook_path == "/healthz":
+            raise ValueError("TELEGRAM_WEBHOOK_URL: the path /healthz is taken by the health check")
+        return self
+
+    @property
+    def listen_host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url).path or "/" if self.webhook_url else ""
+
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg"}
+
+
+class DatabaseSettings(_Strict):
+    url: str | None = None   # None: the SQLite file var/lotse.db beside config.yml
+    migrate: bool = True
+    pool_size: int = Field(5, ge=1, le=100)
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme, sep, rest = url.partition("://")
+        scheme = _ASYNC_DRIVERS.get(scheme, scheme)
+        if not sep or scheme not in _ASYNC_DRIVERS.values():
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return f"{scheme}://{rest}"
+
+
+
 class Config(_Strict):
     languages: Languages = Languages()
     thresholds: Thresholds = Thresholds()
     nlu: Nlu = Nlu()
     faq: Faq = Faq()
     chat: Chat = Chat()
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
     contacts: Contacts
     base_dir: Path = Path(".")
 
@@ -139,8 +265,51 @@ def load_config(path: Path | str | None = None, environ: dict[str, str] | None =
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
     raw.setdefault("base_dir", str(path.resolve().parent))
+    _add_secrets(raw, environ, path)
+    _apply_environment(raw, environ, path)
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(f"{_location(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
+
+
+def _add_secrets(raw: dict, environ: dict[str, str], path: Path) -> None:
+    """Put the secrets from the environment where the schema expects them."""
+    nlu = raw.get("nlu")
+    rasa = nlu.get("rasa") if isinstance(nlu, dict) else None
+    if isinstance(rasa, dict) and "token" in rasa:
+        raise ConfigError(f"{path}: nlu.rasa.token: secrets never go into the file; set {RASA_TOKEN_ENV}")
+    if environ.get(RASA_TOKEN_ENV) and (nlu is None or isinstance(nlu, dict)) and (rasa is None or isinstance(rasa, dict)):
+        raw["nlu"] = {**(nlu or {}), "rasa": {**(rasa or {}), "token": environ[RASA_TOKEN_ENV]}}
+
+
+def with_nlu_backend(config: Config, backend: str) -> Config:
+    """The configuration with another classifier backend (the command line's --backend).
+
+    Raises:
+        ConfigError: the backend is unknown or lacks its settings (Rasa's token).
+    """
+    try:
+        nlu = Nlu(backend=backend, embedded=config.nlu.embedded, rasa=config.nlu.rasa)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(f"--backend {backend}: {e['msg']}" for e in exc.errors())) from exc
+    return config.model_copy(update={"nlu": nlu})
+
+
+def _apply_environment(raw: dict, environ: dict[str, str], path: Path) -> None:
+    """Override the telegram and database sections from the environment (ENV_OVERRIDES)."""
+    for (section, key), variable in _SECRET_KEYS.items():
+        if isinstance(raw.get(section), dict) and key in raw[section]:
+            raise ConfigError(f"{path}: {section}.{key}: secrets never go into the file; set {variable}")
+    database = raw.get("database")
+    if isinstance(database, dict) and isinstance(database.get("url"), str) and "@" in database["url"] \
+            and ":" in database["url"].partition("://")[2].partition("@")[0]:
+        raise ConfigError(f"{path}: database.url: a URL with a password goes into LOTSE_DATABASE_URL, not the file")
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        value = environ.get(variable, "").strip()
+        if not value:
+            continue
+        if raw.get(section) is not None and not isinstance(raw[section], dict):
+            continue  # the schema reports the malformed section
+        raw[section] = {**(raw.get(section) or {}), key: value}

@@ -24,9 +24,10 @@ COMMANDS = ("start", "help", "topics", "lang", "privacy")
 class Understanding:
     """A message classified and decided, in the language the answer should come in."""
 
-    classification: Classification
+    classification: Classification | None   # None when there was nothing to classify
     decision: Decision
     lang: str
+    problem: str = ""                        # "empty" or "too_long": the text was not classified
 
 
 def command_name(text: str) -> str:
@@ -61,6 +62,15 @@ class Dialogue:
 
     async def understand(self, text: str, chat_lang: str | None = None) -> Understanding:
         """Classify and decide, as for the first message of a conversation."""
+        lang = chat_lang or self.config.languages.default
+        text = text.strip()
+        if not has_letters(text):  # empty, "???" or only emoji: nothing to classify
+            return Understanding(None, Decision(Route.CLARIFY, None, 0.0, (), "no words to classify: ask for a question"),
+                                 lang, problem="empty")
+        if len(text) > self.config.chat.max_message_chars:
+            return Understanding(None, Decision(Route.CLARIFY, None, 0.0, (),
+                                                f"{len(text)} characters, over {self.config.chat.max_message_chars}: "
+                                                "ask for a shorter question"), lang, problem="too_long")
         classification = await self.knowledge.current.classifier.classify(text)
         confident = classification.lang_confidence >= self.config.languages.detection_min_confidence
         lang = classification.lang if confident else (chat_lang or self.config.languages.default)
@@ -70,15 +80,12 @@ class Dialogue:
 
     async def _question(self, message: IncomingMessage, lang: str) -> list[Reply]:
         text = message.text.strip()
-        if not has_letters(text):  # empty, "???" or only emoji: nothing to classify
+        understood = await self.understand(text, lang)
+        if understood.problem == "empty":
             return [Reply(t("empty", lang))]
-        limit = self.config.chat.max_message_chars
-        if len(text) > limit:
+        if understood.problem == "too_long":
+            limit = self.config.chat.max_message_chars
             return [Reply(t("too_long", lang, length=str(len(text)), limit=str(limit)))]
-        return await self._decided(message, text, lang)
-
-    async def _decided(self, message: IncomingMessage, text: str, chat_lang: str) -> list[Reply]:
-        understood = await self.understand(text, chat_lang)
         decision, lang = understood.decision, understood.lang
         decision_id = await self.store.record_decision(message.channel, message.chat_id, text, lang, decision)
         log.info("decision %s %s (%s)", decision.route, decision.faq_id or "-", decision.reason)

@@ -153,9 +153,12 @@ def load_faq(directory: Path, settings: CheckSettings) -> tuple[Faq, list[Issue]
             topics[topic.id] = topic
             origin[topic.id] = where
         areas.append(Area(area.id, area.title, tuple(t.id for t in item.model.topics)))
-    if parsed:
-        issues.extend(_check_content(topics, routes, origin, settings))
-        issues.extend(_check_duplicate_examples(topics, routes, origin))
+    # A file that did not parse hides its topics: checks across files would only repeat that
+    # one error as dozens of "missing topic" errors, so they wait until every file parses.
+    complete = len(parsed) == len(files)
+    issues.extend(_check_content(topics, routes, origin, settings, complete))
+    issues.extend(_check_duplicate_examples(topics, routes, origin))
+    if complete:
         issues.extend(_check_required(topics, routes, settings, directory))
     if any(i.severity == "error" for i in issues):
         raise FaqError(issues)
@@ -167,7 +170,7 @@ def _line(where: tuple[_Parsed, tuple], sub: tuple) -> int | None:
     return line_of(item.raw, loc + sub)
 
 
-def _check_content(topics: dict[str, Topic], routes, origin, settings: CheckSettings) -> Iterable[Issue]:
+def _check_content(topics: dict[str, Topic], routes, origin, settings: CheckSettings, complete: bool) -> Iterable[Issue]:
     oldest_ok = settings.today - dt.timedelta(days=settings.review_max_age_days)
     for topic in topics.values():
         where = origin[topic.id]
@@ -208,7 +211,7 @@ def _check_content(topics: dict[str, Topic], routes, origin, settings: CheckSett
                         f"{topic.id}: last reviewed {topic.reviewed}, more than {settings.review_max_age_days} days ago",
                         "check the answer against the current law, then update 'reviewed'")
         for index, related in enumerate(topic.related):
-            if related not in topics or related == topic.id:
+            if (complete and related not in topics) or related == topic.id:
                 yield Issue("error", path, _line(where, ("related", index)), f"{topic.id}: related topic '{related}' does not exist",
                             "name an existing topic id")
     for route, minimum in MIN_ROUTE_EXAMPLES.items():
@@ -221,17 +224,17 @@ def _check_content(topics: dict[str, Topic], routes, origin, settings: CheckSett
 
 
 def _check_duplicate_examples(topics, routes, origin) -> Iterable[Issue]:
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     labelled = [(t.id, t.examples) for t in topics.values()] + list(routes.items())
     for label, examples in labelled:
         item, loc = origin[label]
         for lang in LANGS:
             for index, text in enumerate(examples.get(lang)):
-                key = fold(text)
-                owner = seen.setdefault(key, label)
+                line = line_of(item.raw, loc + ("examples", lang, index))
+                owner, where = seen.setdefault(fold(text), (label, f"{item.path.name}:{line}"))
                 if owner != label:
-                    yield Issue("error", item.path, line_of(item.raw, loc + ("examples", lang, index)),
-                                f"'{text}' is an example of both '{owner}' and '{label}'",
+                    yield Issue("error", item.path, line,
+                                f"'{text}' is an example of both '{owner}' ({where}) and '{label}'",
                                 "keep it under the one topic it belongs to; the classifier cannot learn both")
 
 

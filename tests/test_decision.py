@@ -1,0 +1,80 @@
+"""The decision rule's edges: thresholds, ambiguity, routes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Thresholds
+from bot.decision import Route, decide
+from nlu.types import Classification, Scored
+
+T = Thresholds(answer=0.45, margin=0.15, clarify_min=0.08, escalate=0.40, out_of_scope=0.40, smalltalk=0.50)
+
+
+def ranked(*pairs: tuple[str, float]) -> Classification:
+    return Classification("frage", "de", 0.99, tuple(Scored(label, p) for label, p in pairs))
+
+
+def test_confident_topic_clearly_ahead_is_answered():
+    d = decide(ranked(("status.tolerated", 0.70), ("status.asylum_seeker", 0.10)), T)
+    assert (d.route, d.faq_id) == (Route.ANSWER, "status.tolerated")
+    assert "margin" in d.reason
+
+
+def test_exactly_at_the_answer_threshold_with_enough_margin_is_answered():
+    d = decide(ranked(("status.tolerated", 0.45), ("status.asylum_seeker", 0.30)), T)
+    assert d.route is Route.ANSWER
+
+
+def test_just_below_the_answer_threshold_asks_back_with_candidates():
+    d = decide(ranked(("status.tolerated", 0.44), ("status.asylum_seeker", 0.20), ("permit.application", 0.10)), T)
+    assert d.route is Route.CLARIFY
+    assert [c.label for c in d.candidates] == ["status.tolerated", "status.asylum_seeker", "permit.application"]
+    assert "below answer" in d.reason
+
+
+def test_confident_but_too_close_to_the_runner_up_asks_back():
+    d = decide(ranked(("status.tolerated", 0.50), ("training.employment_toleration", 0.40)), T)
+    assert d.route is Route.CLARIFY
+    assert {c.label for c in d.candidates} == {"status.tolerated", "training.employment_toleration"}
+    assert "runner-up" in d.reason
+
+
+def test_a_route_close_behind_a_topic_blocks_the_answer():
+    d = decide(ranked(("permit.application", 0.50), ("authority", 0.40)), T)
+    assert d.route is Route.CLARIFY
+
+
+def test_clarification_offers_at_most_max_candidates():
+    d = decide(ranked(*[(f"a.t{i}", 0.15) for i in range(5)]), T)
+    assert d.route is Route.CLARIFY and len(d.candidates) == 3
+
+
+def test_a_single_plausible_topic_is_offered_with_a_second_choice():
+    d = decide(ranked(("a.one", 0.30), ("authority", 0.25), ("a.two", 0.05)), T)
+    assert d.route is Route.CLARIFY
+    assert [c.label for c in d.candidates] == ["a.one", "a.two"]
+
+
+def test_nothing_plausible_asks_to_rephrase():
+    d = decide(ranked(("out_of_scope", 0.30), ("a.one", 0.05), ("a.two", 0.04)), T)
+    assert d.route is Route.CLARIFY and d.candidates == ()
+    assert "rephrase" in d.reason
+
+
+@pytest.mark.parametrize("label, route, threshold", [
+    ("authority", Route.AUTHORITY, 0.40),
+    ("coordinator", Route.COORDINATOR, 0.40),
+    ("out_of_scope", Route.OUT_OF_SCOPE, 0.40),
+    ("smalltalk", Route.SMALLTALK, 0.50),
+])
+def test_routes_at_and_below_their_thresholds(label, route, threshold):
+    at = decide(ranked((label, threshold), ("a.one", 0.05)), T)
+    below = decide(ranked((label, threshold - 0.01), ("a.one", 0.05)), T)
+    assert at.route is route and at.faq_id is None
+    assert below.route is Route.CLARIFY
+
+
+def test_thresholds_are_validated():
+    with pytest.raises(ValueError, match="clarify_min must be lower than answer"):
+        Thresholds(answer=0.3, clarify_min=0.3)
