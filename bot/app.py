@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -20,9 +22,25 @@ def classifier_factory(config: Config):
     settings = EmbeddedSettings(**config.nlu.embedded.model_dump())
 
     def build(faq: Faq) -> IntentClassifier:
-        return EmbeddedClassifier(faq.training_examples(), settings)
+        embedded = EmbeddedClassifier(faq.training_examples(), settings)
+        if config.nlu.backend == "rasa":
+            return rasa_with_fallback(config, faq, embedded)
+        return embedded
 
     return build
+
+
+def rasa_with_fallback(config: Config, faq: Faq, embedded: EmbeddedClassifier) -> IntentClassifier:
+    """Rasa over HTTP; the embedded model detects the language and stands in while Rasa is down."""
+    from bot.rasa_tools.export import build_export
+    from nlu.fallback import FailoverClassifier
+    from nlu.rasa import RasaClassifier, RasaSettings
+
+    rasa = config.nlu.rasa
+    settings = RasaSettings(url=rasa.url, token=rasa.token.get_secret_value() if rasa.token else None,
+                            timeout_seconds=rasa.timeout_seconds, max_ranked=embedded.settings.max_ranked,
+                            expected_model=build_export(faq).model_file)
+    return FailoverClassifier(RasaClassifier(settings, embedded.labels, embedded), embedded, rasa.retry_seconds)
 
 
 @dataclass
@@ -33,8 +51,20 @@ class Core:
     knowledge: KnowledgeBase
     store: ChatStore
     dialogue: Dialogue
+    _watcher: asyncio.Task | None = None
+
+    def start(self) -> None:
+        """Start watching faq/ for edits (config faq.reload_seconds; 0 switches it off)."""
+        interval = self.config.faq.reload_seconds
+        if interval > 0 and self._watcher is None:
+            self._watcher = asyncio.get_running_loop().create_task(self.knowledge.watch(interval), name="faq-watch")
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         await self.knowledge.current.classifier.close()
 
 

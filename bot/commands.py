@@ -104,6 +104,7 @@ async def chat(config: Config) -> int:
         core = build_core(config)
     except FaqError as exc:
         return _faq_failed(exc)
+    core.start()
     try:
         await TerminalChannel(core.dialogue).run()
     finally:
@@ -112,5 +113,10 @@ async def chat(config: Config) -> int:
 
 
 async def run_telegram(config: Config) -> int:
-    print("The Telegram channel is not built yet; unset TELEGRAM_BOT_TOKEN to use the terminal chat.", file=sys.stderr)
-    return 2
+    """The Telegram bot: polling, or webhook when TELEGRAM_WEBHOOK_URL is set (docs/telegram.md)."""
+    from bot.telegram_app import run  # imports PTB and SQLAlchemy only for this command
+
+    try:
+        return await run(config)
+    except FaqError as exc:
+        return _faq_failed(exc)

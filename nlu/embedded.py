@@ -85,17 +85,20 @@ class EmbeddedClassifier:
         texts = [e.text for e in examples]
         self._vectorizers = _vectorizers(self.settings)
         features = sp.hstack([v.fit_transform(texts) for v in self._vectorizers]).tocsr()
+        # ensemble=True: one SVM per fold, each calibrated on its held-out part, averaged;
+        # cheaper than refitting on all data, and the average is smoother.
         model = CalibratedClassifierCV(LinearSVC(C=self.settings.regularisation),
-                                       cv=self.settings.calibration_folds, ensemble=False)
+                                       cv=self.settings.calibration_folds, ensemble=True)
         # liblinear releases the GIL, so the folds train side by side on threads.
         with parallel_config(backend="threading", n_jobs=2):
             model.fit(features, [e.label for e in examples])
         self.labels: tuple[str, ...] = tuple(model.classes_)
-        calibrated = model.calibrated_classifiers_[0]
-        self._coef = calibrated.estimator.coef_.T.astype(np.float32)
-        self._intercept = calibrated.estimator.intercept_.astype(np.float32)
-        self._platt_a = np.array([c.a_ for c in calibrated.calibrators])
-        self._platt_b = np.array([c.b_ for c in calibrated.calibrators])
+        folds = model.calibrated_classifiers_
+        # (features, folds, labels): one gather per message serves every fold.
+        self._coef = np.stack([f.estimator.coef_.T for f in folds], axis=1).astype(np.float32)
+        self._intercept = np.stack([f.estimator.intercept_ for f in folds]).astype(np.float32)
+        self._platt_a = np.array([[c.a_ for c in f.calibrators] for f in folds])
+        self._platt_b = np.array([[c.b_ for c in f.calibrators] for f in folds])
         self._model = model
         offsets = np.cumsum([0] + [len(v.vocabulary_) for v in self._vectorizers[:-1]])
         self._rows = [(_SparseRow(v), int(offset)) for v, offset in zip(self._vectorizers, offsets)]
@@ -119,10 +122,12 @@ class EmbeddedClassifier:
         scores = self._intercept.copy()
         for row, offset in self._rows:
             columns, weights = row(text)
-            scores += weights @ self._coef[columns + offset]
-        probabilities = expit(-(self._platt_a * scores + self._platt_b))
-        total = probabilities.sum()
-        return probabilities / total if total > 0 else np.full(len(self.labels), 1 / len(self.labels))
+            scores += np.tensordot(weights, self._coef[columns + offset], axes=1)
+        per_fold = expit(-(self._platt_a * scores + self._platt_b))
+        totals = per_fold.sum(axis=1, keepdims=True)
+        uniform = np.full_like(per_fold, 1 / len(self.labels))
+        per_fold = np.divide(per_fold, totals, out=uniform, where=totals > 0)
+        return per_fold.mean(axis=0)
 
     def language(self, text: str) -> tuple[str, float]:
         columns, weights = self._lang_row(text)

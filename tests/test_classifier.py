@@ -63,3 +63,19 @@ async def test_fresh_questions_are_routed_right(core, question, lang, expected):
         assert decision.route in (Route.ANSWER, Route.CLARIFY), decision.reason
         assert decision.faq_id == expected or expected in [c.label for c in decision.candidates], decision.reason
         assert not (decision.route is Route.ANSWER and decision.faq_id != expected)
+
+
+@pytest.mark.parametrize("text", ["Darf ein Geduldeter als Lehrling anfangen?", "blue card salary 2026", "xyz", ""])
+def test_fast_inference_equals_sklearn(shared_core, text):
+    """The hand-rolled inference path must give exactly what scikit-learn's predict_proba gives."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    classifier = shared_core.knowledge.current.classifier
+    features = sp.hstack([v.transform([text]) for v in classifier._vectorizers]).tocsr()
+    expected = classifier._model.predict_proba(features)[0]
+    np.testing.assert_allclose(classifier.probabilities(text), expected, rtol=1e-4, atol=1e-6)
+    lang_expected = classifier._lang_model.predict_proba(classifier._lang_vectorizer.transform([text]))[0]
+    lang, confidence = classifier.language(text)
+    assert lang == classifier._lang_model.classes_[int(np.argmax(lang_expected))]
+    assert confidence == pytest.approx(float(lang_expected.max()), abs=1e-5)

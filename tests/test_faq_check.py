@@ -158,3 +158,25 @@ async def test_a_broken_edit_never_replaces_the_last_good_faq(faq_copy, config):
     assert await knowledge.reload_if_changed() is True
     assert knowledge.current is not serving
     assert any(t.reviewed.isoformat() == "2026-11-21" for t in knowledge.current.faq.topics.values())
+
+
+async def test_a_running_core_picks_up_edits_by_itself(faq_copy, config):
+    import asyncio
+
+    from bot.app import build_core
+
+    cfg = config.model_copy(update={"faq": config.faq.model_copy(update={"path": faq_copy, "reload_seconds": 0.05})})
+    core = build_core(cfg)
+    core.start()
+    try:
+        first = core.knowledge.current
+        replace_in(faq_copy / "bot.yml", "reviewed: 2026-11-22", "reviewed: 2026-11-20")
+        for _ in range(400):
+            if core.knowledge.current is not first:
+                break
+            await asyncio.sleep(0.05)
+        assert core.knowledge.current is not first
+        assert any(t.reviewed.isoformat() == "2026-11-20" for t in core.knowledge.current.faq.topics.values())
+    finally:
+        await core.close()
+    assert core._watcher is None
