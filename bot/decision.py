@@ -73,5 +73,12 @@ def decide(classification: Classification, thresholds: Thresholds) -> Decision:
         else:
             why = f"{top.label} {top.confidence:.2f} below its threshold"
         return Decision(Route.CLARIFY, faq_id, confidence, candidates, f"{why}: offer {len(candidates)} topics")
+    if not is_topic(top.label):
+        # No topic is plausible, so no legal answer is at risk: the best route is the most
+        # helpful reply ("not my field" or "hello" beats "please rephrase"; a hand-over is
+        # confirmed by the employer before anything is passed on).
+        route = _ROUTE_THRESHOLDS[top.label][1]
+        return Decision(route, None, top.confidence, (),
+                        f"{top.label} {top.confidence:.2f} below its threshold, but no topic is plausible")
     return Decision(Route.CLARIFY, faq_id, confidence, (),
                     f"nothing plausible (best {top.label} {top.confidence:.2f}): ask to rephrase, offer a person")

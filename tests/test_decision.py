@@ -57,9 +57,17 @@ def test_a_single_plausible_topic_is_offered_with_a_second_choice():
 
 
 def test_nothing_plausible_asks_to_rephrase():
-    d = decide(ranked(("out_of_scope", 0.30), ("a.one", 0.05), ("a.two", 0.04)), T)
+    d = decide(ranked(("a.one", 0.07), ("out_of_scope", 0.06), ("a.two", 0.04)), T)
     assert d.route is Route.CLARIFY and d.candidates == ()
     assert "rephrase" in d.reason
+
+
+@pytest.mark.parametrize("label, route", [("out_of_scope", Route.OUT_OF_SCOPE), ("smalltalk", Route.SMALLTALK),
+                                          ("authority", Route.AUTHORITY)])
+def test_a_weak_route_with_no_plausible_topic_takes_that_route(label, route):
+    d = decide(ranked((label, 0.30), ("a.one", 0.05), ("a.two", 0.04)), T)
+    assert d.route is route and d.candidates == ()
+    assert "no topic is plausible" in d.reason
 
 
 @pytest.mark.parametrize("label, route, threshold", [
@@ -69,10 +77,10 @@ def test_nothing_plausible_asks_to_rephrase():
     ("smalltalk", Route.SMALLTALK, 0.50),
 ])
 def test_routes_at_and_below_their_thresholds(label, route, threshold):
-    at = decide(ranked((label, threshold), ("a.one", 0.05)), T)
-    below = decide(ranked((label, threshold - 0.01), ("a.one", 0.05)), T)
+    at = decide(ranked((label, threshold), ("a.one", 0.10)), T)
+    below = decide(ranked((label, threshold - 0.01), ("a.one", 0.10)), T)
     assert at.route is route and at.faq_id is None
-    assert below.route is Route.CLARIFY
+    assert below.route is Route.CLARIFY and [c.label for c in below.candidates] == ["a.one"]
 
 
 def test_thresholds_are_validated():
