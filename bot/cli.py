@@ -7,10 +7,11 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, load_config, with_nlu_backend
 
 log = logging.getLogger("bot")
 
@@ -24,14 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="start the bot: Telegram when TELEGRAM_BOT_TOKEN is set, else the terminal chat",
-                        description="Start the bot. Without TELEGRAM_BOT_TOKEN it runs the terminal chat.")
+    commands.add_parser("run", help="start the bot: Telegram when TELEGRAM_BOT_TOKEN is set, else the web chat and console",
+                        description="Start the bot. Without TELEGRAM_BOT_TOKEN it serves the web chat and the "
+                                    "coordinators' console on LOTSE_LISTEN (default http://127.0.0.1:8080).")
     commands.add_parser("chat", help="chat with Lotse in this terminal",
                         description="The employer's conversation in the terminal. Numbers press buttons; /quit ends.")
-    commands.add_parser(
+    classify = commands.add_parser(
         "classify", help="classify questions from stdin, one JSON line each",
         description="Reads one question per line on stdin and writes one JSON object per line on stdout: "
                     "text, lang, route, faq_id, confidence, candidates, reason.")
+    classify.add_argument("--backend", choices=("embedded", "rasa"), help="override nlu.backend of config.yml")
     evaluate = commands.add_parser(
         "evaluate", help="measure routing on a labelled question file",
         description="Prints correct rate, wrong-answer rate, clarify rate, route recalls and the most confused "
@@ -43,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-handover-recall", type=float, help="fail below this authority+coordinator recall")
     evaluate.add_argument("--min-out-of-scope-recall", type=float, help="fail below this out_of_scope recall")
     evaluate.add_argument("--errors", action="store_true", help="list every question routed wrongly")
+    evaluate.add_argument("--backend", choices=("embedded", "rasa"), help="override nlu.backend of config.yml")
 
     faq = commands.add_parser("faq", help="editors' tools for faq/*.yml", description="Editors' tools for faq/*.yml.")
     faq_commands = faq.add_subparsers(dest="faq_command", required=True, metavar="FAQ_COMMAND")
@@ -50,15 +54,27 @@ def _parser() -> argparse.ArgumentParser:
                                     description="Validate every file in faq/: schema, ids, languages, lengths, "
                                                 "links, review dates, duplicate examples. Exit 1 on errors.")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    from bot.rasa_tools.commands import add_parser as add_rasa_parser
+
+    add_rasa_parser(commands)
+
+    from bot.accounts.cli import add_parser as add_users_parser
+
+    add_users_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # `python -m bot classify < questions | head` should end quietly, like any Unix filter.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(args.config)
+        if getattr(args, "backend", None):
+            config = with_nlu_backend(config, args.backend)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
@@ -66,10 +82,20 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "faq":
         return commands.faq_check(config, strict=args.strict)
+    if args.command == "rasa":
+        from bot.rasa_tools.commands import run as rasa_command
+
+        return rasa_command(config, args)
     if args.command == "classify":
         return asyncio.run(commands.classify(config, sys.stdin, sys.stdout))
     if args.command == "evaluate":
         return asyncio.run(commands.evaluate(config, args))
     if args.command == "run" and os.environ.get("TELEGRAM_BOT_TOKEN"):
         return asyncio.run(commands.run_telegram(config))
+    if args.command == "users":
+        from bot.accounts.cli import run as users_command
+
+        return users_command(config, args)
+    if args.command == "run":  # no Telegram token: the web chat and console (docs/web.md)
+        return asyncio.run(commands.run_web(config))
     return asyncio.run(commands.chat(config))

@@ -78,7 +78,7 @@ class Thresholds(_Strict):
 
 class EmbeddedNlu(_Strict):
     char_ngram_min: int = Field(2, ge=1, le=4)
-    char_ngram_max: int = Field(5, ge=2, le=8)
+    char_ngram_max: int = Field(4, ge=2, le=8)
     word_ngram_max: int = Field(2, ge=1, le=3)
     regularisation: float = Field(0.5, gt=0)
     calibration_folds: int = Field(3, ge=2, le=10)
@@ -222,6 +222,123 @@ class DatabaseSettings(_Strict):
 
 
 
+# -- the hand-over to people (bot/tickets, docs/tickets.md) ------------------------------------------------------
+
+TEAM_KEYS = ("authority", "coordinator")
+_HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class Team(_Strict):
+    """A team of people who answer tickets, and where they work on Telegram."""
+
+    name: Localized                       # signs the answers ("Ausländerbehörde"), never a person's account
+    telegram_group: int | None = None     # staff group chat id (negative, e.g. -1001234567890); None: no group
+    forum: bool = False                   # the group has topics enabled: one topic per ticket, else a card
+    members: tuple[int, ...] = ()         # Telegram user ids allowed to claim, answer, hand over and close
+    response_time: Localized = Localized(de="in der Regel innerhalb von zwei Werktagen",
+                                         en="usually within two working days")
+    lang: Literal["de", "en"] = "de"      # language of the cards and notes in the staff group
+
+    @field_validator("telegram_group")
+    @classmethod
+    def _group_id(cls, group: int | None) -> int | None:
+        if group is not None and group >= 0:
+            raise ValueError("a Telegram group's chat id is negative (e.g. -1001234567890)")
+        return group
+
+
+class OfficeHours(_Strict):
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = ("mon", "tue", "wed", "thu", "fri")
+    start: str = Field("08:00", pattern=_HHMM)
+    end: str = Field("16:00", pattern=_HHMM)
+    timezone: str = "Europe/Berlin"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, zone: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {zone!r} (e.g. Europe/Berlin)") from exc
+        return zone
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OfficeHours:
+        if self.start >= self.end:
+            raise ValueError("office_hours.start must be before office_hours.end")
+        return self
+
+
+class Reminders(_Strict):
+    unclaimed_after_minutes: float = Field(120, gt=0)       # re-announce an unclaimed ticket (office hours only)
+    employer_no_answer_after_hours: float = Field(48, gt=0)  # tell the employer it takes longer
+    autoclose_answered_after_days: float = Field(14, gt=0)   # answered and no reply: close
+    check_every_seconds: float = Field(60, gt=0)
+    office_hours: OfficeHours = OfficeHours()
+
+
+class Outbox(_Strict):
+    poll_seconds: float = Field(1.0, gt=0)        # how often the worker looks for messages (a commit wakes it too)
+    batch: int = Field(20, ge=1, le=500)
+    lease_seconds: float = Field(60, ge=5)        # a process that died mid-send leaves its rows to others after this
+    max_attempts: int = Field(8, ge=1, le=100)    # then the message is marked failed and logged
+    backoff_seconds: float = Field(2.0, gt=0)     # first retry; doubles each time ...
+    backoff_max_seconds: float = Field(600, gt=0)  # ... up to this
+
+
+class Tickets(_Strict):
+    enabled: bool = True
+    teams: dict[str, Team] = {
+        "authority": Team(name=Localized(de="Ausländerbehörde", en="Foreigners' authority")),
+        "coordinator": Team(name=Localized(de="Netzwerkkoordination", en="Network coordination")),
+    }
+    reopen_within_days: float = Field(14, gt=0)   # an employer's reply after an answer reopens the ticket this long
+    on_delete: Literal["delete", "anonymise"] = "anonymise"  # /delete: remove tickets, or keep them without personal data
+    recent_messages: int = Field(5, ge=0, le=20)  # earlier questions of the chat shown on the staff card
+    reminders: Reminders = Reminders()
+    outbox: Outbox = Outbox()
+
+    @field_validator("teams")
+    @classmethod
+    def _both_teams(cls, teams: dict[str, Team]) -> dict[str, Team]:
+        missing = [key for key in TEAM_KEYS if key not in teams]
+        if missing:
+            raise ValueError(f"teams must include {', '.join(missing)} (the routes a hand-over can take)")
+        groups = [team.telegram_group for team in teams.values() if team.telegram_group is not None]
+        if len(groups) != len(set(groups)):
+            raise ValueError("two teams share one telegram_group; each team needs its own staff group")
+        return teams
+
+    def teams_of(self, user_id: int | str) -> tuple[str, ...]:
+        """The teams a Telegram user may act for."""
+        uid = int(user_id) if str(user_id).lstrip("-").isdigit() else None
+        return tuple(key for key, team in self.teams.items() if uid is not None and uid in team.members)
+
+    def team_of_group(self, chat_id: int) -> str | None:
+        return next((key for key, team in self.teams.items() if team.telegram_group == chat_id), None)
+
+
+# -- the web console and web chat (handlers/web, docs/web.md) ---------------------------------------------------
+
+SESSION_SECRET_ENV = "LOTSE_SESSION_SECRET"
+
+
+class WebSettings(_Strict):
+    """The coordinators' console and the employers' web chat, served on telegram.listen (LOTSE_LISTEN)."""
+
+    enabled: bool = True
+    secure_cookies: bool = False          # true behind an https reverse proxy: cookies only over https
+    session_idle_minutes: float = Field(120, gt=0, le=24 * 60)    # a console session ends after this without use
+    session_max_hours: float = Field(12, gt=0, le=24 * 14)        # ... and after this in any case
+    login_max_failures: int = Field(5, ge=1, le=100)             # wrong passwords in a row before a lock-out
+    login_lock_minutes: float = Field(15, gt=0)
+    chat_poll_seconds: float = Field(5, ge=1, le=300)            # how often the web chat asks for team answers
+    chat_max_messages_per_minute: int = Field(20, ge=1)          # per chat; more gets a calm note
+    chat_retention_days: float = Field(90, gt=0)                 # web chat transcripts are deleted after this
+
+
 class Config(_Strict):
     languages: Languages = Languages()
     thresholds: Thresholds = Thresholds()
@@ -230,6 +347,8 @@ class Config(_Strict):
     chat: Chat = Chat()
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
+    tickets: Tickets = Tickets()
+    web: WebSettings = WebSettings()
     contacts: Contacts
     base_dir: Path = Path(".")
 

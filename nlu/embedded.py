@@ -28,7 +28,7 @@ class EmbeddedSettings:
     """Model settings; config.yml's `nlu.embedded` section fills them."""
 
     char_ngram_min: int = 2
-    char_ngram_max: int = 5
+    char_ngram_max: int = 4
     word_ngram_max: int = 2
     regularisation: float = 0.5
     calibration_folds: int = 3
