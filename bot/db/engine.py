@@ -1,0 +1,140 @@
+"""The one database engine of a running bot: created at start, disposed at stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as configured; the message says what to do."""
+
+
+def default_url(base_dir: Path) -> str:
+    """The SQLite file the bot uses when nothing else is configured."""
+    return f"sqlite+aiosqlite:///{(base_dir / 'var' / 'lotse.db').resolve()}"
+
+
+def redacted(url: str | URL) -> str:
+    """The URL without its password, for logs and error messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def ensure_sqlite_folder(url: str | URL) -> None:
+    """Create the folder of a SQLite file database (SQLite creates the file, not its folder)."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_hooks(engine: AsyncEngine) -> None:
+    """WAL, a busy timeout and foreign keys on every connection; real BEGINs (tech-notes 5.1).
+
+    The sqlite3 driver's legacy transaction handling emits no BEGIN before SELECTs, so reads are
+    not repeatable and SAVEPOINTs misbehave; taking over BEGIN ourselves fixes both.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses at most the last commit
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+class _WriterTurn:
+    """An asyncio lock that the task holding it may enter again (nested `transaction()` blocks)."""
+
+    def __init__(self):
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
+        self._depth = 0
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        if self._owner is not task:
+            await self._lock.acquire()
+            self._owner = task
+        self._depth += 1
+
+    async def __aexit__(self, *exc) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self._owner = None
+            self._lock.release()
+
+
+class Database:
+    """Owns the engine and hands out sessions.
+
+    SQLite has one writer at a time: `transaction()` queues writers in asyncio (fair and cheap)
+    instead of letting them spin in SQLite's busy handler, which under load means long sleeps and
+    "database is locked". `read()` takes no turn. On PostgreSQL both are plain transactions.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5):
+        self.url = make_url(url)
+        self.dialect = self.url.get_backend_name()
+        options: dict = {"echo": echo, "pool_pre_ping": self.dialect != "sqlite"}
+        if self.dialect == "sqlite":
+            ensure_sqlite_folder(self.url)
+        if self.url.database != ":memory:":
+            options |= {"pool_size": pool_size, "max_overflow": pool_size * 2}
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        if self.dialect == "sqlite":
+            _sqlite_hooks(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = _WriterTurn() if self.dialect == "sqlite" else contextlib.nullcontext()
+
+    def __repr__(self) -> str:
+        return f"Database({redacted(self.url)!r})"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction that may write: committed when the block ends, rolled back on an error."""
+        async with self._writer, self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction that only reads (it does not wait for SQLite's writer)."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def ping(self) -> bool:
+        """True if the database answers."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # a health check reports, it does not raise
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.dispose()

@@ -1,0 +1,79 @@
+"""Schema migrations (Alembic, migrations/ in the repository) run from the bot itself."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from bot.db.engine import Database, DatabaseError, redacted
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """Alembic's configuration without an alembic.ini: the script folder and the database URL."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # ConfigParser interpolates %
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection, config: AlembicConfig) -> None:
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def current_revision(database: Database) -> str | None:
+    async with database.engine.connect() as connection:
+        return await connection.run_sync(_current)
+
+
+async def upgrade(database: Database) -> None:
+    """Bring the schema to the newest revision, in one transaction on the bot's own engine."""
+    url = database.url.render_as_string(hide_password=False)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_upgrade, alembic_config(url))
+
+
+async def prepare(database: Database, migrate: bool) -> None:
+    """Make sure the schema is current before the bot serves anyone.
+
+    Args:
+        database: the bot's database.
+        migrate: apply missing migrations (True) or only check and refuse (False).
+
+    Raises:
+        DatabaseError: unreachable, or behind the code's schema while `migrate` is off.
+    """
+    head = head_revision()
+    try:
+        current = await current_revision(database)
+        if current == head:
+            return
+        if not migrate:
+            raise DatabaseError(
+                f"the database {redacted(database.url)} is at schema revision {current or '(empty)'}, "
+                f"this version of Lotse needs {head}. Run `python -m bot.db upgrade`, or set "
+                f"database.migrate: true in config.yml to migrate at start-up.")
+        log.warning("migrating the database %s from %s to %s", redacted(database.url), current or "(empty)", head)
+        await upgrade(database)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # driver errors differ per database; all mean "cannot use it"
+        raise DatabaseError(f"cannot use the database {redacted(database.url)}: {exc}") from exc

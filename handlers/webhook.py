@@ -1,0 +1,77 @@
+"""The webhook server (aiohttp): Telegram posts updates here; operators and proxies ask /healthz.
+
+PTB's custom-webhook pattern: the route checks the secret header, puts the update on the
+Application's queue and answers 200 at once; the Application processes it in the background.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookServer:
+    """Serves the update endpoint at `path` and GET /healthz on one host and port."""
+
+    def __init__(self, application: Application, path: str, secret: str, healthy: Callable[[], Awaitable[bool]],
+                 extend: Callable[[web.Application], None] | None = None):
+        self.application = application
+        self.extend = extend   # adds more routes to the same server: the web chat and console (handlers/web)
+        self.path = path
+        self._secret = secret.encode()
+        self._healthy = healthy
+        self._runner: web.AppRunner | None = None
+
+    def web_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post(self.path, self.receive)
+        app.router.add_get("/healthz", self.health)
+        if self.extend is not None:
+            self.extend(app)
+        return app
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Take one update: 403 without the right secret, 400 for a body that is no update."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("webhook call from %s without the right secret token", request.remote)
+            return web.Response(status=403, text="wrong or missing secret token")
+        if not self.application.running:
+            return web.Response(status=503, text="starting or stopping")  # Telegram delivers again later
+        try:
+            update = Update.de_json(json.loads(await request.read()), self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.warning("webhook body is not an update")
+            return web.Response(status=400, text="not a Telegram update")
+        await self.application.update_queue.put(update)
+        return web.Response(status=200)
+
+    async def health(self, request: web.Request) -> web.Response:
+        ok = await self._healthy()
+        return web.json_response({"status": "ok" if ok else "unavailable"}, status=200 if ok else 503)
+
+    async def start(self, host: str, port: int) -> None:
+        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The host and port actually bound (port 0 in the configuration picks a free one)."""
+        host, port = self._runner.addresses[0][:2]
+        return host, port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

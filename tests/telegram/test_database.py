@@ -1,0 +1,109 @@
+"""The database foundation: migrations, the engine's hooks, the chat store and the inbox.
+
+Runs on a SQLite file; on PostgreSQL too with LOTSE_TEST_DATABASE_URL=postgresql+asyncpg://...
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select, text
+
+from bot.db import Base, Chat, Database, DatabaseError, DbChatStore, DecisionLog, Feedback, Inbox, prepare
+from bot.db.migrate import current_revision, head_revision
+from bot.decision import Decision, Route
+from nlu.types import Scored
+
+ANSWER = Decision(Route.ANSWER, "permit.application", 0.91, (Scored("permit.application", 0.91),), "confident")
+
+
+@pytest.fixture
+async def database(database_url):
+    async with Database(database_url) as db:
+        await prepare(db, migrate=True)
+        yield db
+
+
+async def test_migrations_bring_an_empty_database_to_head_and_match_the_models(database):
+    assert await current_revision(database) == head_revision()
+
+    def differences(connection):
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    async with database.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []  # models and migrations say the same
+
+
+async def test_without_migrate_an_empty_database_is_refused_with_advice(database_url):
+    async with Database(database_url) as db:
+        with pytest.raises(DatabaseError, match=r"python -m bot.db upgrade"):
+            await prepare(db, migrate=False)
+
+
+async def test_an_unreachable_database_is_reported_without_the_password():
+    async with Database("postgresql+asyncpg://lotse:hunter2@127.0.0.1:1/lotse") as db:
+        with pytest.raises(DatabaseError) as caught:
+            await prepare(db, migrate=True)
+    assert "hunter2" not in str(caught.value) and "127.0.0.1:1" in str(caught.value)
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path):
+    async with Database(f"sqlite+aiosqlite:///{tmp_path}/new/dir/lotse.db") as db:  # the folder is created
+        async with db.engine.connect() as connection:
+            assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+            assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+
+
+async def test_language_is_remembered_per_channel_and_chat(database):
+    store = DbChatStore(database)
+    assert await store.language("telegram", "1") is None
+    await store.set_language("telegram", "1", "en")
+    await store.set_language("telegram", "1", "de")
+    await store.set_language("whatsapp", "1", "en")
+    assert await store.language("telegram", "1") == "de"
+    assert await store.language("whatsapp", "1") == "en"
+
+
+async def test_decisions_and_feedback_are_stored_with_everything_the_editors_need(database):
+    store = DbChatStore(database)
+    decision_id = await store.record_decision("telegram", "1", "Arbeitserlaubnis?", "de", ANSWER)
+    await store.record_feedback("telegram", "1", decision_id, "permit.application", False)
+    await store.record_feedback("telegram", "2", decision_id, "permit.application", True)  # someone else's id
+    await store.record_feedback("telegram", "1", 987654, "permit.application", True)  # forged id
+    async with database.transaction() as session:
+        decision = (await session.execute(select(DecisionLog))).scalar_one()
+        feedback = (await session.execute(select(Feedback).order_by(Feedback.id))).scalars().all()
+        chats = (await session.execute(select(Chat.external_id).order_by(Chat.id))).scalars().all()
+    assert (decision.question, decision.lang, decision.route, decision.faq_id, decision.reason) == (
+        "Arbeitserlaubnis?", "de", "answer", "permit.application", "confident")
+    assert decision.confidence == pytest.approx(0.91)
+    assert decision.candidates == [{"faq_id": "permit.application", "confidence": 0.91}]
+    assert decision.created_at.tzinfo is not None
+    assert abs(decision.created_at - datetime.now(UTC)) < timedelta(minutes=1)
+    assert [(f.decision_id, f.helpful) for f in feedback] == [(decision_id, False), (None, True), (None, True)]
+    assert chats == ["1", "2"]
+
+
+async def test_an_update_is_claimed_once_and_old_claims_are_pruned(database):
+    inbox = Inbox(database)
+    assert await inbox.claim("telegram", "42") is True
+    assert await inbox.claim("telegram", "42") is False
+    assert await inbox.claim("whatsapp", "42") is True  # ids are per channel
+    assert await inbox.prune(timedelta(days=3)) == 0
+    assert await inbox.prune(timedelta(days=3), now=datetime.now(UTC) + timedelta(days=4)) == 2
+    assert await inbox.claim("telegram", "42") is True
+
+
+async def test_deleting_a_chat_deletes_its_decisions_and_feedback(database):
+    store = DbChatStore(database)
+    decision_id = await store.record_decision("telegram", "7", "Frage", "de", ANSWER)
+    await store.record_feedback("telegram", "7", decision_id, "permit.application", True)
+    async with database.transaction() as session:
+        await session.execute(Chat.__table__.delete().where(Chat.external_id == "7"))
+    async with database.transaction() as session:
+        assert (await session.execute(select(DecisionLog))).first() is None
+        assert (await session.execute(select(Feedback))).first() is None

@@ -1,0 +1,69 @@
+"""The webhook server: the secret header, malformed bodies, the health endpoint, setWebhook at start."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
+
+from bot.db import ProcessedUpdate
+from handlers.webhook import SECRET_HEADER, WebhookServer
+from tests.telegram.conftest import SECRET, WEBHOOK_URL
+from tests.telegram.updates import load_update
+
+
+async def processed(bot) -> int:
+    async with bot.database.transaction() as session:
+        return (await session.execute(select(func.count()).select_from(ProcessedUpdate))).scalar_one()
+
+
+async def test_start_sets_the_webhook_with_the_secret(bot, standin):
+    assert standin.webhook["url"] == WEBHOOK_URL
+    assert standin.webhook["secret_token"] == SECRET
+    assert standin.webhook["allowed_updates"] == ["message", "edited_message", "callback_query"]
+    assert bot.mode == "webhook"
+
+
+async def test_wrong_or_missing_secret_is_refused_and_nothing_processed(anna, bot, standin):
+    before = len(standin.calls)
+    assert await anna.post(load_update("command_start"), secret="wrong-secret-of-the-same-len") == 403
+    assert await anna.post(load_update("command_start"), secret=None) == 403
+    assert await anna.post(load_update("command_start"), secret=SECRET[:-1]) == 403
+    assert standin.calls[before:] == []
+    assert await processed(bot) == 0
+
+
+async def test_a_body_that_is_no_update_is_refused(anna, http, bot, standin):
+    before = len(standin.calls)
+    for body in (b"not json", b"[1, 2]", b"{}"):
+        async with http.post(anna.webhook, data=body, headers={SECRET_HEADER: SECRET}) as response:
+            assert response.status == 400
+    assert standin.calls[before:] == [] and await processed(bot) == 0
+
+
+async def test_the_right_secret_is_processed(anna, bot):
+    assert len(await anna.deliver(load_update("command_start"))) == 2
+    assert await processed(bot) == 1
+
+
+async def test_health_is_200_when_ready(anna, http):
+    host, port = anna.bot.server.address
+    async with http.get(f"http://{host}:{port}/healthz") as response:
+        assert response.status == 200 and (await response.json())["status"] == "ok"
+
+
+async def test_health_is_503_and_updates_are_refused_while_not_ready(http):
+    async def not_ready() -> bool:
+        return False
+
+    server = WebhookServer(SimpleNamespace(running=False), "/hook", SECRET, not_ready)
+    await server.start("127.0.0.1", 0)
+    try:
+        host, port = server.address
+        async with http.get(f"http://{host}:{port}/healthz") as response:
+            assert response.status == 503
+        async with http.post(f"http://{host}:{port}/hook", json=load_update("text"),
+                             headers={SECRET_HEADER: SECRET}) as response:
+            assert response.status == 503  # Telegram will deliver it again
+    finally:
+        await server.stop()
