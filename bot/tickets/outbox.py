@@ -1,0 +1,267 @@
+"""The transactional outbox: messages are written with the change that caused them, then delivered.
+
+`enqueue` adds a row inside the caller's transaction. `OutboxWorker` (an asyncio task started with
+the app) claims due rows with a lease, hands them to the sender of their channel, and marks them
+sent; failures are retried with exponential backoff, a 429's retry_after is honoured. Rows of one
+stream (one chat) go out one at a time and in order. Two processes never send one row twice while
+both are alive: a row is claimed by a conditional UPDATE (plus FOR UPDATE SKIP LOCKED on
+PostgreSQL); if a process dies mid-send its lease runs out and another process sends the row
+(at-least-once: the crash may have come after Telegram took the message).
+
+Nothing here imports a platform SDK: senders (handlers/) implement `Sender`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.config import Outbox as OutboxSettings
+from bot.db.engine import Database
+from bot.db.models import utcnow
+from bot.messages import Button, Reply
+from bot.tickets.models import FAILED, PENDING, SENT, OutboxMessage, Ticket
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+# -- what goes into a row ------------------------------------------------------------------------------------------
+
+def reply_payload(reply: Reply, lang: str, **options) -> dict:
+    """A Reply as JSON for the outbox; options: thread ("ticket" or an id), reply_to ("card" or an id)."""
+    payload = {"text": reply.text, "lang": lang}
+    if reply.title:
+        payload["title"] = reply.title
+    if reply.footer:
+        payload["footer"] = reply.footer
+    if reply.buttons:
+        payload["buttons"] = [[[b.label, b.payload] for b in row] for row in reply.buttons]
+    return payload | {k: v for k, v in options.items() if v is not None}
+
+
+def payload_reply(payload: Mapping) -> Reply:
+    buttons = tuple(tuple(Button(label, data) for label, data in row) for row in payload.get("buttons", ()))
+    return Reply(payload.get("text", ""), title=payload.get("title", ""), footer=payload.get("footer", ""),
+                 buttons=buttons, meta={"lang": payload.get("lang")})
+
+
+def enqueue(session: AsyncSession, channel: str, chat_id: str | int, payload: dict, *, kind: str = "message",
+            ticket_id: int | None = None, purpose: str | None = None, dedup_key: str | None = None,
+            now: datetime | None = None) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction; it is sent after the commit."""
+    now = now or utcnow()
+    row = OutboxMessage(channel=channel, chat_id=str(chat_id), stream=f"{channel}:{chat_id}", kind=kind,
+                        payload=payload, ticket_id=ticket_id, purpose=purpose, dedup_key=dedup_key, status=PENDING,
+                        attempts=0, next_attempt_at=now, created_at=now)
+    session.add(row)
+    return row
+
+
+# -- the sender contract -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed row, with the ticket's topic and card resolved, as a sender gets it."""
+
+    id: int
+    channel: str
+    chat_id: str
+    kind: str                       # message | topic | edit
+    payload: dict
+    ticket_id: int | None
+    purpose: str | None
+    attempts: int
+    thread_id: int | None = None    # forum topic to post into
+    reply_to: int | None = None     # message to answer (a ticket's card in a group without topics)
+    lease: str = ""                 # the claim's token: only its holder may mark the row
+
+    @property
+    def reply(self) -> Reply:
+        return payload_reply(self.payload)
+
+    @property
+    def lang(self) -> str:
+        return self.payload.get("lang") or "de"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    message_id: str | None = None   # the platform's id of the (last) message sent
+    thread_id: int | None = None    # a created forum topic
+
+
+class RetryLater(Exception):
+    """The platform could not take the message now (5xx, network, 429): try again later."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Undeliverable(Exception):
+    """The message can never be delivered as it is (blocked by the user, bad request): give up."""
+
+
+class Sender(Protocol):
+    async def send(self, item: OutboxItem) -> Delivery: ...
+
+
+# -- the worker ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class OutboxWorker:
+    """Delivers due outbox rows through the senders of their channels; one per process is enough."""
+
+    database: Database
+    senders: dict[str, Sender]
+    settings: OutboxSettings = field(default_factory=OutboxSettings)
+    clock: Clock = utcnow
+    name: str = field(default_factory=lambda: f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _claims: int = field(default=0, init=False)
+
+    def wake(self) -> None:
+        """Look for new rows now (called after a commit that enqueued something)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled; database trouble is logged and retried, never ends the loop."""
+        while True:
+            try:
+                busy = await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be briefly unavailable: keep the worker alive
+                log.exception("outbox worker %s: a round failed", self.name)
+                busy = 0
+            if busy:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def deliver_due(self) -> int:
+        """Claim and send one batch of due rows; returns how many were tried."""
+        items = await self.claim()
+        if not items:
+            return 0
+        await asyncio.gather(*(self._deliver(item) for item in items))
+        return len(items)
+
+    async def claim(self) -> list[OutboxItem]:
+        """Lease up to `batch` due rows, at most the oldest unsent one per stream."""
+        if not self.senders:
+            return []
+        now = self.clock()
+        self._claims += 1
+        token = f"{self.name}:{self._claims}"
+        row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
+        due = (select(row.id)
+               .where(row.status == PENDING, row.next_attempt_at <= now, row.channel.in_(list(self.senders)),
+                      (row.locked_until.is_(None)) | (row.locked_until < now),
+                      ~exists().where(and_(earlier.stream == row.stream, earlier.id < row.id,
+                                           earlier.status == PENDING)))
+               .order_by(row.id).limit(self.settings.batch))
+        if self.database.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True, of=row)
+        lease = now + timedelta(seconds=self.settings.lease_seconds)
+        async with self.database.transaction() as session:
+            # A write first: on SQLite it takes the write lock, so the rows read below stay ours.
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(due.scalar_subquery()),
+                       (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
+                .values(locked_until=lease, locked_by=token, attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False))
+            rows = (await session.execute(
+                select(OutboxMessage, Ticket.staff_chat_id, Ticket.staff_thread_id, Ticket.staff_message_id)
+                .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
+                .where(OutboxMessage.locked_by == token, OutboxMessage.status == PENDING)
+                .order_by(OutboxMessage.id))).all()
+        return [self._item(row, staff_chat, thread, card) for row, staff_chat, thread, card in rows]
+
+    @staticmethod
+    def _item(row: OutboxMessage, staff_chat: int | None, thread: int | None, card: int | None) -> OutboxItem:
+        payload = row.payload
+        same_group = staff_chat is not None and str(staff_chat) == row.chat_id
+        thread_id = payload.get("thread")
+        if thread_id == "ticket":
+            thread_id = thread if same_group else None
+        reply_to = payload.get("reply_to")
+        if reply_to == "card":
+            reply_to = card if same_group and thread_id is None else None
+        return OutboxItem(row.id, row.channel, row.chat_id, row.kind, payload, row.ticket_id, row.purpose,
+                          row.attempts, thread_id, reply_to, lease=row.locked_by)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        try:
+            delivery = await self.senders[item.channel].send(item)
+        except RetryLater as exc:
+            await self._retry(item, str(exc), exc.retry_after)
+        except Undeliverable as exc:
+            await self._give_up(item, str(exc))
+        except Exception as exc:  # a sender's bug must not lose the message: retry, then give up
+            log.exception("outbox %s: sender %s raised", item.id, item.channel)
+            await self._retry(item, f"{type(exc).__name__}: {exc}", None)
+        else:
+            await self._sent(item, delivery)
+
+    async def _sent(self, item: OutboxItem, delivery: Delivery) -> None:
+        async with self.database.transaction() as session:
+            done = await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
+                .values(status=SENT, sent_at=self.clock(), external_message_id=delivery.message_id,
+                        locked_until=None, last_error=None))
+            if done.rowcount != 1:
+                log.warning("outbox %s was sent after its lease ran out", item.id)
+            if item.ticket_id is None or not (item.kind == "topic" or item.purpose == "card"):
+                return
+            where = (Ticket.id == item.ticket_id, Ticket.staff_chat_id == int(item.chat_id))
+            if item.kind == "topic" and delivery.thread_id is not None:
+                await session.execute(update(Ticket).where(*where).values(staff_thread_id=delivery.thread_id))
+            elif item.purpose == "card" and delivery.message_id is not None:
+                await session.execute(update(Ticket).where(*where).values(staff_message_id=int(delivery.message_id)))
+
+    def backoff(self, attempts: int) -> float:
+        return min(self.settings.backoff_seconds * 2 ** max(attempts - 1, 0), self.settings.backoff_max_seconds)
+
+    async def _retry(self, item: OutboxItem, reason: str, retry_after: float | None) -> None:
+        if item.attempts >= self.settings.max_attempts and retry_after is None:
+            await self._give_up(item, f"{reason} (after {item.attempts} attempts)")
+            return
+        wait = retry_after if retry_after is not None else self.backoff(item.attempts)
+        log.warning("outbox %s to %s:%s failed (%s); next try in %.1f s", item.id, item.channel, item.chat_id,
+                    reason, wait)
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
+                .values(next_attempt_at=self.clock() + timedelta(seconds=wait), locked_until=None,
+                        last_error=reason[:2000]))
+
+    async def _give_up(self, item: OutboxItem, reason: str) -> None:
+        log.error("outbox %s to %s:%s cannot be delivered: %s", item.id, item.channel, item.chat_id, reason)
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
+                .values(status=FAILED, locked_until=None, last_error=reason[:2000]))
+
+
+async def pending_count(database: Database) -> int:
+    from sqlalchemy import func
+
+    async with database.transaction() as session:
+        return (await session.execute(select(func.count()).where(OutboxMessage.status == PENDING))).scalar_one()

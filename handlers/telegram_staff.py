@@ -1,0 +1,158 @@
+"""The coordinators' side on Telegram: ticket buttons and replies in the teams' staff groups, and
+the outbox's Telegram sender.
+
+Handlers talk, the ticket service decides: a button press or a reply becomes one service call;
+what the employer and the group are told comes out of the outbox. Registered in
+bot/telegram_app.py before the employer's handlers, so staff groups never reach the dialogue.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Message, ReplyParameters, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.config import Config
+from bot.texts import t
+from bot.tickets import staff
+from bot.tickets.outbox import Delivery, OutboxItem, RetryLater, Undeliverable
+from bot.tickets.service import Actor, TicketError, TicketService
+from handlers.telegram import NO_PREVIEW, render
+
+log = logging.getLogger(__name__)
+
+INTERNAL_PREFIX = "//"   # a staff message starting with this is a note, never sent to the employer
+
+
+# -- the outbox's sender ---------------------------------------------------------------------------------------
+
+def _seconds(retry_after: int | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+
+
+class TelegramSender:
+    """Delivers outbox rows with PTB's bot (so its rate limiter applies); maps errors to retry or give up."""
+
+    def __init__(self, bot):
+        self.bot = bot
+
+    async def send(self, item: OutboxItem) -> Delivery:
+        try:
+            if item.kind == "topic":
+                topic = await self.bot.create_forum_topic(int(item.chat_id), item.payload["name"])
+                return Delivery(thread_id=topic.message_thread_id)
+            if item.kind == "edit":
+                parts = render(item.reply, item.lang)
+                await self.bot.edit_message_text(parts[0].text, chat_id=int(item.chat_id),
+                                                 message_id=int(item.payload["message_id"]), parse_mode=ParseMode.HTML)
+                return Delivery(str(item.payload["message_id"]))
+            return await self._message(item)
+        except RetryAfter as exc:
+            raise RetryLater(str(exc), _seconds(exc.retry_after)) from exc
+        except (ChatMigrated, Forbidden) as exc:   # the group moved, or the employer blocked the bot
+            raise Undeliverable(f"{type(exc).__name__}: {exc}") from exc
+        except BadRequest as exc:                  # BadRequest is a NetworkError: check it first
+            raise Undeliverable(f"BadRequest: {exc}") from exc
+        except (TimedOut, NetworkError) as exc:    # TimedOut may have been delivered: at-least-once
+            raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _message(self, item: OutboxItem) -> Delivery:
+        quote = ReplyParameters(item.reply_to, allow_sending_without_reply=True) if item.reply_to else None
+        sent: Message | None = None
+        for part in render(item.reply, item.lang):
+            sent = await self.bot.send_message(int(item.chat_id), part.text, parse_mode=ParseMode.HTML,
+                                               reply_markup=part.keyboard, link_preview_options=NO_PREVIEW,
+                                               message_thread_id=item.thread_id, reply_parameters=quote)
+            quote = None
+        return Delivery(str(sent.message_id) if sent else None)
+
+
+# -- the staff groups' handlers ----------------------------------------------------------------------------------
+
+def staff_groups(config: Config) -> list[int]:
+    return [team.telegram_group for team in config.tickets.teams.values() if team.telegram_group is not None]
+
+
+class StaffChannel:
+    """Claim, hand over, close and answer tickets from the teams' Telegram groups."""
+
+    def __init__(self, tickets: TicketService, config: Config):
+        self.tickets = tickets
+        self.config = config
+
+    def register(self, application: Application, group: int = 0) -> None:
+        """Add the handlers; call before the employer's handlers of the same group (first match wins)."""
+        groups = staff_groups(self.config)
+        application.add_handler(CallbackQueryHandler(self.button, pattern=r"^st:\d+:\w+$"), group=group)
+        if groups:
+            application.add_handler(MessageHandler(filters.Chat(groups) & filters.UpdateType.MESSAGE, self.reply),
+                                    group=group)
+            application.add_handler(MessageHandler(filters.Chat(groups), self.ignore), group=group)
+
+    def actor(self, user) -> Actor:
+        return Actor("staff", str(user.id), user.full_name, self.config.tickets.teams_of(user.id))
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Claim / Hand over / Close on a ticket card; anyone not in the ticket's team is refused."""
+        query = update.callback_query
+        _, number, action = query.data.split(":")
+        actor = self.actor(query.from_user)
+        try:
+            if action == "claim":
+                await self.tickets.claim(int(number), actor)
+            elif action == "close":
+                await self.tickets.close(int(number), actor)
+            elif action == "handover":
+                await self.tickets.prompt_handover(int(number), actor)
+            elif action == "handover_now":
+                ticket = await self.tickets.get(int(number))
+                await self.tickets.hand_over(ticket.id, actor, staff.other_team(self.config, ticket.team))
+            await self._answer(query)
+        except TicketError as exc:
+            log.info("staff %s: %s on #%s refused: %s", actor.id, action, number, exc)
+            await self._answer(query, self._refusal(exc), alert=True)
+
+    async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message in a ticket's topic, or a reply to one of its messages: relayed to the employer."""
+        message = update.message
+        reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+        thread = message.message_thread_id if message.is_topic_message else None
+        ticket, purpose = await self.tickets.for_staff_message(message.chat.id, thread, reply_to)
+        if ticket is None or message.from_user is None or message.from_user.is_bot:
+            return  # the group's own conversation
+        text = (message.text or message.caption or "").strip()
+        actor = self.actor(message.from_user)
+        source = f"telegram:{update.update_id}"
+        try:
+            if not text:
+                raise TicketError(t("st_refused", self._lang(ticket.team), reason="text only"))
+            if text.startswith(INTERNAL_PREFIX):
+                await self.tickets.note(ticket.id, actor, text.removeprefix(INTERNAL_PREFIX).strip(), source)
+            elif purpose == "handover_prompt":
+                await self.tickets.hand_over(ticket.id, actor, staff.other_team(self.config, ticket.team), note=text)
+            else:
+                await self.tickets.answer(ticket.id, actor, text, source_key=source)
+        except TicketError as exc:
+            log.info("staff %s on #%s refused: %s", actor.id, ticket.id, exc)
+            await message.reply_text(self._refusal(exc), message_thread_id=thread)
+
+    async def ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Anything else in a staff group (edits, service messages): not for the employer's dialogue."""
+
+    def _lang(self, team: str) -> str:
+        return self.config.tickets.teams[team].lang
+
+    @staticmethod
+    def _refusal(exc: TicketError) -> str:
+        return str(exc)[:200]
+
+    @staticmethod
+    async def _answer(query, text: str | None = None, alert: bool = False) -> None:
+        try:
+            await query.answer(text, show_alert=alert)
+        except TelegramError as exc:  # an old query: the change is done anyway
+            log.info("callback query not answered: %s", exc)
