@@ -1,0 +1,181 @@
+"""The console's accounts: create, change password, disable, and log in with a lock-out.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's low-memory profile).
+After `max_failures` wrong passwords in a row an account is locked for `lock_minutes`; while it
+is locked even the right password is refused, and the answer is the same as for a wrong one, so
+that a guesser learns nothing about which accounts exist or are locked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+
+from bot.accounts.models import WebUser
+from bot.db.engine import Database
+from bot.db.models import utcnow
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+# Verified when the username is unknown, so that the answer takes as long as for a known one.
+_DUMMY_HASH = _hasher.hash("lotse-no-such-user")
+
+
+class AccountError(Exception):
+    """An account command that cannot be done; the message says why."""
+
+
+class LoginRefused(Exception):
+    """Wrong username or password, a locked or a disabled account (deliberately one error)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the web layer knows of a logged-in person."""
+
+    id: int
+    username: str
+    display_name: str
+    teams: tuple[str, ...]
+    editor: bool
+    session_epoch: int
+
+    @classmethod
+    def of(cls, row: WebUser) -> Account:
+        return cls(row.id, row.username, row.display_name, tuple(row.teams or ()), bool(row.editor),
+                   row.session_epoch)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+    if len(password) > 1024:
+        raise AccountError("the password is too long (at most 1024 characters)")
+
+
+class Accounts:
+    """The account rules over the web_users table.
+
+    Args:
+        database: the bot's database.
+        teams: the team keys of config.yml (tickets.teams); accounts may only name these.
+        max_failures: wrong passwords in a row before the account is locked.
+        lock_minutes: how long it stays locked.
+        clock: the current time (tests pass a fake one).
+    """
+
+    def __init__(self, database: Database, teams: Iterable[str], *, max_failures: int = 5, lock_minutes: float = 15,
+                 clock: Callable[[], datetime] = utcnow):
+        self.database = database
+        self.teams = tuple(teams)
+        self.max_failures = max_failures
+        self.lock = timedelta(minutes=lock_minutes)
+        self.clock = clock
+
+    def _check_teams(self, teams: Iterable[str]) -> list[str]:
+        teams = list(dict.fromkeys(teams))
+        unknown = [team for team in teams if team not in self.teams]
+        if unknown:
+            raise AccountError(f"unknown team {', '.join(unknown)}; config.yml tickets.teams has {', '.join(self.teams)}")
+        return teams
+
+    async def add(self, username: str, password: str, teams: Iterable[str], display_name: str = "",
+                  editor: bool = False) -> Account:
+        """Create an account. Raises AccountError: bad name, taken, weak password, unknown team."""
+        username = username.strip().lower()
+        if not USERNAME.match(username):
+            raise AccountError("a username is 2-64 characters of a-z 0-9 . _ - (starting with a letter or digit)")
+        check_password(password)
+        teams = self._check_teams(teams)
+        if not teams and not editor:
+            raise AccountError("give at least one --team (or --editor for an editor without a team)")
+        now = self.clock()
+        async with self.database.transaction() as session:
+            if (await session.execute(select(WebUser.id).where(WebUser.username == username))).first():
+                raise AccountError(f"the account {username} exists already (use passwd to change its password)")
+            row = WebUser(username=username, display_name=display_name.strip() or username,
+                          password_hash=_hasher.hash(password), teams=teams, editor=editor, disabled=False,
+                          failed_logins=0, session_epoch=1, created_at=now, updated_at=now)
+            session.add(row)
+            await session.flush()
+            return Account.of(row)
+
+    async def _change(self, username: str, **values) -> None:
+        async with self.database.transaction() as session:
+            done = await session.execute(
+                update(WebUser).where(WebUser.username == username.strip().lower())
+                .values(updated_at=self.clock(), session_epoch=WebUser.session_epoch + 1, **values))
+            if done.rowcount != 1:
+                raise AccountError(f"no account {username}")
+
+    async def passwd(self, username: str, password: str) -> None:
+        """Set a new password; unlocks the account and ends its sessions."""
+        check_password(password)
+        await self._change(username, password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+
+    async def disable(self, username: str) -> None:
+        """Refuse every further login and end the account's sessions (its audit trail stays)."""
+        await self._change(username, disabled=True)
+
+    async def enable(self, username: str) -> None:
+        await self._change(username, disabled=False, failed_logins=0, locked_until=None)
+
+    async def set_teams(self, username: str, teams: Iterable[str]) -> None:
+        await self._change(username, teams=self._check_teams(teams))
+
+    async def list(self) -> list[WebUser]:
+        async with self.database.read() as session:
+            return list((await session.execute(select(WebUser).order_by(WebUser.username))).scalars())
+
+    async def current(self, user_id: int, epoch: int) -> Account | None:
+        """The account behind a session, if it may still act (not disabled, no newer password)."""
+        async with self.database.read() as session:
+            row = await session.get(WebUser, user_id)
+        if row is None or row.disabled or row.session_epoch != epoch:
+            return None
+        return Account.of(row)
+
+    async def login(self, username: str, password: str) -> Account:
+        """Check a password, counting failures and locking after too many.
+
+        Raises:
+            LoginRefused: for every reason alike (unknown, wrong, locked, disabled).
+        """
+        username = username.strip().lower()[:64]
+        now = self.clock()
+        async with self.database.transaction() as session:
+            row = (await session.execute(select(WebUser).where(WebUser.username == username))).scalar_one_or_none()
+            if row is None:
+                _verify(_DUMMY_HASH, password)
+                raise LoginRefused(username)
+            right = _verify(row.password_hash, password)
+            locked = row.locked_until is not None and row.locked_until > now
+            if locked or row.disabled:
+                raise LoginRefused(username)
+            if not right:
+                row.failed_logins += 1
+                if row.failed_logins >= self.max_failures:
+                    row.failed_logins, row.locked_until = 0, now + self.lock
+                session.add(row)
+        if not right:  # the failure count is committed above, the refusal raised here
+            raise LoginRefused(username)
+        async with self.database.transaction() as session:
+            row = await session.get(WebUser, row.id)
+            row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            return Account.of(row)
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

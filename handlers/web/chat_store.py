@@ -1,0 +1,115 @@
+"""The web chat's transcript in the database, and the outbox sender that writes into it.
+
+A web page cannot be pushed to, so the outbox's "web" sender delivers by storing the message;
+the page asks for messages newer than the last it has (polling). The browser's token is never
+stored: the chat id is a hash of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.accounts.models import WebChatMessage
+from bot.db.engine import Database
+from bot.db.models import utcnow
+from bot.messages import Reply
+from bot.tickets.outbox import Delivery, OutboxItem, payload_reply
+
+CHANNEL = "web"
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+PAGE = 200   # messages per poll at most
+
+
+def new_token() -> str:
+    """A chat's secret token, kept by the browser: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+def chat_id_of(token: str) -> str | None:
+    """The chat id for a token, or None if it is no token of ours."""
+    if not TOKEN.match(token or ""):
+        return None
+    return hashlib.sha256(token.encode()).hexdigest()[:40]
+
+
+def _safe_url(url: str) -> str | None:
+    return url if url.startswith(("https://", "http://")) else None
+
+
+def reply_json(reply: Reply) -> dict:
+    """A Reply as the page renders it: plain strings only, the page sets them as text."""
+    data: dict = {"text": reply.text}
+    if reply.title:
+        data["title"] = reply.title
+    if reply.steps:
+        data["steps"] = list(reply.steps)
+    links = [{"title": link.title, "url": link.url} for link in reply.links if _safe_url(link.url)]
+    if links:
+        data["links"] = links
+    if reply.footer:
+        data["footer"] = reply.footer
+    if reply.buttons:
+        data["buttons"] = [[{"label": b.label, "payload": b.payload} for b in row] for row in reply.buttons]
+    return data
+
+
+def message_json(row: WebChatMessage) -> dict:
+    return {"id": row.id, "role": row.role, "at": row.created_at.isoformat(timespec="seconds"), **row.payload}
+
+
+class WebChatStore:
+    """The messages of each web chat, oldest first."""
+
+    def __init__(self, database: Database):
+        self.database = database
+
+    async def add(self, chat_id: str, role: str, payload: dict) -> int:
+        async with self.database.transaction() as session:
+            row = WebChatMessage(chat_id=chat_id, role=role, payload=payload, created_at=utcnow())
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def add_delivered(self, chat_id: str, payload: dict, outbox_id: int) -> int | None:
+        """Store an outbox message once, however often it is delivered; returns the row id."""
+        insert = (postgresql.insert if self.database.dialect == "postgresql" else sqlite.insert)(WebChatMessage)
+        statement = insert.values(chat_id=chat_id, role="team", payload=payload, outbox_id=outbox_id,
+                                  created_at=utcnow()).on_conflict_do_nothing(index_elements=["outbox_id"])
+        async with self.database.transaction() as session:
+            await session.execute(statement)
+            return (await session.execute(select(WebChatMessage.id).where(
+                WebChatMessage.outbox_id == outbox_id))).scalar_one_or_none()
+
+    async def since(self, chat_id: str, after: int = 0) -> list[dict]:
+        async with self.database.read() as session:
+            rows = (await session.execute(
+                select(WebChatMessage).where(WebChatMessage.chat_id == chat_id, WebChatMessage.id > after)
+                .order_by(WebChatMessage.id).limit(PAGE))).scalars()
+            return [message_json(row) for row in rows]
+
+    async def delete_chat(self, chat_id: str) -> None:
+        async with self.database.transaction() as session:
+            await session.execute(delete(WebChatMessage).where(WebChatMessage.chat_id == chat_id))
+
+    async def prune(self, older_than: timedelta, now: datetime | None = None) -> int:
+        """Forget transcripts' messages older than the retention (config web.chat_retention_days)."""
+        cutoff = (now or utcnow()) - older_than
+        async with self.database.transaction() as session:
+            return (await session.execute(delete(WebChatMessage).where(WebChatMessage.created_at < cutoff))).rowcount
+
+
+class WebSender:
+    """The outbox's sender for channel "web": a team's answer or a ticket note lands in the transcript."""
+
+    def __init__(self, store: WebChatStore):
+        self.store = store
+
+    async def send(self, item: OutboxItem) -> Delivery:
+        row_id = await self.store.add_delivered(item.chat_id, reply_json(payload_reply(item.payload)), item.id)
+        return Delivery(message_id=str(row_id) if row_id is not None else None)

@@ -1,0 +1,173 @@
+"""The coordinators' console: log-in, the queue per team, a ticket and what can be done with it.
+
+Handlers only read the form, call the view (handlers/web/tickets_view.py) and render or redirect;
+the log-in requirement and CSRF checks are middlewares (handlers/web/security.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.accounts.service import LoginRefused
+from handlers.web.security import ACCOUNT, flash, safe_next, start_session
+from handlers.web.services import SERVICES
+from handlers.web.tickets_view import AGES, QueueFilter, TicketError, TicketNotFound
+
+log = logging.getLogger(__name__)
+
+MAX_ANSWER = 4000
+
+
+def _login_page(request: web.Request, target: str, error: str = "", status: int = 200) -> web.Response:
+    web_settings = request.app[SERVICES].config.web
+    lockout = (web_settings.login_max_failures, f"{web_settings.login_lock_minutes:g}")
+    return aiohttp_jinja2.render_template("login.html", request, {"next": target, "error": error, "lockout": lockout},
+                                          status=status)
+
+
+def _ticket_id(request: web.Request) -> int:
+    raw = request.match_info["ticket_id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+async def login(request: web.Request) -> web.Response:
+    """Show the log-in form."""
+    session = await get_session(request)
+    if "uid" in session:
+        raise web.HTTPFound(safe_next(request.query.get("next")))
+    return _login_page(request, safe_next(request.query.get("next")))
+
+
+async def login_submit(request: web.Request) -> web.Response:
+    """Check the password; a fresh session on success, the same answer for every failure."""
+    services, form = request.app[SERVICES], await request.post()
+    client = request.remote or "?"
+    target = safe_next(str(form.get("next", "")))
+    if services.throttle.blocked(client):
+        return _login_page(request, target, "throttled", 429)
+    try:
+        account = await services.accounts.login(str(form.get("username", "")), str(form.get("password", "")))
+    except LoginRefused as refused:
+        services.throttle.failed(client)
+        log.warning("console log-in refused for %r from %s", str(refused)[:64], client)
+        return _login_page(request, target, "refused", 401)
+    await start_session(request, account)
+    log.info("console log-in: %s from %s", account.username, client)
+    raise web.HTTPSeeOther(target)
+
+
+async def logout(request: web.Request) -> web.Response:
+    """End the session."""
+    (await get_session(request)).invalidate()
+    raise web.HTTPSeeOther("/console/login")
+
+
+async def home(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/console/queue")
+
+
+async def queue(request: web.Request) -> web.Response:
+    """The queue of the account's teams, filtered and searched."""
+    services, account, query = request.app[SERVICES], request[ACCOUNT], request.query
+    wanted = QueueFilter(team=query.get("team", "") if query.get("team") in account.teams else "",
+                         status=query.get("status", "active"), q=query.get("q", "")[:200],
+                         age=query.get("age", "") if query.get("age") in AGES else "", mine=query.get("mine") == "1")
+    rows = await services.view.queue(account, wanted)
+    counts = await services.view.counts(account)
+    return aiohttp_jinja2.render_template("queue.html", request, {"rows": rows, "filter": wanted, "counts": counts,
+                                                                 "ages": list(AGES)})
+
+
+async def ticket(request: web.Request) -> web.Response:
+    """One ticket: question, the bot's view, conversation, employer, audit trail, and the actions."""
+    services, account = request.app[SERVICES], request[ACCOUNT]
+    try:
+        detail = await services.view.detail(account, _ticket_id(request))
+    except TicketNotFound:
+        raise web.HTTPNotFound(text="No such ticket in your teams' queues.")
+    faq = services.core.knowledge.current.faq
+    draft = ""
+    chosen = request.query.get("faq", "")
+    if chosen in faq.topics:  # "insert an FAQ answer": the topic's answer as the start of a reply
+        draft = services.core.dialogue.render_topic(faq.topics[chosen], detail.ticket.lang).text
+    suggested = (detail.ticket.classification or {}).get("faq_id") or ""
+    return aiohttp_jinja2.render_template("ticket.html", request, {
+        "d": detail, "t": detail.ticket, "draft": draft, "chosen": chosen or suggested,
+        "topics": sorted(faq.topics.values(), key=lambda topic: topic.id), "max_answer": MAX_ANSWER})
+
+
+async def _act(request: web.Request, action: str) -> web.Response:
+    services, account, form = request.app[SERVICES], request[ACCOUNT], await request.post()
+    ticket_id = _ticket_id(request)
+    session = await get_session(request)
+    text = str(form.get("text", "")).strip()
+    try:
+        if action == "claim":
+            await services.view.claim(account, ticket_id)
+        elif action in ("answer", "note"):
+            if not text or len(text) > MAX_ANSWER:
+                raise TicketError(f"write 1 to {MAX_ANSWER} characters")
+            await getattr(services.view, action)(account, ticket_id, text)
+        elif action == "handover":
+            await services.view.hand_over(account, ticket_id, str(form.get("to_team", "")), text[:1000])
+        else:
+            await services.view.close(account, ticket_id)
+    except TicketNotFound:
+        raise web.HTTPNotFound(text="No such ticket in your teams' queues.")
+    except TicketError as exc:
+        flash(session, str(exc), "error")
+    else:
+        flash(session, f"done:{action}", "ok")
+        if action == "handover":  # it left the account's teams, unless the account is in both
+            target = f"/console/tickets/{ticket_id}"
+            if str(form.get("to_team", "")) not in account.teams:
+                target = "/console/queue"
+            raise web.HTTPSeeOther(target)
+    raise web.HTTPSeeOther(f"/console/tickets/{ticket_id}")
+
+
+async def claim(request: web.Request) -> web.Response:
+    """Take the ticket."""
+    return await _act(request, "claim")
+
+
+async def answer(request: web.Request) -> web.Response:
+    """Send an answer to the employer, on their channel, through the outbox."""
+    return await _act(request, "answer")
+
+
+async def note(request: web.Request) -> web.Response:
+    """Add an internal note (never sent to the employer)."""
+    return await _act(request, "note")
+
+
+async def handover(request: web.Request) -> web.Response:
+    """Give the ticket to another team, with a note."""
+    return await _act(request, "handover")
+
+
+async def close(request: web.Request) -> web.Response:
+    """Close the ticket."""
+    return await _act(request, "close")
+
+
+def add_routes(app: web.Application) -> None:
+    """The console's routes (mounted under /console); all but the log-in need a session."""
+    r = app.router
+    r.add_get("/login", login, name="console.login")
+    r.add_post("/login", login_submit, name="console.login_submit")
+    r.add_post("/logout", logout, name="console.logout")
+    r.add_get("/", home, name="console.home")
+    r.add_get("/queue", queue, name="console.queue")
+    r.add_get("/tickets/{ticket_id}", ticket, name="console.ticket")
+    r.add_post("/tickets/{ticket_id}/claim", claim, name="console.claim")
+    r.add_post("/tickets/{ticket_id}/answer", answer, name="console.answer")
+    r.add_post("/tickets/{ticket_id}/note", note, name="console.note")
+    r.add_post("/tickets/{ticket_id}/handover", handover, name="console.handover")
+    r.add_post("/tickets/{ticket_id}/close", close, name="console.close")

@@ -1,0 +1,142 @@
+"""FAQ suggestions: a coordinator proposes an answered ticket for the FAQ; editors export them as YAML.
+
+The export is a snippet in faq/'s format (faq/README.md) for the editors to paste and finish:
+a new topic with the question as its first example, or, for an existing topic, the question as
+a new example and the coordinator's answer as a comment to compare with the current one.
+Nothing is written to faq/ from here: the FAQ stays under the editors' review and git.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import aiohttp_jinja2
+import yaml
+from aiohttp import web
+from aiohttp_session import get_session
+from sqlalchemy import select, update
+
+from bot.accounts.models import FaqSuggestion
+from bot.db.models import utcnow
+from handlers.web.security import ACCOUNT, flash
+from handlers.web.services import SERVICES
+from handlers.web.tickets_view import TicketNotFound
+
+TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
+STATUSES = ("new", "done", "dismissed")
+
+
+class _Literal(yaml.SafeDumper):
+    """Multi-line strings as | blocks, as editors write them by hand."""
+
+
+_Literal.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
+def snippet(suggestion: FaqSuggestion, today: date | None = None) -> str:
+    """One suggestion as YAML in faq/'s format, with what is left to do in comments."""
+    lang = suggestion.lang
+    answer = suggestion.answer.strip() + "\n"
+    head = f"# Suggestion #{suggestion.id} by {suggestion.created_by}" + \
+        (f" from ticket #{suggestion.ticket_id}" if suggestion.ticket_id else "") + "\n"
+    if suggestion.topic_id:
+        body = yaml.dump({"examples": {lang: [suggestion.question.strip()]}}, Dumper=_Literal, allow_unicode=True,
+                         sort_keys=False, width=100)
+        comment = "\n".join(f"#   {line}" for line in answer.splitlines())
+        return (f"{head}# Add to topic {suggestion.topic_id}: the question as an example; compare the answer.\n"
+                f"{body}# Coordinator's answer ({lang}):\n{comment}\n")
+    topic = {
+        "id": suggestion.new_topic_id or "area.new_topic",
+        "title": {"de": "TODO", "en": "TODO"},
+        "answer": {key: answer if key == lang else "TODO\n" for key in ("de", "en")},
+        "individual_case": "none",
+        "sources": [{"title": "TODO", "url": "https://"}],
+        "reviewed": today or date.today(),
+        "related": [],
+        "examples": {key: [suggestion.question.strip()] if key == lang else [] for key in ("de", "en")},
+    }
+    return head + "# New topic: finish the TODOs, add examples (de at least 15, en at least 8), run `faq check`.\n" + \
+        yaml.dump([topic], Dumper=_Literal, allow_unicode=True, sort_keys=False, width=100)
+
+
+async def propose(request: web.Request) -> web.Response:
+    """Store an answered ticket's question and answer as a suggestion for the editors."""
+    services, account, form = request.app[SERVICES], request[ACCOUNT], await request.post()
+    raw = request.match_info["ticket_id"]
+    if not raw.isdigit():
+        raise web.HTTPNotFound()
+    try:
+        detail = await services.view.detail(account, int(raw))
+    except TicketNotFound:
+        raise web.HTTPNotFound(text="No such ticket in your teams' queues.")
+    session = await get_session(request)
+    question, answer = str(form.get("question", "")).strip(), str(form.get("answer", "")).strip()
+    topic, new_topic = str(form.get("topic_id", "")).strip(), str(form.get("new_topic_id", "")).strip().lower()
+    if topic and topic not in services.core.knowledge.current.faq.topics:
+        topic = ""
+    if not question or not answer or len(question) > 3000 or len(answer) > 4000:
+        flash(session, "question and answer: 1 to 3000 / 4000 characters", "error")
+    elif not topic and not TOPIC_ID.match(new_topic):
+        flash(session, "choose an existing topic or give a new id like area.topic_name", "error")
+    else:
+        async with services.database.transaction() as db:
+            db.add(FaqSuggestion(ticket_id=detail.ticket.id, lang=detail.ticket.lang, question=question,
+                                 answer=answer, topic_id=topic or None, new_topic_id=None if topic else new_topic,
+                                 status="new", created_by=account.display_name, created_at=utcnow()))
+        flash(session, "done:propose", "ok")
+    raise web.HTTPSeeOther(f"/console/tickets/{detail.ticket.id}")
+
+
+def _editor(request: web.Request) -> None:
+    if not request[ACCOUNT].editor:
+        raise web.HTTPForbidden(text="Only editors see the FAQ suggestions.")
+
+
+async def _suggestions(services, status: str) -> list[FaqSuggestion]:
+    query = select(FaqSuggestion).order_by(FaqSuggestion.id.desc()).limit(500)
+    if status in STATUSES:
+        query = query.where(FaqSuggestion.status == status)
+    async with services.database.read() as session:
+        return list((await session.execute(query)).scalars())
+
+
+async def suggestions(request: web.Request) -> web.Response:
+    """The editors' list of suggestions, each with its YAML."""
+    _editor(request)
+    status = request.query.get("status", "new")
+    rows = await _suggestions(request.app[SERVICES], status)
+    return aiohttp_jinja2.render_template("suggestions.html", request, {
+        "rows": [(row, snippet(row)) for row in rows], "status": status, "statuses": STATUSES})
+
+
+async def export(request: web.Request) -> web.Response:
+    """All new suggestions as one YAML file to download."""
+    _editor(request)
+    rows = await _suggestions(request.app[SERVICES], request.query.get("status", "new"))
+    text = "# Lotse FAQ suggestions, exported " + utcnow().strftime("%Y-%m-%d %H:%M UTC") + \
+        "\n# Paste into the topics: list of the right faq/*.yml file, finish, then run: python -m bot faq check\n\n"
+    text += "\n".join(snippet(row) for row in reversed(rows))
+    return web.Response(text=text, content_type="text/plain", charset="utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="faq-suggestions.yml"'})
+
+
+async def set_status(request: web.Request) -> web.Response:
+    """Mark a suggestion done or dismissed."""
+    _editor(request)
+    form, raw = await request.post(), request.match_info["suggestion_id"]
+    status = str(form.get("status", ""))
+    if not raw.isdigit() or status not in STATUSES:
+        raise web.HTTPBadRequest(text="unknown suggestion or status")
+    async with request.app[SERVICES].database.transaction() as session:
+        await session.execute(update(FaqSuggestion).where(FaqSuggestion.id == int(raw)).values(status=status))
+    raise web.HTTPSeeOther("/console/suggestions")
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/tickets/{ticket_id}/propose", propose, name="console.propose")
+    r.add_get("/suggestions", suggestions, name="console.suggestions")
+    r.add_get("/suggestions.yml", export, name="console.suggestions_export")
+    r.add_post("/suggestions/{suggestion_id}/status", set_status, name="console.suggestion_status")

@@ -1,0 +1,81 @@
+"""The console's and chat page's words in German; templates are written in English.
+
+`gettext(lang)` returns the function templates call as _("..."): German where a translation
+exists, the English original otherwise (and always for lang "en").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+GERMAN = {
+    # layout and log-in
+    "Lotse console": "Lotse-Konsole", "Skip to content": "Zum Inhalt springen", "Queue": "Warteschlange",
+    "Statistics": "Statistik", "FAQ suggestions": "FAQ-Vorschläge", "Log out": "Abmelden", "Log in": "Anmelden",
+    "Username": "Benutzername", "Password": "Passwort", "Signed in as": "Angemeldet als",
+    "Wrong username or password, or the account is locked. After {n} failed attempts an account is locked for {m} minutes.":
+        "Benutzername oder Passwort falsch, oder das Konto ist gesperrt. Nach {n} Fehlversuchen wird ein Konto für "
+        "{m} Minuten gesperrt.",
+    "Too many failed log-ins from this address. Please wait a few minutes.":
+        "Zu viele Fehlversuche von dieser Adresse. Bitte warten Sie einige Minuten.",
+    "Accounts are created by the operator: python -m bot users add NAME --team TEAM":
+        "Konten legt der Betrieb an: python -m bot users add NAME --team TEAM",
+    # queue
+    "Team": "Team", "All my teams": "Alle meine Teams", "Status": "Status", "Active (not closed)": "Aktiv (nicht geschlossen)",
+    "open": "offen", "claimed": "übernommen", "answered": "beantwortet", "closed": "geschlossen", "all": "alle",
+    "Older than": "Älter als", "any age": "beliebig", "1 hour": "1 Stunde", "1 day": "1 Tag", "3 days": "3 Tage",
+    "7 days": "7 Tage", "Search": "Suche", "Words or ticket number": "Wörter oder Ticketnummer",
+    "Only mine": "Nur meine", "Filter": "Filtern", "No tickets match.": "Keine passenden Tickets.",
+    "Ticket": "Ticket", "Question": "Frage", "Company": "Unternehmen", "Age": "Alter", "Claimed by": "Übernommen von",
+    "Reminders": "Erinnerungen", "overdue": "überfällig", "reannounced": "erneut angekündigt",
+    "employer_told": "Arbeitgeber vertröstet", "Tickets": "Tickets",
+    # ticket
+    "Back to the queue": "Zurück zur Warteschlange", "Bot's classification": "Einschätzung des Bots",
+    "Route": "Weg", "Topic": "Thema", "Confidence": "Sicherheit", "Reason": "Begründung",
+    "Candidates": "Kandidaten", "Conversation": "Verlauf", "Employer": "Arbeitgeber", "Contact": "Kontakt",
+    "only via the chat": "nur über den Chat", "Channel": "Kanal", "Language": "Sprache",
+    "Earlier in the chat": "Vorher im Chat", "Audit trail": "Protokoll", "When": "Wann", "Who": "Wer",
+    "What": "Was", "Claim": "Übernehmen", "Answer": "Antworten", "Your answer to the employer": "Ihre Antwort an den Arbeitgeber",
+    "Send answer": "Antwort senden", "Start from an FAQ answer": "Mit einer FAQ-Antwort beginnen",
+    "Insert": "Einfügen", "Internal note": "Interne Notiz", "Add note": "Notiz hinzufügen",
+    "Hand over": "Übergeben", "to team": "an Team", "Note for the other team": "Notiz für das andere Team",
+    "Close ticket": "Ticket schließen", "Propose for the FAQ": "Für die FAQ vorschlagen",
+    "employer": "Arbeitgeber", "staff": "Team", "note": "Notiz",
+    "The answer is signed with the team's name and sent to the employer on their channel.":
+        "Die Antwort wird mit dem Namen des Teams unterschrieben und auf dem Kanal des Arbeitgebers zugestellt.",
+    "Notes stay internal.": "Notizen bleiben intern.", "Done.": "Erledigt.",
+    "Existing topic": "Bestehendes Thema", "or a new topic id": "oder eine neue Themen-ID",
+    "Propose": "Vorschlagen", "Suggested answer": "Vorgeschlagene Antwort",
+    "This ticket is closed.": "Dieses Ticket ist geschlossen.",
+    # statistics
+    "Per day": "Pro Tag", "Per week": "Pro Woche", "Questions": "Fragen", "Answered by the bot": "Vom Bot beantwortet",
+    "Handed over": "Übergeben", "Deflection rate": "Entlastungsquote", "Clarification rate": "Rückfragequote",
+    "Feedback per topic": "Bewertungen pro Thema", "Helpful": "Hilfreich", "Not helpful": "Nicht hilfreich",
+    "Time to first human answer": "Zeit bis zur ersten Antwort", "Median": "Median", "p90": "p90",
+    "Open tickets by age": "Offene Tickets nach Alter", "Editors' to-do": "Aufgaben für die Redaktion",
+    "Questions the bot could not answer or answered with low confidence":
+        "Fragen, die der Bot nicht oder nur unsicher beantworten konnte",
+    "Period": "Zeitraum", "Other": "Sonstige", "Clarified": "Rückfrage", "No data yet.": "Noch keine Daten.", "answers": "Antworten",
+    "hours": "Stunden", "Day": "Tag", "Week": "Woche", "Count": "Anzahl", "Share": "Anteil",
+    # suggestions
+    "Export as YAML": "Als YAML exportieren", "Mark done": "Erledigt", "Dismiss": "Verwerfen",
+    "No suggestions.": "Keine Vorschläge.", "Proposed by": "Vorgeschlagen von", "new": "neu", "done": "erledigt",
+    "dismissed": "verworfen", "Show": "Zeigen",
+}
+
+
+def gettext(lang: str) -> Callable[[str], str]:
+    if lang == "de":
+        return lambda text: GERMAN.get(text, text)
+    return lambda text: text
+
+
+def pick_language(accept_language: str, wanted: str = "") -> str:
+    """?lang= wins; then the browser's first of de/en; German by default."""
+    if wanted in ("de", "en"):
+        return wanted
+    for part in accept_language.split(","):
+        code = part.split(";")[0].strip()[:2].lower()
+        if code in ("de", "en"):
+            return code
+    return "de"

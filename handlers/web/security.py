@@ -1,0 +1,189 @@
+"""The console's cross-cutting rules, in one place: sessions, log-in required, CSRF, headers.
+
+Sessions live in an encrypted, signed cookie (aiohttp-session's EncryptedCookieStorage: Fernet,
+AES-128-CBC with HMAC-SHA256). The key comes from LOTSE_SESSION_SECRET; without it a random key
+is made once and kept in var/session.key (mode 0600), so sessions survive a restart of a local
+installation. Every console route needs a logged-in session except the ones in PUBLIC; every
+POST needs the session's CSRF token. Both are middlewares of the console's sub-application, so
+a route added later is covered without anyone remembering to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp_session import Session, get_session, new_session
+from aiohttp_session import setup as setup_sessions
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from bot.accounts.service import Account
+from bot.config import SESSION_SECRET_ENV, Config
+
+log = logging.getLogger(__name__)
+
+COOKIE = "lotse_console"
+ACCOUNT = web.RequestKey("lotse_account", Account)                  # who is logged in, for the handlers
+PUBLIC = frozenset({"console.login", "console.login_submit"})   # route names reachable without a session
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def session_key(config: Config, environ: dict | None = None) -> bytes:
+    """The 32-byte cookie key (aiohttp-session encodes it for Fernet).
+
+    Any LOTSE_SESSION_SECRET of at least 32 characters is accepted and stretched with SHA-256;
+    several processes behind one proxy must share it.
+    """
+    environ = os.environ if environ is None else environ
+    secret = environ.get(SESSION_SECRET_ENV, "").strip()
+    if secret:
+        if len(secret) < 32:
+            raise ValueError(f"{SESSION_SECRET_ENV} must be at least 32 characters (e.g. `openssl rand -base64 32`)")
+        return hashlib.sha256(secret.encode()).digest()
+    path = config.base_dir / "var" / "session.key"
+    return hashlib.sha256(_stored_key(path)).digest()
+
+
+def _stored_key(path: Path) -> bytes:
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48).encode()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key + b"\n")
+    log.warning("no %s set: made a session key and kept it in %s", SESSION_SECRET_ENV, path)
+    return key
+
+
+def install_sessions(app: web.Application, config: Config, key: bytes) -> None:
+    settings = config.web
+    storage = EncryptedCookieStorage(key, cookie_name=COOKIE, path="/console", httponly=True, samesite="Strict",
+                                     secure=settings.secure_cookies,
+                                     max_age=int(settings.session_max_hours * 3600))
+    setup_sessions(app, storage)
+
+
+def csrf_token(session: Session) -> str:
+    """The session's CSRF token, made on first use."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def start_session(request: web.Request, account: Account) -> Session:
+    """A fresh session for a successful login (never the one from before: no session fixation)."""
+    session = await new_session(request)
+    now = int(time.time())
+    session.update({"uid": account.id, "epoch": account.session_epoch, "at": now, "seen": now,
+                    "csrf": secrets.token_urlsafe(32)})
+    return session
+
+
+def flash(session: Session, text: str, kind: str = "info") -> None:
+    session["flash"] = (session.get("flash") or [])[-4:] + [[kind, text]]
+
+
+class LoginThrottle:
+    """Failed logins per client address in a sliding window: against guessing many usernames."""
+
+    def __init__(self, limit: int = 30, window_seconds: float = 900):
+        self.limit = limit
+        self.window = window_seconds
+        self._failures: dict[str, deque] = defaultdict(deque)
+
+    def _recent(self, client: str) -> deque:
+        entries, cutoff = self._failures[client], time.monotonic() - self.window
+        while entries and entries[0] < cutoff:
+            entries.popleft()
+        return entries
+
+    def blocked(self, client: str) -> bool:
+        return len(self._recent(client)) >= self.limit
+
+    def failed(self, client: str) -> None:
+        self._recent(client).append(time.monotonic())
+        if len(self._failures) > 10_000:  # bounded memory under a spray of addresses
+            self._failures.clear()
+
+
+def _refuse(request: web.Request) -> web.StreamResponse:
+    if request.method in ("GET", "HEAD"):
+        target = request.path_qs if request.path.startswith("/console/") else "/console/"
+        raise web.HTTPFound(f"/console/login?next={_quote(target)}")
+    raise web.HTTPUnauthorized(text="log in first")
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path inside the console (no //host, no scheme): no open redirect after login."""
+    if target and target.startswith("/console/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/console/queue"
+
+
+def guard(config: Config, accounts) -> web.middleware:
+    """The console's middleware: a session for every route but the login, CSRF on every POST."""
+    idle, longest = config.web.session_idle_minutes * 60, config.web.session_max_hours * 3600
+
+    @web.middleware
+    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+        session = await get_session(request)
+        route = request.match_info.route.name
+        if route not in PUBLIC:
+            now = int(time.time())
+            account = None
+            if "uid" in session and now - session.get("seen", 0) <= idle and now - session.get("at", 0) <= longest:
+                account = await accounts.current(session["uid"], session.get("epoch", -1))
+            if account is None:
+                session.invalidate()
+                _refuse(request)
+            if now - session.get("seen", 0) > 60:  # rewrite the cookie at most once a minute
+                session["seen"] = now
+            request[ACCOUNT] = account
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            form = await request.post()
+            given, expected = str(form.get("csrf", "")), session.get("csrf") or ""
+            if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+                log.warning("console %s %s without a valid CSRF token", request.method, request.path)
+                raise web.HTTPForbidden(text="The form has expired. Go back, reload the page and try again.")
+        response = await handler(request)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return middleware
+
+
+@web.middleware
+async def headers(request: web.Request, handler) -> web.StreamResponse:
+    """Security headers on every page of the web chat and the console, errors included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+        _set_headers(response)
+        raise
+    _set_headers(response)
+    return response
+
+
+def _set_headers(response: web.StreamResponse) -> None:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")

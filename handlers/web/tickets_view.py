@@ -1,0 +1,214 @@
+"""Everything the web uses of the ticket queue (bot/tickets, bot/handover), in one module.
+
+The console acts through TicketService (claim, answer, hand over, note, close: each an audited
+transaction that writes its outbox messages); this module adds only the reads the console needs
+(the queue with filters, a ticket with its conversation and audit trail) and the access rule:
+an account sees and changes only the tickets of its teams. A ticket of another team is reported
+as not found, so that its existence is not revealed either.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from bot.accounts.service import Account
+from bot.config import Config
+from bot.db.engine import Database
+from bot.db.models import utcnow
+from bot.dialogue import Dialogue
+from bot.messages import IncomingMessage, Kind, Reply
+from bot.tickets.models import ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, Ticket, TicketEvent, TicketMessage
+from bot.tickets.service import Actor, InvalidTransition, NotAllowed, TicketError, TicketNotFound, TicketService
+
+__all__ = ["InvalidTransition", "NotAllowed", "QueueFilter", "QueueRow", "TicketDetail", "TicketError",
+           "TicketNotFound", "TicketsView", "employer_conversation"]
+
+STATUSES = (OPEN, CLAIMED, ANSWERED, CLOSED)
+AGES = {"": None, "1h": timedelta(hours=1), "1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
+QUEUE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue page shows: one of the account's teams (or all of them), a status, a search."""
+
+    team: str = ""           # "" = all of the account's teams
+    status: str = "active"   # open | claimed | answered | closed | active (= not closed) | all
+    q: str = ""              # words in the question or company, or a ticket number (#12)
+    age: str = ""            # "" | 1h | 1d | 3d | 7d: only tickets older than this
+    mine: bool = False       # only tickets claimed by this account
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    ticket: Ticket
+    age: timedelta
+    reminders: tuple[str, ...]   # "overdue", "reannounced", "employer_told": shown as badges
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: Ticket
+    messages: list[TicketMessage]
+    events: list[TicketEvent]
+    reminders: tuple[str, ...] = ()
+    other_teams: tuple[str, ...] = field(default=())
+
+
+def actor(account: Account) -> Actor:
+    """The account as the ticket service's actor: staff of its teams, named for colleagues."""
+    return Actor("staff", f"web:{account.id}", account.display_name, account.teams)
+
+
+class TicketsView:
+    """The console's reads and actions on tickets, limited to the account's teams."""
+
+    def __init__(self, tickets: TicketService, database: Database, config: Config, clock=utcnow):
+        self.tickets = tickets
+        self.database = database
+        self.config = config
+        self.clock = clock
+
+    def reminders(self, ticket: Ticket, now: datetime) -> tuple[str, ...]:
+        badges = []
+        overdue = timedelta(minutes=self.config.tickets.reminders.unclaimed_after_minutes)
+        if ticket.status == OPEN and now - ticket.created_at > overdue:
+            badges.append("overdue")
+        if ticket.announced_at and ticket.announced_at - ticket.created_at > timedelta(seconds=5):
+            badges.append("reannounced")
+        if ticket.employer_waiting_note_at and ticket.status in (OPEN, CLAIMED):
+            badges.append("employer_told")
+        return tuple(badges)
+
+    async def queue(self, account: Account, wanted: QueueFilter) -> list[QueueRow]:
+        teams = [wanted.team] if wanted.team in account.teams else list(account.teams)
+        if not teams:
+            return []
+        query = select(Ticket).where(Ticket.team.in_(teams), Ticket.deleted_at.is_(None))
+        if wanted.status in STATUSES:
+            query = query.where(Ticket.status == wanted.status)
+        elif wanted.status != "all":
+            query = query.where(Ticket.status.in_(ACTIVE))
+        now = self.clock()
+        if AGES.get(wanted.age):
+            query = query.where(Ticket.created_at < now - AGES[wanted.age])
+        if wanted.mine:
+            query = query.where(Ticket.claimed_by == actor(account).id)
+        words = wanted.q.strip()
+        if words.lstrip("#").isdigit():
+            query = query.where(Ticket.id == int(words.lstrip("#")))
+        elif words:
+            cleaned = words.replace("\\", "").replace("%", "").replace("_", " ")  # no LIKE wildcards from users
+            pattern = f"%{cleaned}%"
+            query = query.where(or_(Ticket.question.ilike(pattern), Ticket.company.ilike(pattern)))
+        query = query.order_by(Ticket.created_at).limit(QUEUE_LIMIT)
+        async with self.database.read() as session:
+            rows = list((await session.execute(query)).scalars())
+        return [QueueRow(t, now - t.created_at, self.reminders(t, now)) for t in rows]
+
+    async def counts(self, account: Account) -> dict[str, dict[str, int]]:
+        """Per team of the account: how many tickets are open, claimed and answered."""
+        if not account.teams:
+            return {}
+        async with self.database.read() as session:
+            rows = (await session.execute(
+                select(Ticket.team, Ticket.status, func.count()).where(
+                    Ticket.team.in_(account.teams), Ticket.status.in_(ACTIVE), Ticket.deleted_at.is_(None))
+                .group_by(Ticket.team, Ticket.status))).all()
+        counts = {team: {status: 0 for status in ACTIVE} for team in account.teams}
+        for team, status, count in rows:
+            counts[team][status] = count
+        return counts
+
+    async def detail(self, account: Account, ticket_id: int) -> TicketDetail:
+        """The ticket with its conversation and audit trail. Raises TicketNotFound (also for other teams')."""
+        ticket = await self.tickets.get(ticket_id)
+        if ticket.team not in account.teams:
+            raise TicketNotFound(f"no ticket #{ticket_id}")
+        others = tuple(key for key in self.config.tickets.teams if key != ticket.team)
+        return TicketDetail(ticket, await self.tickets.messages(ticket_id), await self.tickets.events(ticket_id),
+                            self.reminders(ticket, self.clock()), others)
+
+    async def _own(self, account: Account, ticket_id: int) -> None:
+        await self.detail(account, ticket_id)
+
+    async def claim(self, account: Account, ticket_id: int) -> Ticket:
+        await self._own(account, ticket_id)
+        return await self.tickets.claim(ticket_id, actor(account))
+
+    async def answer(self, account: Account, ticket_id: int, text: str) -> Ticket:
+        """Relay an answer to the employer through the outbox, on the employer's channel."""
+        await self._own(account, ticket_id)
+        return await self.tickets.answer(ticket_id, actor(account), text)
+
+    async def note(self, account: Account, ticket_id: int, text: str) -> Ticket:
+        await self._own(account, ticket_id)
+        return await self.tickets.note(ticket_id, actor(account), text)
+
+    async def hand_over(self, account: Account, ticket_id: int, to_team: str, note: str) -> Ticket:
+        await self._own(account, ticket_id)
+        return await self.tickets.hand_over(ticket_id, actor(account), to_team, note)
+
+    async def close(self, account: Account, ticket_id: int) -> Ticket:
+        await self._own(account, ticket_id)
+        return await self.tickets.close(ticket_id, actor(account))
+
+
+# -- the employer's side: the dialogue with the hand-over flow -------------------------------------------------------
+
+class _HandoverDialogue:
+    """The dialogue with K's hand-over flow in front, for a Dialogue that does not take one itself.
+
+    Handover.intercept sees every message first (flow steps, /tickets, /delete, a message while a
+    ticket is open); the dialogue answers the rest, and its hand-over offer (a Reply with
+    meta["handover"]) is replaced by the flow's confirmation question.
+    """
+
+    def __init__(self, dialogue: Dialogue, handover):
+        self.dialogue = dialogue
+        self.handover = handover
+        handover.ask = self._ask
+
+    async def chat_language(self, message: IncomingMessage) -> str:
+        return await self.dialogue.chat_language(message)
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        lang = await self.dialogue.chat_language(message)
+        taken = await self.handover.intercept(message, lang)
+        if taken is not None:
+            return taken
+        return await self._ask(message, lang)
+
+    async def _ask(self, message: IncomingMessage, lang: str) -> list[Reply]:
+        replies = await self.dialogue.handle(message)
+        out: list[Reply] = []
+        for reply in replies:
+            team = reply.meta.get("handover")
+            if team:
+                question = message.text if message.kind is Kind.TEXT else ""
+                lang = reply.meta.get("lang") or lang
+                out += await self.handover.offer(message, team, lang, question=question)
+            else:
+                out.append(reply)
+        return out
+
+
+def employer_conversation(dialogue: Dialogue, tickets: TicketService, database: Database, config: Config):
+    """The employer's conversation with hand-overs that open real tickets.
+
+    A dialogue built with the hand-over flow (attribute `handover`) is used as it is; otherwise the
+    flow (bot.handover.Handover) is put in front of it here.
+    """
+    if getattr(dialogue, "handover", None) is not None:
+        return dialogue
+    from bot.handover import Handover
+    from bot.tickets.conversation import ConversationStore
+
+    handover = Handover(config, tickets, ConversationStore(database))
+    if "handover" in inspect.signature(Dialogue.__init__).parameters:
+        return Dialogue(config, dialogue.knowledge, dialogue.store, handover=handover)
+    return _HandoverDialogue(dialogue, handover)
