@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import TextIO
@@ -76,6 +77,10 @@ async def evaluate(config: Config, args) -> int:
         return _faq_failed(exc)
     report = await run_evaluation(core.dialogue, cases)
     await core.close()
+    fallbacks = getattr(core.knowledge.current.classifier, "fallback_messages", 0)
+    if fallbacks:  # the numbers below are then partly the embedded model's
+        print(f"warning: Rasa was unavailable; the embedded model classified {fallbacks} of {len(cases)} questions",
+              file=sys.stderr)
     if args.errors:
         for o in report.outcomes:
             if not o.correct:
@@ -98,23 +103,57 @@ async def evaluate(config: Config, args) -> int:
 
 
 async def chat(config: Config) -> int:
-    from handlers.terminal import TerminalChannel
+    """The terminal chat, on the configured database, with real tickets (docs/tickets.md)."""
+    from bot.db import Database, DatabaseError, DbChatStore, default_url, prepare
+    from bot.tickets.desk import TicketDesk
+    from handlers.terminal import TerminalChannel, TerminalSender
 
-    try:
-        core = build_core(config)
-    except FaqError as exc:
-        return _faq_failed(exc)
-    core.start()
-    try:
-        await TerminalChannel(core.dialogue).run()
-    finally:
-        await core.close()
+    async with Database(config.database.url or default_url(config.base_dir)) as database:
+        try:
+            await prepare(database, migrate=config.database.migrate)
+        except DatabaseError as exc:
+            print(f"database error: {exc}", file=sys.stderr)
+            return 1
+        try:
+            core = build_core(config, DbChatStore(database))
+        except FaqError as exc:
+            return _faq_failed(exc)
+        core.start()
+        channel = TerminalChannel(core.dialogue)
+        desk = None
+        if config.tickets.enabled:  # hand-overs open tickets; the teams' answers print as they arrive
+            desk = TicketDesk.build(database, config, {"terminal": TerminalSender(channel)})
+            core.dialogue.attach_handover(desk.handover)
+            desk.start()
+        try:
+            await channel.run()
+        finally:
+            if desk is not None:
+                await desk.stop()
+            await core.close()
     return 0
+
+
+def tickets(config: Config, args) -> int:
+    """`python -m bot tickets ...`: the queue from a shell (bot/tickets/cli.py)."""
+    from bot.tickets.cli import run
+
+    return asyncio.run(run(config, args))
 
 
 async def run_telegram(config: Config) -> int:
     """The Telegram bot: polling, or webhook when TELEGRAM_WEBHOOK_URL is set (docs/telegram.md)."""
     from bot.telegram_app import run  # imports PTB and SQLAlchemy only for this command
+
+    try:
+        return await run(config)
+    except FaqError as exc:
+        return _faq_failed(exc)
+
+
+async def run_web(config: Config) -> int:
+    """The web chat and the coordinators' console without Telegram (docs/web.md)."""
+    from handlers.web.server import run  # imports aiohttp-jinja2 and SQLAlchemy only for this command
 
     try:
         return await run(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.decision import Decision, Route, decide
@@ -11,6 +12,8 @@ from bot.knowledge import KnowledgeBase, Topic
 from bot.knowledge.model import fill
 from bot.messages import Button, IncomingMessage, Kind, Link, Reply
 from bot.store import ChatStore
+if TYPE_CHECKING:
+    from bot.handover import Handover
 from bot.texts import t
 from nlu.text import has_letters
 from nlu.types import Classification
@@ -18,6 +21,7 @@ from nlu.types import Classification
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "help", "topics", "lang", "privacy")
+TICKET_COMMANDS = ("tickets", "delete", "cancel")   # answered by the hand-over (bot/handover.py) when enabled
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,25 @@ def command_name(text: str) -> str:
 class Dialogue:
     """Decides what to say; channels only convert messages and render replies."""
 
-    def __init__(self, config: Config, knowledge: KnowledgeBase, store: ChatStore):
+    def __init__(self, config: Config, knowledge: KnowledgeBase, store: ChatStore, handover: Handover | None = None):
         self.config = config
         self.knowledge = knowledge
         self.store = store
+        self.handover: Handover | None = None  # None: no ticket queue; hand-overs name the contact instead
+        if handover is not None:
+            self.attach_handover(handover)
+
+    def attach_handover(self, handover: Handover) -> None:
+        """Pass questions for people to the ticket queue (bot/handover.py) from now on."""
+        self.handover = handover
+        handover.ask = self._question
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         lang = await self.chat_language(message)
+        if self.handover is not None:  # a step of the hand-over flow, or a message on an open ticket
+            replies = await self.handover.intercept(message, lang)
+            if replies is not None:
+                return replies
         if message.kind is Kind.MEDIA:
             return [Reply(t("type_your_question", lang))]
         if message.kind is Kind.COMMAND:
@@ -95,7 +111,7 @@ class Dialogue:
         if decision.route is Route.CLARIFY:
             return [self._clarification(decision, lang)]
         if decision.route in (Route.AUTHORITY, Route.COORDINATOR):
-            return await self.offer_handover(message, decision.route.value, lang, question=text)
+            return await self.offer_handover(message, decision.route.value, lang, question=text, decision=decision)
         if decision.route is Route.SMALLTALK:
             return [Reply(t("smalltalk", lang))]
         return [Reply(t("out_of_scope", lang), buttons=((Button(t("ask_person", lang), "human:coordinator"),),))]
@@ -134,8 +150,11 @@ class Dialogue:
             meta={"faq_id": topic.id, "decision_id": decision_id, "lang": lang},
         )
 
-    async def offer_handover(self, message: IncomingMessage, team: str, lang: str, question: str = "") -> list[Reply]:
-        """Tell the employer who decides their case and how to reach them."""
+    async def offer_handover(self, message: IncomingMessage, team: str, lang: str, question: str = "",
+                             decision: Decision | None = None) -> list[Reply]:
+        """Offer to pass the question to a person; without a ticket queue, say whom to contact."""
+        if self.handover is not None:
+            return await self.handover.offer(message, team, lang, question, decision)
         contact = self.config.contacts.placeholders(lang)[team]
         intro = t("handover_authority" if team == "authority" else "handover_coordinator", lang)
         return [Reply(f"{intro}\n\n{t('handover_direct', lang, contact=contact)}", meta={"handover": team})]

@@ -113,6 +113,159 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Dieser Knopf ist nicht mehr gültig. Stellen Sie Ihre Frage gern noch einmal.",
         "en": "This button is no longer valid. Please ask your question again.",
     },
+    # -- the hand-over to people (bot/handover.py) ------------------------------------------------------------
+    "ho_offer": {
+        "de": "Soll ich Ihre Frage an das Team „{team}“ weitergeben? Dort antwortet Ihnen eine Person hier im Chat. "
+              "Sie können sich auch direkt wenden an: {contact}",
+        "en": "Shall I pass your question on to {team}? A person there will answer you here in this chat. "
+              "You can also contact them directly: {contact}",
+    },
+    "ho_question_is": {"de": "Ihre Frage: „{question}“", "en": "Your question: \"{question}\""},
+    "ho_yes": {"de": "Ja, weitergeben", "en": "Yes, pass it on"},
+    "ho_no": {"de": "Nein, danke", "en": "No, thanks"},
+    "ho_cancel": {"de": "Abbrechen", "en": "Cancel"},
+    "ho_ask_question": {
+        "de": "Was soll ich weitergeben? Bitte beschreiben Sie Ihre Frage in ein paar Sätzen.",
+        "en": "What should I pass on? Please describe your question in a few sentences.",
+    },
+    "ho_ask_company": {"de": "Wie heißt Ihr Unternehmen?", "en": "What is the name of your company?"},
+    "ho_bad_company": {"de": "Bitte nennen Sie den Namen Ihres Unternehmens (2 bis 200 Zeichen).",
+                       "en": "Please give your company's name (2 to 200 characters)."},
+    "ho_ask_contact": {"de": "Wie kann das Team „{team}“ Sie erreichen?", "en": "How can {team} reach you?"},
+    "ho_contact_chat": {"de": "Nur hier im Chat", "en": "Only in this chat"},
+    "ho_contact_phone": {"de": "Telefon", "en": "Phone"},
+    "ho_contact_email": {"de": "E-Mail", "en": "E-mail"},
+    "ho_ask_phone": {"de": "Unter welcher Telefonnummer?", "en": "Which phone number?"},
+    "ho_bad_phone": {"de": "Das sieht nicht nach einer Telefonnummer aus. Bitte z. B. so: +49 1234 567890",
+                     "en": "That does not look like a phone number. Please write it like +49 1234 567890"},
+    "ho_ask_email": {"de": "Unter welcher E-Mail-Adresse?", "en": "Which e-mail address?"},
+    "ho_bad_email": {"de": "Das sieht nicht nach einer E-Mail-Adresse aus. Bitte z. B. so: name@firma.de",
+                     "en": "That does not look like an e-mail address. Please write it like name@company.com"},
+    "ho_consent": {
+        "de": "Darf ich Ihre Frage, den Namen Ihres Unternehmens und Ihre Kontaktangabe an das Team „{team}“ weitergeben? "
+              "Die Angaben werden nur zur Beantwortung verwendet. Mit /delete löschen Sie jederzeit alle Ihre Daten.",
+        "en": "May I pass your question, your company's name and your contact details on to {team}? They are "
+              "used only to answer you. /delete erases all your data at any time.",
+    },
+    "ho_consent_yes": {"de": "Ja, einverstanden", "en": "Yes, I agree"},
+    "ho_use_buttons": {"de": "Bitte wählen Sie einen der Knöpfe – oder /cancel zum Abbrechen.",
+                       "en": "Please choose one of the buttons – or /cancel to stop."},
+    "ho_cancelled": {"de": "Abgebrochen. Es wurde nichts weitergegeben.", "en": "Cancelled. Nothing was passed on."},
+    "ho_nothing_to_cancel": {"de": "Es gibt gerade nichts abzubrechen.", "en": "There is nothing to cancel."},
+    "ho_opened": {
+        "de": "Erledigt: Ihre Frage liegt jetzt als Ticket #{number} beim Team „{team}“. {response_time} bekommen Sie "
+              "hier eine Antwort – ich melde mich, sobald sie da ist. /tickets zeigt Ihre Tickets.",
+        "en": "Done: your question is now ticket #{number} with {team}. You will get an answer here "
+              "{response_time} – I will let you know as soon as it arrives. /tickets lists your tickets.",
+    },
+    "ho_adds_to": {
+        "de": "Gehört diese Nachricht zu Ticket #{number} (beim Team „{team}“) oder ist es eine neue Frage?",
+        "en": "Does this message belong to ticket #{number} (with {team}), or is it a new question?",
+    },
+    "ho_add_button": {"de": "Zu Ticket #{number}", "en": "Add to ticket #{number}"},
+    "ho_new_question": {"de": "Neue Frage", "en": "New question"},
+    "ho_added": {"de": "Ich habe Ihre Nachricht zu Ticket #{number} gegeben.",
+                 "en": "I added your message to ticket #{number}."},
+    "ho_reopened": {"de": "Ich habe Ihre Nachricht zu Ticket #{number} gegeben; das Team „{team}“ sieht es sich wieder an.",
+                    "en": "I added your message to ticket #{number}; {team} will look at it again."},
+    "ho_ticket_closed": {
+        "de": "Ticket #{number} ist schon geschlossen. Stellen Sie Ihre Frage gern neu.",
+        "en": "Ticket #{number} is already closed. Please ask your question again.",
+    },
+    "ho_write_reply": {"de": "Schreiben Sie Ihre Antwort zu Ticket #{number}:",
+                       "en": "Write your reply to ticket #{number}:"},
+    "ho_solved": {"de": "Schön, dass es geklärt ist! Ticket #{number} ist geschlossen.",
+                  "en": "Glad it is sorted! Ticket #{number} is closed."},
+    "ho_answer_title": {"de": "Antwort vom Team „{team}“ (Ticket #{number})", "en": "Answer from {team} (ticket #{number})"},
+    "ho_answer_footer": {
+        "de": "Sie können antworten oder das Ticket als gelöst markieren.",
+        "en": "You can reply, or mark the ticket as solved.",
+    },
+    "ho_reply": {"de": "Antworten", "en": "Reply"},
+    "ho_solved_button": {"de": "Gelöst, danke", "en": "Solved, thanks"},
+    "ho_claimed_note": {"de": "Ticket #{number}: das Team „{team}“ bearbeitet Ihre Frage jetzt.",
+                        "en": "Ticket #{number}: {team} is working on your question now."},
+    "ho_handed_over_note": {
+        "de": "Ticket #{number} liegt jetzt beim Team „{team}“; dort antwortet man Ihnen {response_time}.",
+        "en": "Ticket #{number} is now with {team}; they will answer you {response_time}.",
+    },
+    "ho_closed_note": {
+        "de": "Ticket #{number} wurde vom Team „{team}“ geschlossen. Haben Sie eine neue Frage, schreiben Sie einfach.",
+        "en": "Ticket #{number} was closed by {team}. If you have a new question, just write.",
+    },
+    "ho_autoclosed_note": {
+        "de": "Ticket #{number} habe ich geschlossen, weil keine Rückfrage mehr kam. Antworten Sie innerhalb von "
+              "{days} Tagen, öffne ich es wieder.",
+        "en": "I closed ticket #{number} as there was no further question. Reply within {days} days and I will "
+              "reopen it.",
+    },
+    "ho_still_waiting": {
+        "de": "Ticket #{number} ist noch nicht beantwortet – es ist nicht vergessen. Das Team „{team}“ meldet sich hier, "
+              "sobald es geht. Dringend? Direkt erreichen Sie: {contact}",
+        "en": "Ticket #{number} has no answer yet – it is not forgotten. {team} will answer here as soon as "
+              "possible. Urgent? You can reach them directly: {contact}",
+    },
+    "tickets_none": {"de": "Sie haben keine Tickets.", "en": "You have no tickets."},
+    "tickets_list": {"de": "Ihre Tickets:", "en": "Your tickets:"},
+    "tickets_line": {"de": "#{number} · {team} · {status} · {date}: {question}",
+                     "en": "#{number} · {team} · {status} · {date}: {question}"},
+    "status_open": {"de": "wartet auf Bearbeitung", "en": "waiting"},
+    "status_claimed": {"de": "in Bearbeitung", "en": "being worked on"},
+    "status_answered": {"de": "beantwortet", "en": "answered"},
+    "status_closed": {"de": "geschlossen", "en": "closed"},
+    "delete_confirm": {
+        "de": "Wirklich alle Daten dieses Chats löschen? Das sind Ihre Fragen, Einstellungen, Bewertungen und "
+              "Tickets ({tickets}). Das lässt sich nicht rückgängig machen.",
+        "en": "Really erase all data of this chat? That is your questions, settings, ratings and tickets "
+              "({tickets}). This cannot be undone.",
+    },
+    "delete_yes": {"de": "Ja, alles löschen", "en": "Yes, erase everything"},
+    "delete_done": {"de": "Alle Daten dieses Chats sind gelöscht.", "en": "All data of this chat has been erased."},
+    "delete_kept": {"de": "Nichts wurde gelöscht.", "en": "Nothing was erased."},
+    # -- staff groups (handlers/telegram_staff.py) --------------------------------------------------------------
+    "st_title": {"de": "Ticket #{number} · {team}", "en": "Ticket #{number} · {team}"},
+    "st_topic": {"de": "#{number} {company}", "en": "#{number} {company}"},
+    "st_question": {"de": "Frage ({language}):", "en": "Question ({language}):"},
+    "st_bot": {"de": "Einschätzung des Bots: {route} ({confidence}) – {reason}",
+               "en": "Bot's classification: {route} ({confidence}) – {reason}"},
+    "st_recent": {"de": "Vorher im Chat:", "en": "Earlier in the chat:"},
+    "st_employer": {"de": "Arbeitgeber: {company} · Kontakt: {contact}", "en": "Employer: {company} · contact: {contact}"},
+    "st_contact_chat": {"de": "nur über den Chat", "en": "only via the chat"},
+    "st_note": {"de": "Notiz bei der Übergabe von {team}: {note}", "en": "Note from {team} on hand-over: {note}"},
+    "st_how": {
+        "de": "Antworten Sie {where}: der Text geht mit „{team}“ unterschrieben an den Arbeitgeber. "
+              "Nachrichten, die mit // beginnen, bleiben intern.",
+        "en": "Reply {where}: the text goes to the employer, signed \"{team}\". Messages starting with // stay "
+              "internal.",
+    },
+    "st_where_topic": {"de": "in diesem Thema", "en": "in this topic"},
+    "st_where_card": {"de": "auf diese Nachricht", "en": "to this message"},
+    "st_claim": {"de": "Übernehmen", "en": "Claim"},
+    "st_handover": {"de": "An {team} übergeben", "en": "Hand over to {team}"},
+    "st_close": {"de": "Schließen", "en": "Close"},
+    "st_claimed": {"de": "✋ #{number} übernommen von {name}.", "en": "✋ #{number} claimed by {name}."},
+    "st_handover_prompt": {
+        "de": "Übergabe von #{number} an {team}: antworten Sie auf diese Nachricht mit einer Notiz – oder "
+              "übergeben Sie ohne Notiz.",
+        "en": "Hand-over of #{number} to {team}: reply to this message with a note – or hand over without one.",
+    },
+    "st_handover_now": {"de": "Ohne Notiz übergeben", "en": "Hand over without note"},
+    "st_handed_over": {"de": "➡️ #{number} an {team} übergeben von {name}.", "en": "➡️ #{number} handed over to {team} by {name}."},
+    "st_closed": {"de": "🔒 #{number} geschlossen von {name}.", "en": "🔒 #{number} closed by {name}."},
+    "st_employer_says": {"de": "💬 Arbeitgeber zu #{number}:\n{text}", "en": "💬 Employer on #{number}:\n{text}"},
+    "st_reopened": {"de": "↩️ #{number} ist wieder offen.", "en": "↩️ #{number} is open again."},
+    "st_solved": {"de": "✅ #{number}: der Arbeitgeber hat es als gelöst markiert.",
+                  "en": "✅ #{number}: the employer marked it solved."},
+    "st_autoclosed": {"de": "🔒 #{number} automatisch geschlossen (keine Rückfrage).",
+                      "en": "🔒 #{number} closed automatically (no reply)."},
+    "st_deleted": {"de": "🗑 Ticket #{number} – vom Arbeitgeber gelöscht.", "en": "🗑 Ticket #{number} – deleted by the employer."},
+    "st_reminder": {"de": "⏰ #{number} wartet seit {since} auf Übernahme.", "en": "⏰ #{number} has been waiting since {since}."},
+    "st_not_member": {"de": "Nur Mitglieder von {team} können das.", "en": "Only members of {team} can do this."},
+    "st_refused": {"de": "Das geht nicht: {reason}", "en": "Not possible: {reason}"},
+    "st_not_a_ticket": {
+        "de": "Diese Nachricht gehört zu keinem Ticket. Antworten Sie im Thema des Tickets oder auf seine Karte.",
+        "en": "This message belongs to no ticket. Reply in the ticket's topic or to its card.",
+    },
 }
 
 

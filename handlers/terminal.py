@@ -62,6 +62,12 @@ class TerminalChannel:
             self.stdout.write(f"\nLotse> {text}\n")
         self.stdout.flush()
 
+    async def notify(self, replies: list[Reply], lang: str) -> None:
+        """A message that arrives on its own (a team's answer to a ticket), while the employer is at the prompt."""
+        await self.send(replies, lang)
+        self.stdout.write("\nSie> ")
+        self.stdout.flush()
+
     async def run(self) -> None:
         start = IncomingMessage("terminal", CHAT_ID, Kind.COMMAND, text="/start")
         await self.send(await self.dialogue.handle(start), await self.dialogue.chat_language(start))
@@ -77,3 +83,20 @@ class TerminalChannel:
             replies = await self.dialogue.handle(message)
             lang = next((r.meta.get("lang") for r in replies if r.meta.get("lang")), None)
             await self.send(replies, lang or await self.dialogue.chat_language(message))
+
+
+class TerminalSender:
+    """The outbox's sender for the terminal chat (bot/tickets/outbox.py): prints what arrives.
+
+    A team's answer, written from Telegram or `python -m bot tickets answer`, shows up within the
+    outbox's poll interval (tickets.outbox.poll_seconds) while this chat runs, or at its next start.
+    """
+
+    def __init__(self, channel: TerminalChannel):
+        self.channel = channel
+
+    async def send(self, item):
+        from bot.tickets.outbox import Delivery
+
+        await self.channel.notify([item.reply], item.lang)
+        return Delivery()
