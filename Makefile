@@ -17,5 +17,18 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/python -m bot run
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/web, marker `browser`) drive Debian's Chromium through Playwright; nothing
+# is downloaded from elsewhere (no `playwright install`). Installed with apt (as root) when missing.
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
+# Rasa as the classifier (docs/rasa.md): sets up .venv-rasa (Python 3.10, ~3 min, 2.7 GB) and trains
+# the FAQ's model when needed (both cached), then serves it on 127.0.0.1 until Ctrl-C. `make test`
+# does the same set-up for the tests marked `rasa`.
+.PHONY: rasa
+rasa: $(STAMP)
+	$(VENV)/bin/python -m bot rasa serve

@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.accounts.cli import add_parser as add_users_parser
 
     add_users_parser(commands)
+
+    from bot.tickets.cli import add_parser as add_tickets_parser
+
+    add_tickets_parser(commands)
     return parser
 
 
@@ -92,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(commands.evaluate(config, args))
     if args.command == "run" and os.environ.get("TELEGRAM_BOT_TOKEN"):
         return asyncio.run(commands.run_telegram(config))
+    if args.command == "tickets":
+        return commands.tickets(config, args)
     if args.command == "users":
         from bot.accounts.cli import run as users_command
 
