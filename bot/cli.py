@@ -25,9 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="start the bot: Telegram when TELEGRAM_BOT_TOKEN is set, else the web chat and console",
-                        description="Start the bot. Without TELEGRAM_BOT_TOKEN it serves the web chat and the "
-                                    "coordinators' console on LOTSE_LISTEN (default http://127.0.0.1:8080).")
+    commands.add_parser("run", help="start the bot: Telegram when TELEGRAM_BOT_TOKEN is set, else the web chat, "
+                                    "console and terminal chat",
+                        description="Start the bot. With TELEGRAM_BOT_TOKEN: Telegram (polling, or webhook when "
+                                    "TELEGRAM_WEBHOOK_URL is set). Without it: the web chat and the coordinators' "
+                                    "console on LOTSE_LISTEN (default http://127.0.0.1:8080), and, when started in a "
+                                    "terminal, the terminal chat as well (/quit stops both).")
     commands.add_parser("chat", help="chat with Lotse in this terminal",
                         description="The employer's conversation in the terminal. Numbers press buttons; /quit ends.")
     classify = commands.add_parser(

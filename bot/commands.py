@@ -105,6 +105,7 @@ async def evaluate(config: Config, args) -> int:
 async def chat(config: Config) -> int:
     """The terminal chat, on the configured database, with real tickets (docs/tickets.md)."""
     from bot.db import Database, DatabaseError, DbChatStore, default_url, prepare
+    from bot.retention import keep_purging
     from bot.tickets.desk import TicketDesk
     from handlers.terminal import TerminalChannel, TerminalSender
 
@@ -125,9 +126,11 @@ async def chat(config: Config) -> int:
             desk = TicketDesk.build(database, config, {"terminal": TerminalSender(channel)})
             core.dialogue.attach_handover(desk.handover)
             desk.start()
+        purging = asyncio.create_task(keep_purging(database, config.retention), name="retention")
         try:
             await channel.run()
         finally:
+            purging.cancel()
             if desk is not None:
                 await desk.stop()
             await core.close()
@@ -152,10 +155,18 @@ async def run_telegram(config: Config) -> int:
 
 
 async def run_web(config: Config) -> int:
-    """The web chat and the coordinators' console without Telegram (docs/web.md)."""
+    """Without Telegram: the web chat and the console (docs/web.md), and in a terminal also the terminal chat."""
     from handlers.web.server import run  # imports aiohttp-jinja2 and SQLAlchemy only for this command
 
     try:
-        return await run(config)
+        if not sys.stdin.isatty():  # a service manager or a pipe: only the web server
+            return await run(config)
+        stop = asyncio.Event()
+        server = asyncio.create_task(run(config, stop), name="web")
+        await asyncio.sleep(0)  # let the server print its addresses before the chat's greeting
+        chatted = await chat(config)
+        stop.set()
+        served = await server
+        return served or chatted
     except FaqError as exc:
         return _faq_failed(exc)

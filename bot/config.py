@@ -339,6 +339,12 @@ class WebSettings(_Strict):
     chat_retention_days: float = Field(90, gt=0)                 # web chat transcripts are deleted after this
 
 
+class Retention(_Strict):
+    days: float = Field(365, gt=0)                       # decisions, feedback, closed tickets are deleted after this
+    processed_updates_days: float = Field(7, ge=1)       # the record that stops redelivered updates
+    check_every_hours: float = Field(6, gt=0)
+
+
 class Config(_Strict):
     languages: Languages = Languages()
     thresholds: Thresholds = Thresholds()
@@ -349,6 +355,7 @@ class Config(_Strict):
     database: DatabaseSettings = DatabaseSettings()
     tickets: Tickets = Tickets()
     web: WebSettings = WebSettings()
+    retention: Retention = Retention()
     contacts: Contacts
     base_dir: Path = Path(".")
 

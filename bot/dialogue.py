@@ -130,7 +130,8 @@ class Dialogue:
         """An FAQ answer with steps, sources, review date, and buttons for the next step."""
         contacts = self.config.contacts.placeholders(lang)
         footer = [t("reviewed", lang, date=topic.reviewed.strftime("%d.%m.%Y" if lang == "de" else "%d %b %Y"))]
-        if topic.individual_case != "none":
+        text = fill(topic.answer.get(lang).strip(), contacts)
+        if topic.individual_case != "none" and contacts[topic.individual_case] not in text:
             footer.append(t("individual_case", lang, contact=contacts[topic.individual_case]))
         faq = self.knowledge.current.faq
         related = tuple((Button(faq.topics[r].title.get(lang), f"faq:{r}"),) for r in topic.related[:3] if r in faq.topics)
@@ -142,7 +143,7 @@ class Dialogue:
         )
         return Reply(
             title=topic.title.get(lang),
-            text=fill(topic.answer.get(lang).strip(), contacts),
+            text=text,
             steps=tuple(fill(s, contacts) for s in (topic.steps.get(lang) if topic.steps else ())),
             links=tuple(Link(s.title, s.url) for s in topic.sources),
             footer="\n".join(footer),

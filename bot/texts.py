@@ -153,8 +153,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "ho_cancelled": {"de": "Abgebrochen. Es wurde nichts weitergegeben.", "en": "Cancelled. Nothing was passed on."},
     "ho_nothing_to_cancel": {"de": "Es gibt gerade nichts abzubrechen.", "en": "There is nothing to cancel."},
     "ho_opened": {
-        "de": "Erledigt: Ihre Frage liegt jetzt als Ticket #{number} beim Team „{team}“. {response_time} bekommen Sie "
-              "hier eine Antwort – ich melde mich, sobald sie da ist. /tickets zeigt Ihre Tickets.",
+        "de": "Erledigt: Ihre Frage liegt jetzt als Ticket #{number} beim Team „{team}“. Eine Antwort bekommen Sie "
+              "hier {response_time} – ich melde mich, sobald sie da ist. /tickets zeigt Ihre Tickets.",
         "en": "Done: your question is now ticket #{number} with {team}. You will get an answer here "
               "{response_time} – I will let you know as soon as it arrives. /tickets lists your tickets.",
     },

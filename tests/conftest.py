@@ -32,3 +32,17 @@ def core(shared_core) -> Core:
 
     store = MemoryChatStore()
     return Core(shared_core.config, shared_core.knowledge, store, Dialogue(shared_core.config, shared_core.knowledge, store))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_the_repository_database_untouched(tmp_path_factory):
+    """Processes the tests start use a throw-away SQLite file unless a test says otherwise, so that
+    a test run never writes into var/lotse.db (an operator's or developer's real chat history)."""
+    import os
+
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'lotse.db'}"
+    previous = os.environ.get("LOTSE_DATABASE_URL")
+    os.environ["LOTSE_DATABASE_URL"] = previous or url
+    yield
+    if previous is None:
+        os.environ.pop("LOTSE_DATABASE_URL", None)

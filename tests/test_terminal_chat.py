@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -89,10 +90,11 @@ async def test_browse_topics_help_privacy_and_bad_input(chat):
     assert "Dafür bin ich leider nicht zuständig" in await chat.say("Wann ist der nächste Termin für die Kfz-Zulassung?")
 
 
-def test_the_chat_command_runs_a_whole_session_in_a_real_terminal_process():
+def test_the_chat_command_runs_a_whole_session_in_a_real_terminal_process(tmp_path):
     script = "2\n/topics\n1\n1\n/quit\n"
+    env = {**os.environ, "LOTSE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"}
     result = subprocess.run([sys.executable, "-m", "bot", "chat"], cwd=ROOT, input=script, capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.index("[2] English") < out.index("I will answer in English now.") < out.index("Choose an area")

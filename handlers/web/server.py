@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.db import Database, DatabaseError, DbChatStore, default_url, prepare, redacted
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
+from bot.retention import keep_purging
 from bot.tickets.outbox import OutboxWorker
 from handlers.web.app import setup_web
 from handlers.web.chat_store import CHANNEL, WebChatStore, WebSender
@@ -111,6 +112,7 @@ async def serving(config: Config, knowledge: KnowledgeBase | None = None, host: 
         server.tasks.append(asyncio.create_task(worker.run(), name="web-outbox"))
         server.tasks.append(asyncio.create_task(_prune(services.chat, config.web.chat_retention_days),
                                                 name="web-prune"))
+        server.tasks.append(asyncio.create_task(keep_purging(database, config.retention), name="retention"))
         if config.faq.reload_seconds > 0 and knowledge is None:
             server.tasks.append(asyncio.create_task(core.knowledge.watch(config.faq.reload_seconds),
                                                     name="faq-reload"))

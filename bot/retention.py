@@ -1,0 +1,57 @@
+"""Keep no data longer than the configured retention (config.yml `retention:`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_
+
+from bot.config import Retention
+from bot.db.engine import Database
+from bot.db.models import DecisionLog, Feedback, ProcessedUpdate, utcnow
+from bot.tickets.models import CLOSED, FAILED, SENT, ConversationState, OutboxMessage, Ticket
+
+log = logging.getLogger(__name__)
+
+
+async def purge(database: Database, retention: Retention, now: datetime | None = None) -> dict[str, int]:
+    """Delete what is older than the retention; returns the number of rows per table.
+
+    Decisions, feedback and closed tickets (with their messages and audit trail) go after
+    `retention.days`; delivered or failed outbox messages and stale hand-over conversations
+    with them; the record of processed updates after `retention.processed_updates_days`
+    (Telegram redelivers for at most a day).
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention.days)
+    statements = {
+        "feedback": delete(Feedback).where(Feedback.created_at < cutoff),
+        "decisions": delete(DecisionLog).where(DecisionLog.created_at < cutoff),
+        "outbox": delete(OutboxMessage).where(OutboxMessage.created_at < cutoff,
+                                              OutboxMessage.status.in_((SENT, FAILED))),
+        "tickets": delete(Ticket).where(Ticket.status == CLOSED,
+                                        or_(Ticket.closed_at < cutoff, Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff))),
+        "conversation_states": delete(ConversationState).where(ConversationState.updated_at < cutoff),
+        "processed_updates": delete(ProcessedUpdate).where(
+            ProcessedUpdate.processed_at < now - timedelta(days=retention.processed_updates_days)),
+    }
+    removed = {}
+    async with database.transaction() as session:
+        for table, statement in statements.items():
+            removed[table] = (await session.execute(statement)).rowcount or 0
+    if any(removed.values()):
+        log.info("retention: removed %s", ", ".join(f"{n} {t}" for t, n in removed.items() if n))
+    return removed
+
+
+async def keep_purging(database: Database, retention: Retention, clock: Callable[[], datetime] = utcnow) -> None:
+    """Purge once now and then every `retention.check_every_hours`, until cancelled."""
+    while True:
+        try:
+            await purge(database, retention, clock())
+        except Exception:  # housekeeping must never end the bot
+            log.exception("retention purge failed")
+        await asyncio.sleep(retention.check_every_hours * 3600)
