@@ -60,10 +60,19 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process (all its threads) has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, stat: str = "stat") -> float:
+    """User plus system CPU time the process (all its threads) has used so far.
+
+    With stat="task/<pid>/stat": its main thread only (the event loop; the others are the
+    database driver's and the classifier's threads).
+    """
+    fields = Path(f"/proc/{pid}/{stat}").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU time of this process: the load generator and the stand-in Bot API."""
+    return time.process_time()
 
 
 def bench_config(directory: Path, tickets: bool) -> Path:
@@ -143,6 +152,8 @@ async def main(args) -> None:
                        for n in range(args.updates)]
             posted: dict[int, float] = {}
             cpu_before = cpu_seconds(process.pid)
+            loop_before = cpu_seconds(process.pid, f"task/{process.pid}/stat")
+            own_before = own_cpu_seconds()
             started = time.perf_counter()
             await post_all(http, base + HOOK_PATH, updates, args.concurrency, posted)
             replies = await standin.wait_for("sendMessage", len(updates), timeout=300)
@@ -151,6 +162,8 @@ async def main(args) -> None:
                 raise SystemExit(f"{len(standin.sent())} answers to {len(updates)} updates: each must get one")
             finished = max(c.at for c in replies)
             cpu_used = cpu_seconds(process.pid) - cpu_before
+            loop_used = cpu_seconds(process.pid, f"task/{process.pid}/stat") - loop_before
+            own_used = own_cpu_seconds() - own_before  # includes the 1 s pause: idle, negligible
             rss_end = rss_mib(process.pid)
     finally:
         if process.returncode is None:
@@ -175,6 +188,11 @@ async def main(args) -> None:
           f"max {latencies[-1]:.1f}")
     print(f"bot CPU:        {cpu_used / len(updates) * 1000:.1f} ms per update (all threads; at most "
           f"{len(updates) / cpu_used:.0f} updates/s on one free core)")
+    # (clock ticks of 10 ms: the split is approximate; on PostgreSQL there are no other busy threads)
+    print(f"  of which:     {loop_used / len(updates) * 1000:.1f} ms in the event loop's thread, "
+          f"{max(cpu_used - loop_used, 0) / len(updates) * 1000:.1f} ms in other threads")
+    print(f"bench CPU:      {own_used / len(updates) * 1000:.1f} ms per update (load generator and stand-in, "
+          f"this process: {own_used / (finished - started) * 100:.0f} % of a core)")
     print(f"machine:        {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"bot memory:     {rss_start:.0f} MiB RSS after start-up ({startup:.1f} s to healthy), "
           f"{rss_end:.0f} MiB after the run")

@@ -91,7 +91,7 @@ class Handover:
             return await self._delete_ask(message, lang)
         if message.kind is Kind.BUTTON and message.payload.startswith("tk:"):
             return await self._ticket_button(message, lang)
-        state = await self.states.get(message.channel, message.chat_id)
+        state, has_ticket = await self.states.get_with_ticket(message.channel, message.chat_id)
         if message.kind is Kind.BUTTON and message.payload.startswith(("ho:", "del:")):
             if state is None:
                 return [Reply(t("unknown_button", lang))]
@@ -102,7 +102,8 @@ class Handover:
             return None
         if state is not None:
             return await self._step(message, state, lang)
-        active = await self.tickets.active_for_chat(message.channel, message.chat_id)
+        # Most chats have no open ticket: asked above in the same statement, loaded only if there is one.
+        active = await self.tickets.active_for_chat(message.channel, message.chat_id) if has_ticket else None
         if active is not None:
             return await self._add_or_new(message, active.id, active.team, lang)
         return None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bot.db.batch import GroupCommit
 from bot.db.engine import Database
 from bot.db.models import Chat, DecisionLog, Feedback, ProcessedUpdate, utcnow
 from bot.decision import Decision
@@ -19,7 +21,8 @@ def _insert(database: Database, model):
     return (postgresql.insert if database.dialect == "postgresql" else sqlite.insert)(model)
 
 
-async def chat_row_id(database: Database, session: AsyncSession, channel: str, external_id: str) -> int:
+async def chat_row_id(database: Database, session: AsyncSession | AsyncConnection, channel: str,
+                      external_id: str) -> int:
     """The id of the chat's row, created on first contact; marks the chat as seen now.
 
     One statement, and a write: on SQLite a transaction that reads first can fail with "database
@@ -33,6 +36,15 @@ async def chat_row_id(database: Database, session: AsyncSession, channel: str, e
     return (await session.execute(statement)).scalar_one()
 
 
+# The statements run on every update are built once, with parameters: building and hashing a new
+# statement for every call cost more CPU than running it (SQLAlchemy then reuses the compiled form).
+_LANGUAGE = select(Chat.language).where(Chat.channel == bindparam("channel"),
+                                        Chat.external_id == bindparam("external_id"))
+# Many rows, one INSERT; SQLAlchemy matches the returned ids to the rows' order.
+_DECISIONS = insert(DecisionLog.__table__).returning(DecisionLog.id, sort_by_parameter_order=True)
+MAX_BATCH = 100  # rows per INSERT: well within both databases' limits on parameters
+
+
 class DbChatStore:
     """The dialogue's memory (bot.store.ChatStore) in the database."""
 
@@ -41,11 +53,12 @@ class DbChatStore:
     def __init__(self, database: Database):
         self.database = database
         self._chat_ids: dict[tuple[str, str], int] = {}  # row ids never change: saves a statement per question
+        self._decisions = GroupCommit(self._insert_decisions, max_batch=MAX_BATCH)
 
     async def language(self, channel: str, chat_id: str) -> str | None:
-        async with self.database.read() as session:
-            return (await session.execute(
-                select(Chat.language).where(Chat.channel == channel, Chat.external_id == chat_id))).scalar_one_or_none()
+        async with self.database.statement(write=False) as connection:
+            result = await connection.execute(_LANGUAGE, {"channel": channel, "external_id": chat_id})
+            return result.scalar_one_or_none()
 
     async def set_language(self, channel: str, chat_id: str, lang: str) -> None:
         now = utcnow()
@@ -53,8 +66,8 @@ class DbChatStore:
             channel=channel, external_id=chat_id, language=lang, created_at=now, updated_at=now)
         statement = statement.on_conflict_do_update(
             index_elements=["channel", "external_id"], set_={"language": lang, "updated_at": now})
-        async with self.database.transaction() as session:
-            await session.execute(statement)
+        async with self.database.statement() as connection:
+            await connection.execute(statement)
 
     async def record_decision(self, channel: str, chat_id: str, text: str, lang: str, decision: Decision) -> int:
         key = (channel, chat_id)
@@ -66,18 +79,29 @@ class DbChatStore:
             return await self._insert_decision(key, text, lang, decision)  # the chat was deleted meanwhile
 
     async def _insert_decision(self, key: tuple[str, str], text: str, lang: str, decision: Decision) -> int:
-        async with self.database.transaction() as session:
-            chat = self._chat_ids.get(key) or await chat_row_id(self.database, session, *key)
-            row = DecisionLog(
-                chat_id=chat, question=text, lang=lang, route=decision.route.value, faq_id=decision.faq_id,
-                confidence=float(decision.confidence), reason=decision.reason,
-                candidates=[{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in decision.candidates])
-            session.add(row)
-            await session.flush()
-        if len(self._chat_ids) >= self.CACHED_CHATS:
+        row = {"question": text, "lang": lang, "route": decision.route.value, "faq_id": decision.faq_id,
+               "confidence": float(decision.confidence), "reason": decision.reason, "created_at": utcnow(),
+               "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in decision.candidates]}
+        return await self._decisions((key, row))
+
+    async def _insert_decisions(self, items: Sequence[tuple[tuple[str, str], dict]]) -> list[int]:
+        """One INSERT for a batch of decisions (Core: no ORM session or flush); ids in the items' order."""
+        chats = {key: self._chat_ids[key] for key, _ in items if key in self._chat_ids}
+        if len(chats) == len({key for key, _ in items}):  # the usual case: one statement, committing by itself
+            async with self.database.statement() as connection:
+                result = await connection.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
+                ids = result.scalars().all()
+        else:  # a chat's first question in this process: its row and the decisions in one transaction
+            async with self.database.begin() as connection:
+                for key, _ in items:
+                    if key not in chats:
+                        chats[key] = await chat_row_id(self.database, connection, *key)
+                result = await connection.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
+                ids = result.scalars().all()
+        if len(self._chat_ids) + len(chats) >= self.CACHED_CHATS:
             self._chat_ids.clear()
-        self._chat_ids[key] = chat
-        return row.id
+        self._chat_ids.update(chats)
+        return list(ids)
 
     async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str,
                               helpful: bool) -> None:
@@ -95,13 +119,27 @@ class Inbox:
 
     def __init__(self, database: Database):
         self.database = database
+        self._claims = GroupCommit(self._claim_many, max_batch=MAX_BATCH)
+        # Built once (see _LANGUAGE); run with many rows it is still one INSERT (SQLAlchemy's "insertmanyvalues").
+        self._claim = (_insert(database, ProcessedUpdate).on_conflict_do_nothing()
+                       .returning(ProcessedUpdate.channel, ProcessedUpdate.external_id))
 
     async def claim(self, channel: str, external_id: str) -> bool:
         """Record the update; False if it was recorded before (a redelivery)."""
-        statement = _insert(self.database, ProcessedUpdate).values(
-            channel=channel, external_id=external_id, processed_at=utcnow()).on_conflict_do_nothing()
-        async with self.database.transaction() as session:
-            return (await session.execute(statement)).rowcount == 1
+        return await self._claims((channel, external_id))
+
+    async def _claim_many(self, keys: Sequence[tuple[str, str]]) -> list[bool]:
+        """Record a batch in one INSERT; True for each key recorded now (the first of equal keys)."""
+        now = utcnow()
+        rows = [{"channel": channel, "external_id": external_id, "processed_at": now}
+                for channel, external_id in dict.fromkeys(keys)]
+        async with self.database.statement() as connection:
+            new = {tuple(row) for row in await connection.execute(self._claim, rows)}
+        claimed = []
+        for key in keys:
+            claimed.append(key in new)
+            new.discard(key)
+        return claimed
 
     async def prune(self, older_than: timedelta, now: datetime | None = None) -> int:
         """Drop records nobody can redeliver any more (Telegram keeps updates for 24 hours)."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.tickets.models import ConversationState
+from bot.tickets.models import ACTIVE, ConversationState, Ticket
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,16 @@ class State:
     data: dict = field(default_factory=dict)
 
 
+# Built once (it runs on every message); the row of (SELECT 1) left-joined to the chat's state.
+_STATE_AND_TICKET = (
+    select(exists().where(Ticket.channel == bindparam("channel"), Ticket.chat_external_id == bindparam("chat_id"),
+                          Ticket.status.in_(ACTIVE)).label("has_ticket"),
+           ConversationState.flow, ConversationState.step, ConversationState.data)
+    .select_from(select(literal(1).label("one")).subquery())
+    .outerjoin(ConversationState, and_(ConversationState.channel == bindparam("channel"),
+                                       ConversationState.chat_external_id == bindparam("chat_id"))))
+
+
 class ConversationStore:
     """One state per chat: set replaces it, clear removes it."""
 
@@ -26,20 +36,28 @@ class ConversationStore:
         self.database = database
 
     async def get(self, channel: str, chat_id: str) -> State | None:
-        async with self.database.transaction() as session:
-            row = (await session.execute(select(ConversationState).where(
-                ConversationState.channel == channel, ConversationState.chat_external_id == chat_id))).scalar_one_or_none()
-        return State(row.flow, row.step, dict(row.data or {})) if row else None
+        return (await self.get_with_ticket(channel, chat_id))[0]
+
+    async def get_with_ticket(self, channel: str, chat_id: str) -> tuple[State | None, bool]:
+        """The chat's state, and whether it has a ticket that is not closed: what every message asks first.
+
+        One statement, reading (no wait for SQLite's writer): the row of (SELECT 1)
+        left-joined to the chat's state, so there is a row even when the chat has no state.
+        """
+        async with self.database.statement(write=False) as connection:
+            row = (await connection.execute(_STATE_AND_TICKET, {"channel": channel, "chat_id": chat_id})).one()
+        state = State(row.flow, row.step, dict(row.data or {})) if row.flow is not None else None
+        return state, bool(row.has_ticket)
 
     async def set(self, channel: str, chat_id: str, state: State) -> None:
         insert = (postgresql.insert if self.database.dialect == "postgresql" else sqlite.insert)(ConversationState)
         values = {"flow": state.flow, "step": state.step, "data": state.data, "updated_at": utcnow()}
         statement = insert.values(channel=channel, chat_external_id=chat_id, **values).on_conflict_do_update(
             index_elements=["channel", "chat_external_id"], set_=values)
-        async with self.database.transaction() as session:
-            await session.execute(statement)
+        async with self.database.statement() as connection:
+            await connection.execute(statement)
 
     async def clear(self, channel: str, chat_id: str) -> None:
-        async with self.database.transaction() as session:
-            await session.execute(delete(ConversationState).where(
+        async with self.database.statement() as connection:
+            await connection.execute(delete(ConversationState).where(
                 ConversationState.channel == channel, ConversationState.chat_external_id == chat_id))
