@@ -341,7 +341,7 @@ class WebSettings(_Strict):
 
 class Retention(_Strict):
     days: float = Field(365, gt=0)                       # decisions, feedback, closed tickets are deleted after this
-    processed_updates_days: float = Field(7, ge=1)       # the record that stops redelivered updates
+    processed_updates_days: float = Field(3, ge=1)       # the record that stops redelivered updates
     check_every_hours: float = Field(6, gt=0)
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import delete, or_
 
 from bot.config import Retention
 from bot.db.engine import Database
-from bot.db.models import DecisionLog, Feedback, ProcessedUpdate, utcnow
+from bot.db import Inbox
+from bot.db.models import DecisionLog, Feedback, utcnow
 from bot.tickets.models import CLOSED, FAILED, SENT, ConversationState, OutboxMessage, Ticket
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,12 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
         "tickets": delete(Ticket).where(Ticket.status == CLOSED,
                                         or_(Ticket.closed_at < cutoff, Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff))),
         "conversation_states": delete(ConversationState).where(ConversationState.updated_at < cutoff),
-        "processed_updates": delete(ProcessedUpdate).where(
-            ProcessedUpdate.processed_at < now - timedelta(days=retention.processed_updates_days)),
     }
     removed = {}
     async with database.transaction() as session:
         for table, statement in statements.items():
             removed[table] = (await session.execute(statement)).rowcount or 0
+    removed["processed_updates"] = await Inbox(database).prune(timedelta(days=retention.processed_updates_days), now)
     if any(removed.values()):
         log.info("retention: removed %s", ", ".join(f"{n} {t}" for t, n in removed.items() if n))
     return removed

@@ -16,7 +16,6 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
@@ -28,6 +27,7 @@ from bot.config import Config
 from bot.db import Database, DatabaseError, DbChatStore, Inbox, default_url, prepare, redacted
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
+from bot.retention import keep_purging
 from bot.tickets.desk import TicketDesk
 from handlers.telegram import FloodGuard, TelegramChannel
 from handlers.telegram_staff import StaffChannel, TelegramSender
@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
-KEEP_PROCESSED_UPDATES = timedelta(days=3)  # Telegram gives up redelivering after 24 hours
-PRUNE_EVERY_SECONDS = 3600
 # httpcore looks at every pooled connection (a poll(2) each) twice per request, so PTB's default pool
 # (up to 256, in practice one connection per update in flight) cost more CPU than the requests. 16
 # connections carry ~160 requests/s at Telegram's ~100 ms per call, far above its ~30 messages/s;
@@ -132,29 +130,37 @@ class TelegramBot:
 
     @property
     def mode(self) -> str:
-        return "webhook" if self.server else "polling"
+        return "webhook" if self.config.telegram.webhook_url else "polling"
 
     async def healthy(self) -> bool:
         return self.ready and self.application.running and await self.database.ping()
-
-
-async def _prune_inbox(inbox: Inbox) -> None:
-    while True:
-        try:
-            removed = await inbox.prune(KEEP_PROCESSED_UPDATES)
-            log.info("forgot %d processed update ids", removed)
-        except Exception:  # housekeeping must never end the bot
-            log.exception("pruning processed updates failed")
-        await asyncio.sleep(PRUNE_EVERY_SECONDS)
 
 
 def _tickets(config: Config, database: Database, application: Application, core: Core) -> TicketDesk | None:
     """The ticket queue (bot/tickets): its outbox sends with this bot, the dialogue hands over to it."""
     if not config.tickets.enabled:
         return None
-    desk = TicketDesk.build(database, config, {"telegram": TelegramSender(application.bot)})
+    senders = {"telegram": TelegramSender(application.bot)}
+    if config.web.enabled:  # employers of the web chat get their teams' answers through the same outbox
+        from handlers.web.server import web_sender
+
+        senders["web"] = web_sender(database)
+    desk = TicketDesk.build(database, config, senders)
     core.dialogue.attach_handover(desk.handover)
     return desk
+
+
+def _web(config: Config, database: Database, core: Core, tickets: TicketDesk | None):
+    """What adds the web chat and the console (handlers/web) to this process's aiohttp server."""
+    if not config.web.enabled:
+        return None
+    from handlers.web import build_services, setup_web
+    from handlers.web.security import session_key
+
+    services = build_services(config, database, core, session_key(config),
+                              tickets=tickets.service if tickets else None,
+                              on_commit=tickets.worker.wake if tickets else None)
+    return lambda app: setup_web(app, services)
 
 
 async def _cancel(tasks: list[asyncio.Task]) -> None:
@@ -209,9 +215,10 @@ async def running(config: Config, knowledge: KnowledgeBase | None = None) -> Asy
 
         await application.start()
         stack.push_async_callback(application.stop)  # processes what is queued, then stops
+        extend = _web(config, database, core, tickets)
         if settings.webhook_url:
             bot.server = WebhookServer(application, settings.webhook_path,
-                                       settings.webhook_secret.get_secret_value(), bot.healthy)
+                                       settings.webhook_secret.get_secret_value(), bot.healthy, extend=extend)
             await bot.server.start(settings.listen_host, settings.listen_port)
             stack.push_async_callback(bot.server.stop)
             await application.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
@@ -221,11 +228,15 @@ async def running(config: Config, knowledge: KnowledgeBase | None = None) -> Asy
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
                                                     drop_pending_updates=settings.drop_pending_updates)
             stack.push_async_callback(application.updater.stop)
+            if extend is not None:  # no webhook to share a server with: the web chat, console and health alone
+                bot.server = WebhookServer(application, None, "", bot.healthy, extend=extend)
+                await bot.server.start(settings.listen_host, settings.listen_port)
+                stack.push_async_callback(bot.server.stop)
 
         if tickets is not None:  # the outbox worker and the reminders
             tickets.start()
             stack.push_async_callback(tickets.stop)
-        bot.tasks.append(asyncio.create_task(_prune_inbox(channel.inbox), name="prune-inbox"))
+        bot.tasks.append(asyncio.create_task(keep_purging(database, config.retention), name="retention"))
         stack.push_async_callback(_cancel, bot.tasks)
         bot.ready = True
         stack.callback(setattr, bot, "ready", False)  # /healthz says 503 from the first moment of stopping
@@ -249,8 +260,11 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
     settings = config.telegram
     try:
         async with running(config) as bot:
-            where = (f"webhook {settings.webhook_url} (listening on {settings.listen})" if bot.server
+            where = (f"webhook {settings.webhook_url} (listening on {settings.listen})" if bot.mode == "webhook"
                      else "polling")
+            if bot.server is not None and config.web.enabled:
+                host, port = bot.server.address
+                where += f"; web chat http://{host}:{port}/chat/, console http://{host}:{port}/console/"
             print(f"Lotse is running on Telegram as @{bot.application.bot.username}, {where}; "
                   f"database {redacted(bot.database.url)}. Stop with Ctrl+C.", file=sys.stderr)
             await stop.wait()
@@ -265,7 +279,7 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
         print(f"database error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"cannot serve the webhook on {settings.listen}: {exc}", file=sys.stderr)
+        print(f"cannot listen on {settings.listen} (LOTSE_LISTEN) for the webhook, health and web pages: {exc}", file=sys.stderr)
         return 1
     print("Lotse stopped.", file=sys.stderr)
     return 0

@@ -23,7 +23,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class WebhookServer:
     """Serves the update endpoint at `path` and GET /healthz on one host and port."""
 
-    def __init__(self, application: Application, path: str, secret: str, healthy: Callable[[], Awaitable[bool]],
+    def __init__(self, application: Application, path: str | None, secret: str, healthy: Callable[[], Awaitable[bool]],
                  extend: Callable[[web.Application], None] | None = None):
         self.application = application
         self.extend = extend   # adds more routes to the same server: the web chat and console (handlers/web)
@@ -34,7 +34,8 @@ class WebhookServer:
 
     def web_app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post(self.path, self.receive)
+        if self.path is not None:  # None: polling mode, the server carries only health and the web pages
+            app.router.add_post(self.path, self.receive)
         app.router.add_get("/healthz", self.health)
         if self.extend is not None:
             self.extend(app)

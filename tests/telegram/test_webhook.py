@@ -67,3 +67,11 @@ async def test_health_is_503_and_updates_are_refused_while_not_ready(http):
             assert response.status == 503  # Telegram will deliver it again
     finally:
         await server.stop()
+
+
+async def test_the_same_server_serves_the_web_chat_and_the_console(anna, http):
+    host, port = anna.bot.server.address
+    async with http.get(f"http://{host}:{port}/chat/") as response:
+        assert response.status == 200 and "text/html" in response.headers["Content-Type"]
+    async with http.get(f"http://{host}:{port}/console/", allow_redirects=False) as response:
+        assert response.status in (302, 303) and "/console/login" in response.headers["Location"]
