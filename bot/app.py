@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from dataclasses import dataclass
 
 from bot.config import Config
@@ -15,6 +16,14 @@ from nlu.embedded import EmbeddedClassifier, EmbeddedSettings
 from nlu.types import IntentClassifier
 
 log = logging.getLogger(__name__)
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """Set `stop` on SIGINT and SIGTERM, so that a process shuts down in order."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / not in the main thread
+            loop.add_signal_handler(sig, stop.set)
 
 
 def classifier_factory(config: Config):

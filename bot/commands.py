@@ -17,7 +17,7 @@ from bot.knowledge import FaqError, check_settings, load_faq
 def _faq_failed(exc: FaqError) -> int:
     for issue in exc.issues:
         print(issue, file=sys.stderr)
-    print(f"the FAQ has errors; fix them and run the check again", file=sys.stderr)
+    print("the FAQ has errors; fix them and run the check again", file=sys.stderr)
     return 1
 
 
@@ -104,12 +104,12 @@ async def evaluate(config: Config, args) -> int:
 
 async def chat(config: Config) -> int:
     """The terminal chat, on the configured database, with real tickets (docs/tickets.md)."""
-    from bot.db import Database, DatabaseError, DbChatStore, default_url, prepare
+    from bot.db import Database, DatabaseError, DbChatStore, prepare
     from bot.retention import keep_purging
     from bot.tickets.desk import TicketDesk
     from handlers.terminal import TerminalChannel, TerminalSender
 
-    async with Database(config.database.url or default_url(config.base_dir)) as database:
+    async with Database.for_config(config) as database:
         try:
             await prepare(database, migrate=config.database.migrate)
         except DatabaseError as exc:

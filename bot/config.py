@@ -137,6 +137,8 @@ class TelegramRateLimit(_Strict):
     enabled: bool = True
     overall_per_second: float = Field(30, gt=0)
     group_per_minute: float = Field(20, gt=0)
+    per_chat_per_second: float = Field(1, gt=0)
+    per_chat_burst: int = Field(3, ge=1, le=20)
     max_retries: int = Field(3, ge=0, le=10)
 
 

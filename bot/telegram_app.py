@@ -11,20 +11,21 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sys
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
+from aiolimiter import AsyncLimiter
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (AIORateLimiter, Application, BaseUpdateProcessor, CallbackQueryHandler, MessageHandler,
                           TypeHandler, filters)
 
-from bot.app import Core, build_core
+from bot.app import Core, build_core, stop_on_signals
 from bot.config import Config
-from bot.db import Database, DatabaseError, DbChatStore, Inbox, default_url, prepare, redacted
+from bot.db import Database, DatabaseError, DbChatStore, Inbox, prepare, redacted
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
 from bot.retention import keep_purging
@@ -78,6 +79,38 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return None
 
 
+class PerChatRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter (overall and per-group limits, 429s waited out) plus Telegram's
+    per-chat pace: about one message a second in a private chat, short bursts allowed.
+
+    PTB has no per-chat limiter; without it a multi-part answer plus its buttons can earn a 429
+    that then pauses every chat.
+    """
+
+    MAX_TRACKED_CHATS = 10_000
+
+    def __init__(self, *, per_chat_per_second: float, per_chat_burst: int, **limits):
+        super().__init__(**limits)
+        self._per_chat = (per_chat_burst, per_chat_burst / per_chat_per_second)
+        self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chats.pop(chat_id, None) or AsyncLimiter(*self._per_chat)
+        self._chats[chat_id] = limiter  # most recently used last; the oldest idle chats are forgotten
+        while len(self._chats) > self.MAX_TRACKED_CHATS:
+            self._chats.popitem(last=False)
+        return limiter
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        chat_id = data.get("chat_id")
+        with contextlib.suppress(ValueError, TypeError):
+            chat_id = int(chat_id)
+        if isinstance(chat_id, int) and chat_id > 0:  # private chats; groups have their own limit above
+            async with self._chat_limiter(chat_id):
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
 def build_application(config: Config) -> Application:
     """The PTB Application: token, Bot API address, rate limits, concurrency; no handlers yet."""
     settings = config.telegram
@@ -90,9 +123,10 @@ def build_application(config: Config) -> Application:
                .pool_timeout(HTTP_POOL_TIMEOUT))
     if settings.rate_limit.enabled:
         limits = settings.rate_limit
-        builder = builder.rate_limiter(AIORateLimiter(
+        builder = builder.rate_limiter(PerChatRateLimiter(
             overall_max_rate=limits.overall_per_second, overall_time_period=1,
-            group_max_rate=limits.group_per_minute, group_time_period=60, max_retries=limits.max_retries))
+            group_max_rate=limits.group_per_minute, group_time_period=60, max_retries=limits.max_retries,
+            per_chat_per_second=limits.per_chat_per_second, per_chat_burst=limits.per_chat_burst))
     if settings.webhook_url:
         builder = builder.updater(None)  # our own aiohttp server receives the updates
     return builder.build()
@@ -200,8 +234,7 @@ async def running(config: Config, knowledge: KnowledgeBase | None = None) -> Asy
         stack.push_async_callback(application.bot.shutdown)  # closes the HTTP clients even if getMe fails
         await application.initialize()  # getMe: a wrong token fails here, before anything else starts
         stack.push_async_callback(application.shutdown)
-        database = Database(config.database.url or default_url(config.base_dir), echo=config.database.echo,
-                            pool_size=config.database.pool_size)
+        database = Database.for_config(config)
         stack.push_async_callback(database.dispose)
         await prepare(database, migrate=config.database.migrate)
         core = await _core(config, database, knowledge, stack)
@@ -243,20 +276,13 @@ async def running(config: Config, knowledge: KnowledgeBase | None = None) -> Asy
         yield bot
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / not main thread
-            loop.add_signal_handler(sig, stop.set)
-
-
 async def run(config: Config, stop: asyncio.Event | None = None) -> int:
     """Run the Telegram bot until SIGINT/SIGTERM (or `stop`); returns the process exit code.
 
     FaqError propagates: the caller prints the editors' report.
     """
     stop = stop or asyncio.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     settings = config.telegram
     try:
         async with running(config) as bot:

@@ -55,9 +55,9 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
 async def _run(config: Config, args: argparse.Namespace, password: str) -> int:
     from bot.accounts.service import AccountError, Accounts
-    from bot.db import Database, DatabaseError, default_url, prepare
+    from bot.db import Database, DatabaseError, prepare
 
-    database = Database(config.database.url or default_url(config.base_dir))
+    database = Database.for_config(config)
     try:
         await prepare(database, migrate=config.database.migrate)
         accounts = Accounts(database, config.tickets.teams)

@@ -97,6 +97,12 @@ class Database:
     "database is locked". `read()` takes no turn. On PostgreSQL both are plain transactions.
     """
 
+    @classmethod
+    def for_config(cls, config) -> Database:
+        """The database config.yml's `database:` section names (a SQLite file under var/ by default)."""
+        settings = config.database
+        return cls(settings.url or default_url(config.base_dir), echo=settings.echo, pool_size=settings.pool_size)
+
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5):
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()

@@ -12,7 +12,7 @@ import getpass
 import sys
 
 from bot.config import Config
-from bot.db import Database, DatabaseError, default_url, prepare
+from bot.db import Database, DatabaseError, prepare
 
 
 def add_parser(commands) -> None:
@@ -40,7 +40,7 @@ async def run(config: Config, args: argparse.Namespace) -> int:
     from bot.tickets.models import Ticket
     from bot.tickets.service import Actor, TicketError, TicketService
 
-    async with Database(config.database.url or default_url(config.base_dir)) as database:
+    async with Database.for_config(config) as database:
         try:
             await prepare(database, migrate=config.database.migrate)
         except DatabaseError as exc:

@@ -8,9 +8,7 @@ stopped in reverse.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -19,9 +17,9 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot.app import Core, build_core
+from bot.app import Core, build_core, stop_on_signals
 from bot.config import Config
-from bot.db import Database, DatabaseError, DbChatStore, default_url, prepare, redacted
+from bot.db import Database, DatabaseError, DbChatStore, prepare, redacted
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
 from bot.retention import keep_purging
@@ -87,8 +85,7 @@ async def serving(config: Config, knowledge: KnowledgeBase | None = None, host: 
         DatabaseError, FaqError, OSError (cannot listen).
     """
     async with AsyncExitStack() as stack:
-        database = Database(config.database.url or default_url(config.base_dir), echo=config.database.echo,
-                            pool_size=config.database.pool_size)
+        database = Database.for_config(config)
         stack.push_async_callback(database.dispose)
         await prepare(database, migrate=config.database.migrate)
         core = await _core(config, database, knowledge, stack)
@@ -129,10 +126,7 @@ async def _cancel(tasks: list[asyncio.Task]) -> None:
 async def run(config: Config, stop: asyncio.Event | None = None) -> int:
     """Serve until SIGINT/SIGTERM (or `stop`); returns the exit code. FaqError propagates."""
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop_on_signals(stop)
     try:
         async with serving(config) as server:
             print(f"Lotse is running without Telegram (no TELEGRAM_BOT_TOKEN).\n"

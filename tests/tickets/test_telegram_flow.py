@@ -7,7 +7,7 @@ import asyncio
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.db import Chat, DecisionLog
 from bot.decision import Route
