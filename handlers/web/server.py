@@ -23,7 +23,9 @@ from bot.db import Database, DatabaseError, DbChatStore, prepare, redacted
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
 from bot.retention import keep_purging
+from bot.db.models import utcnow
 from bot.tickets.outbox import OutboxWorker
+from bot.tickets.reminders import TicketReminders
 from handlers.web.app import setup_web
 from handlers.web.chat_store import CHANNEL, WebChatStore, WebSender
 from handlers.web.security import session_key
@@ -110,6 +112,9 @@ async def serving(config: Config, knowledge: KnowledgeBase | None = None, host: 
         server.tasks.append(asyncio.create_task(_prune(services.chat, config.web.chat_retention_days),
                                                 name="web-prune"))
         server.tasks.append(asyncio.create_task(keep_purging(database, config.retention), name="retention"))
+        # Without Telegram nobody else reminds: re-announce, "not forgotten" notes, closing quiet tickets.
+        reminders = TicketReminders(services.tickets, config.tickets.reminders, utcnow)
+        server.tasks.append(asyncio.create_task(reminders.run(), name="ticket-reminders"))
         if config.faq.reload_seconds > 0 and knowledge is None:
             server.tasks.append(asyncio.create_task(core.knowledge.watch(config.faq.reload_seconds),
                                                     name="faq-reload"))
