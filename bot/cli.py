@@ -84,7 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    from bot import commands  # after logging is set up; keeps --help fast
+    from bot.db import DatabaseError  # after logging is set up; keeps --help fast
+
+    try:
+        return _dispatch(args, config)
+    except DatabaseError as exc:  # unreachable, or an old schema with migrate off: one message, no traceback
+        print(f"database error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, config) -> int:
+    from bot import commands
 
     if args.command == "faq":
         return commands.faq_check(config, strict=args.strict)

@@ -104,17 +104,13 @@ async def evaluate(config: Config, args) -> int:
 
 async def chat(config: Config) -> int:
     """The terminal chat, on the configured database, with real tickets (docs/tickets.md)."""
-    from bot.db import Database, DatabaseError, DbChatStore, prepare
+    from bot.db import Database, DbChatStore, prepare
     from bot.retention import keep_purging
     from bot.tickets.desk import TicketDesk
     from handlers.terminal import TerminalChannel, TerminalSender
 
     async with Database.for_config(config) as database:
-        try:
-            await prepare(database, migrate=config.database.migrate)
-        except DatabaseError as exc:
-            print(f"database error: {exc}", file=sys.stderr)
-            return 1
+        await prepare(database, migrate=config.database.migrate)
         try:
             core = build_core(config, DbChatStore(database))
         except FaqError as exc:

@@ -55,7 +55,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
 async def _run(config: Config, args: argparse.Namespace, password: str) -> int:
     from bot.accounts.service import AccountError, Accounts
-    from bot.db import Database, DatabaseError, prepare
+    from bot.db import Database, prepare
 
     database = Database.for_config(config)
     try:
@@ -86,9 +86,6 @@ async def _run(config: Config, args: argparse.Namespace, password: str) -> int:
         return 0
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except DatabaseError as exc:
-        print(f"database error: {exc}", file=sys.stderr)
         return 1
     finally:
         await database.dispose()

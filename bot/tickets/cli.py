@@ -12,7 +12,7 @@ import getpass
 import sys
 
 from bot.config import Config
-from bot.db import Database, DatabaseError, prepare
+from bot.db import Database, prepare
 
 
 def add_parser(commands) -> None:
@@ -41,11 +41,7 @@ async def run(config: Config, args: argparse.Namespace) -> int:
     from bot.tickets.service import Actor, TicketError, TicketService
 
     async with Database.for_config(config) as database:
-        try:
-            await prepare(database, migrate=config.database.migrate)
-        except DatabaseError as exc:
-            print(f"database error: {exc}", file=sys.stderr)
-            return 1
+        await prepare(database, migrate=config.database.migrate)
         service = TicketService(database, config)
         actor = Actor("staff", f"cli:{args.name}", args.name, tuple(config.tickets.teams))
         verb = args.tickets_command
