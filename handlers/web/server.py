@@ -71,6 +71,7 @@ async def _core(config: Config, database: Database, knowledge: KnowledgeBase | N
         return Core(config, knowledge, store, Dialogue(config, knowledge, store))
     core = await asyncio.to_thread(build_core, config, store)
     stack.push_async_callback(core.close)
+    core.start()  # watches faq/ for edits (faq.reload_seconds); core.close stops it
     return core
 
 
@@ -115,9 +116,6 @@ async def serving(config: Config, knowledge: KnowledgeBase | None = None, host: 
         # Without Telegram nobody else reminds: re-announce, "not forgotten" notes, closing quiet tickets.
         reminders = TicketReminders(services.tickets, config.tickets.reminders, utcnow)
         server.tasks.append(asyncio.create_task(reminders.run(), name="ticket-reminders"))
-        if config.faq.reload_seconds > 0 and knowledge is None:
-            server.tasks.append(asyncio.create_task(core.knowledge.watch(config.faq.reload_seconds),
-                                                    name="faq-reload"))
         stack.push_async_callback(_cancel, server.tasks)
         yield server
 
