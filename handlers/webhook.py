@@ -1,11 +1,19 @@
 """The webhook server (aiohttp): Telegram posts updates here; operators and proxies ask /healthz.
 
-PTB's custom-webhook pattern: the route checks the secret header, puts the update on the
-Application's queue and answers 200 at once; the Application processes it in the background.
+PTB's custom-webhook pattern, with one change: the route checks the secret header, hands the update
+to the Application's update processor (per-chat order, bounded concurrency) and answers 200 once the
+update is processed, or after `answer_within` seconds at the latest, the processing going on.
+
+Why not answer at once, as PTB's example does: Telegram keeps at most `max_connections` (setWebhook,
+default 40) requests open and sends the next update on a connection only after the answer. Answering
+after processing lets that limit pace the bot, and updates waiting for a slow bot stay with Telegram
+instead of piling up in this process's memory, where a restart would lose them and each would
+wait behind all the others (measured: bench/webhook_bench.py, docs/telegram.md section 7).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -18,14 +26,19 @@ from telegram.ext import Application
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram gives up on a webhook call after about a minute and delivers the update again; an update
+# held up longer (a 429 being waited out) is answered earlier and finishes in the background.
+ANSWER_WITHIN_SECONDS = 10.0
 
 
 class WebhookServer:
     """Serves the update endpoint at `path` and GET /healthz on one host and port."""
 
     def __init__(self, application: Application, path: str | None, secret: str, healthy: Callable[[], Awaitable[bool]],
-                 extend: Callable[[web.Application], None] | None = None):
+                 extend: Callable[[web.Application], None] | None = None,
+                 answer_within: float = ANSWER_WITHIN_SECONDS):
         self.application = application
+        self.answer_within = answer_within
         self.extend = extend   # adds more routes to the same server: the web chat and console (handlers/web)
         self.path = path
         self._secret = secret.encode()
@@ -54,7 +67,11 @@ class WebhookServer:
         except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("webhook body is not an update")
             return web.Response(status=400, text="not a Telegram update")
-        await self.application.update_queue.put(update)
+        application = self.application
+        processing = application.create_task(  # create_task: errors reach the error handler, stop() waits for it
+            application.update_processor.process_update(update, application.process_update(update)),
+            update=update, name="webhook update")
+        await asyncio.wait({processing}, timeout=self.answer_within)  # a timeout leaves it running
         return web.Response(status=200)
 
     async def health(self, request: web.Request) -> web.Response:

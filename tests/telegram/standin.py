@@ -96,6 +96,7 @@ class BotApiStandIn:
     updates: list[dict] = field(default_factory=list)    # served by getUpdates
     webhook: dict = field(default_factory=dict)
     _failures: dict[str, _Failure] = field(default_factory=dict)
+    _delays: dict[str, float] = field(default_factory=dict)
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     _new_updates: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
@@ -106,6 +107,10 @@ class BotApiStandIn:
     def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
         """Answer the next `times` calls of `method` with `status` (429 with retry_after, 500, ...)."""
         self._failures[method] = _Failure(status, times, retry_after)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds` (a slow Bot API); 0 ends it."""
+        self._delays[method] = seconds
 
     def queue_update(self, update: dict) -> None:
         self.updates.append(update)
@@ -150,6 +155,8 @@ class BotApiStandIn:
         params = {k: json.loads(v) if k in JSON_FIELDS else v for k, v in form.items()}
         call = Call(method, params, time.perf_counter())
         self.calls.append(call)
+        if self._delays.get(method):
+            await asyncio.sleep(self._delays[method])
         if request.match_info["token"] != self.token:
             return self._error(call, 401, "Unauthorized")
         failure = self._failures.get(method)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -44,6 +45,31 @@ async def test_a_body_that_is_no_update_is_refused(anna, http, bot, standin):
 async def test_the_right_secret_is_processed(anna, bot):
     assert len(await anna.deliver(load_update("command_start"))) == 2
     assert await processed(bot) == 1
+
+
+async def test_the_webhook_answers_telegram_once_the_employer_is_answered(anna, standin):
+    # Telegram sends the next update on a connection only after this answer: the bot's pace
+    # limits Telegram's, and no update waits unanswered in the bot's memory.
+    standin.delay("sendMessage", 0.3)
+    status = await anna.post(anna.message("Was ist die Blaue Karte EU?"))
+    assert status == 200
+    [answer] = standin.sent(anna.chat["id"])
+    assert answer.result is not None  # the stand-in had answered sendMessage before the webhook answered
+
+
+async def test_an_update_held_up_longer_than_answer_within_is_acknowledged_and_still_answered(anna, bot, standin):
+    bot.server.answer_within = 0.2
+    standin.delay("sendMessage", 1.0)
+    assert await anna.post(anna.message("Was ist die Blaue Karte EU?")) == 200
+    def delivered() -> list:
+        return [call for call in standin.sent(anna.chat["id"]) if call.result is not None]
+
+    assert delivered() == []  # acknowledged while the stand-in was still holding the answer back ...
+    for _ in range(200):
+        await asyncio.sleep(0.025)
+        if delivered():
+            break
+    assert len(delivered()) == 1  # ... which went out all the same
 
 
 async def test_health_is_200_when_ready(anna, http):
