@@ -220,6 +220,15 @@ class BotApiStandIn:
             return self._bad_request(problem)
         return self._message(params)
 
+    async def _api_sendDocument(self, params: dict):
+        upload = params.get("document")
+        if not isinstance(upload, web.FileField):
+            return self._bad_request("there is no document in the request")
+        message = self._message(params)
+        message["document"] = {"file_id": "doc1", "file_unique_id": "doc1u", "file_name": upload.filename,
+                               "mime_type": upload.content_type, "file_size": len(upload.file.read())}
+        return message
+
     async def _api_editMessageText(self, params: dict):
         if problem := self._check_markup(params):
             return self._bad_request(problem)

@@ -5,12 +5,17 @@ Runs on a SQLite file; on PostgreSQL too with LOTSE_TEST_DATABASE_URL=postgresql
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from bot.db import Base, Chat, Database, DatabaseError, DbChatStore, DecisionLog, Feedback, Inbox, prepare
 from bot.db.migrate import current_revision, head_revision
@@ -107,3 +112,62 @@ async def test_deleting_a_chat_deletes_its_decisions_and_feedback(database):
     async with database.transaction() as session:
         assert (await session.execute(select(DecisionLog))).first() is None
         assert (await session.execute(select(Feedback))).first() is None
+
+
+# -- SQLite reads in the event loop's thread (bot/db/engine.py, _InlineReader) -----------------------------------
+
+
+async def test_sqlite_reads_see_what_was_just_written_and_cannot_write(tmp_path):
+    async with Database(f"sqlite+aiosqlite:///{tmp_path}/lotse.db") as database:
+        await prepare(database, migrate=True)
+        store = DbChatStore(database)
+        await store.set_language("telegram", "42", "en")
+        assert await store.language("telegram", "42") == "en"
+        await store.set_language("telegram", "42", "de")
+        assert await store.language("telegram", "42") == "de"
+        async with database.statement(write=False) as reader:
+            with pytest.raises(OperationalError, match="readonly"):
+                await reader.execute(text("DELETE FROM chats"))
+        assert await store.language("telegram", "42") == "de"
+
+
+async def test_a_locked_sqlite_file_does_not_block_the_event_loop_and_the_read_still_answers(tmp_path):
+    path = tmp_path / "lotse.db"
+    async with Database(f"sqlite+aiosqlite:///{path}") as database:
+        await prepare(database, migrate=True)
+        store = DbChatStore(database)
+        await store.set_language("telegram", "42", "en")
+        await database.dispose()  # closes the pooled connections (they reopen on demand): the lock below needs that
+        locked, release = threading.Event(), threading.Event()
+
+        def other_process_holding_an_exclusive_lock():
+            connection = sqlite3.connect(path, isolation_level=None)
+            connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+            connection.execute("BEGIN EXCLUSIVE")
+            connection.execute("UPDATE chats SET language = 'de'")
+            locked.set()
+            release.wait(5)
+            connection.execute("COMMIT")
+            connection.close()
+
+        holder = threading.Thread(target=other_process_holding_an_exclusive_lock)
+        holder.start()
+        await asyncio.to_thread(locked.wait, 5)
+        gaps: list[float] = []
+
+        async def ticker():
+            last = time.monotonic()
+            while True:
+                await asyncio.sleep(0.01)
+                gaps.append(time.monotonic() - last)
+                last = time.monotonic()
+
+        ticking = asyncio.create_task(ticker())
+        reading = asyncio.create_task(store.language("telegram", "42"))
+        await asyncio.sleep(0.3)
+        assert not reading.done()  # waiting for the lock, in aiosqlite's thread
+        release.set()
+        assert await reading == "de"  # the other process's committed change
+        ticking.cancel()
+        holder.join()
+        assert max(gaps) < 0.2  # the loop went on meanwhile
