@@ -14,12 +14,25 @@ are PTB's business (BaseRequest._request_wrapper).
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _UNSET = type(BaseRequest.DEFAULT_NONE)  # PTB's marker for "the transport's default timeout"
+_NO_PROXY = (None, None)
+
+
+def _env_proxy(origin: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+    """The proxy HTTPS_PROXY/HTTP_PROXY (and NO_PROXY, ~/.netrc) name for an origin, as aiohttp reads them."""
+    try:
+        return get_env_proxy_for_url(URL(origin))
+    except LookupError:
+        return _NO_PROXY
 
 
 class AiohttpRequest(BaseRequest):
@@ -39,6 +52,7 @@ class AiohttpRequest(BaseRequest):
         self._defaults = {"connect": connect_timeout, "read": read_timeout, "pool": pool_timeout}
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple, aiohttp.ClientTimeout] = {}
+        self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -46,14 +60,22 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            # trust_env: HTTPS_PROXY/NO_PROXY are honoured, as PTB's httpx transport does
+            # Proxies from the environment are honoured as by PTB's httpx transport, but looked up once
+            # per origin (`_proxy`): aiohttp's trust_env reads them in a thread on every request.
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
-                timeout=aiohttp.ClientTimeout(total=None), headers={"User-Agent": self.USER_AGENT}, trust_env=True)
+                timeout=aiohttp.ClientTimeout(total=None), headers={"User-Agent": self.USER_AGENT})
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+    async def _proxy(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        origin = url[:url.find("/", url.find("//") + 2)] if url.count("/") > 2 else url
+        proxy = self._proxies.get(origin)
+        if proxy is None:  # once per origin (the Bot API's): it may read ~/.netrc, so not in the loop's thread
+            proxy = self._proxies[origin] = await asyncio.to_thread(_env_proxy, origin)
+        return proxy
 
     def _timeout(self, read, connect, pool) -> aiohttp.ClientTimeout:
         read, connect, pool = (self._defaults[name] if isinstance(value, _UNSET) else value
@@ -83,8 +105,10 @@ class AiohttpRequest(BaseRequest):
                 body.add_field(name, content, filename=filename, content_type=mimetype)
         elif request_data is not None and request_data.json_parameters:
             body, headers = request_data.url_encoded_parameters().encode(), FORM
+        proxy, proxy_auth = await self._proxy(url)
         try:
-            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
+            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout,
+                                             proxy=proxy, proxy_auth=proxy_auth) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             if isinstance(exc, aiohttp.ConnectionTimeoutError):

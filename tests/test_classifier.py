@@ -70,11 +70,24 @@ def test_fast_inference_equals_sklearn(shared_core, text):
     import numpy as np
     import scipy.sparse as sp
 
+    from nlu.text import fold
+
     classifier = shared_core.knowledge.current.classifier
-    features = sp.hstack([v.transform([text]) for v in classifier._vectorizers]).tocsr()
+    features = sp.hstack([v.transform([fold(text)]) for v in classifier._vectorizers]).tocsr()
     expected = classifier._model.predict_proba(features)[0]
     np.testing.assert_allclose(classifier.probabilities(text), expected, rtol=1e-4, atol=1e-6)
     lang_expected = classifier._lang_model.predict_proba(classifier._lang_vectorizer.transform([text]))[0]
     lang, confidence = classifier.language(text)
     assert lang == classifier._lang_model.classes_[int(np.argmax(lang_expected))]
     assert confidence == pytest.approx(float(lang_expected.max()), abs=1e-5)
+
+
+@pytest.mark.parametrize("text", ["", "a", "Ab  c\tDEF  ghij", "§ 16a AufenthG", "Grüße, 😀 Ärger!", "x" * 30])
+@pytest.mark.parametrize("ngram_range,lowercase", [((2, 4), False), ((1, 3), True), ((3, 3), True)])
+def test_fast_char_ngrams_equal_sklearns(text, ngram_range, lowercase):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlu.embedded import _fast_analyzer
+
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, lowercase=lowercase)
+    assert _fast_analyzer(vectorizer)(text) == vectorizer.build_analyzer()(text)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.messages import Button, Link, Reply
-from handlers.telegram import MAX_CHARS, keyboard, render, telegram_length
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions
+
+from handlers.telegram import MAX_CHARS, NO_PREVIEW, keyboard, render, telegram_length
 from tests.telegram.standin import html_problem
 
 
@@ -27,6 +29,25 @@ def test_everything_supplied_is_escaped():
     assert "<script>" not in part.text and "&lt;script&gt;" in part.text
     assert html_problem(part.text) is None  # Telegram's HTML parser would accept it
     assert 'href="https://x.example/&quot;&gt;&lt;b&gt;"' in part.text
+
+
+def test_keyboards_and_link_options_serialise_exactly_as_ptb_would():
+    reply = Reply("x", buttons=((Button("👍", "fb:u:a.b:1"), Button("👎 <&>", "fb:d:a.b:1")),
+                                (Button("Ask a person", "human:authority"),)))
+    markup = keyboard(reply)
+    assert markup.to_dict() == InlineKeyboardMarkup.to_dict(markup)  # ready-made form == PTB's generic one
+    assert markup.to_dict() == {"inline_keyboard": [
+        [{"text": "👍", "callback_data": "fb:u:a.b:1"}, {"text": "👎 <&>", "callback_data": "fb:d:a.b:1"}],
+        [{"text": "Ask a person", "callback_data": "human:authority"}]]}
+    assert markup.inline_keyboard[1][0].callback_data == "human:authority"  # still a real PTB object
+    assert NO_PREVIEW.to_dict() == LinkPreviewOptions.to_dict(NO_PREVIEW) == {"is_disabled": True}
+
+
+def test_a_reply_that_fits_is_one_message_and_one_just_over_the_limit_is_two():
+    fits = Reply("a" * (MAX_CHARS - 20) + "\n\n" + "b" * 10)
+    assert [p.text for p in render(fits, "de")] == ["a" * (MAX_CHARS - 20) + "\n\n" + "b" * 10]
+    over = Reply("a" * (MAX_CHARS - 20) + "\n\n" + "😀" * 12)  # 12 emoji are 24 units: 4 over
+    assert [p.text for p in render(over, "de")] == ["a" * (MAX_CHARS - 20), "😀" * 12]
 
 
 def test_links_that_are_not_web_addresses_are_plain_text():

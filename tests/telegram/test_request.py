@@ -84,3 +84,38 @@ async def test_a_request_before_initialize_or_after_shutdown_is_refused():
     await request.shutdown()
     with pytest.raises(NetworkError, match="not initialized"):
         await request.post("http://127.0.0.1:9/bot1:x/getMe")
+
+
+async def test_the_environments_proxy_is_used_and_no_proxy_is_honoured(standin, monkeypatch):
+    # A forward proxy in front of the stand-in: an aiohttp app that records what it relays.
+    from aiohttp import ClientSession, web
+
+    relayed: list[str] = []
+
+    async def relay(request: web.Request) -> web.Response:
+        relayed.append(str(request.url))
+        async with ClientSession() as session, session.post(str(request.url), data=await request.read(),
+                                                             headers={"Content-Type": request.content_type}) as answer:
+            return web.Response(status=answer.status, body=await answer.read(), content_type="application/json")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", relay)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    proxy = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        async with bot_at(standin.base_url, AiohttpRequest(1)) as bot:
+            await bot.send_message(4711, "über den Proxy")
+        assert len(relayed) == 2 and relayed[-1].endswith("/sendMessage")  # getMe and sendMessage went through it
+
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with bot_at(standin.base_url, AiohttpRequest(1)) as bot:
+            await bot.send_message(4711, "direkt")
+        assert len(relayed) == 2
+        assert [c.params["text"] for c in standin.sent(4711)] == ["über den Proxy", "direkt"]
+    finally:
+        await runner.cleanup()
