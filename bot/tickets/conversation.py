@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.tickets.models import ACTIVE, ConversationState, Ticket
+from bot.tickets.models import CLOSED, ConversationState, Ticket
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,9 @@ class State:
 # Built once (it runs on every message); the row of (SELECT 1) left-joined to the chat's state.
 _STATE_AND_TICKET = (
     select(exists().where(Ticket.channel == bindparam("channel"), Ticket.chat_external_id == bindparam("chat_id"),
-                          Ticket.status.in_(ACTIVE)).label("has_ticket"),
+                          # every state but closed is ACTIVE; "!=" keeps one compiled form (IN (...) is
+                          # expanded anew on every execution)
+                          Ticket.status != CLOSED).label("has_ticket"),
            ConversationState.flow, ConversationState.step, ConversationState.data)
     .select_from(select(literal(1).label("one")).subquery())
     .outerjoin(ConversationState, and_(ConversationState.channel == bindparam("channel"),

@@ -1,7 +1,8 @@
 """A stand-in for the Telegram Bot API: an aiohttp app on 127.0.0.1 that records every call.
 
-It speaks what PTB speaks (tech-notes 1.2): POST /bot<token>/<method> with form-encoded fields,
-objects JSON-encoded; answers {"ok": true, "result": ...}. Like Telegram it rejects a wrong token
+It speaks what the Bot API speaks (tech-notes 1.2): POST /bot<token>/<method> with form-encoded
+fields (objects JSON-encoded) or a JSON body, multipart for files; answers {"ok": true, "result": ...}.
+Calls record the parameters as a form would carry them (scalars as text, objects parsed) either way. Like Telegram it rejects a wrong token
 (401), text over 4096 characters, callback data over 64 bytes and HTML it cannot parse (400), and
 it can be told to answer 429 with retry_after, or 500, for the next calls of a method.
 Also used by bench/webhook_bench.py.
@@ -34,6 +35,7 @@ class Call:
     at: float                      # time.perf_counter() when it arrived
     status: int = 200
     result: object = None          # what the stand-in answered (a Message for sendMessage)
+    content_type: str = ""         # how the parameters came: application/json, multipart/form-data, ...
 
     @property
     def chat_id(self) -> int | None:
@@ -151,9 +153,16 @@ class BotApiStandIn:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        form = await request.post()
-        params = {k: json.loads(v) if k in JSON_FIELDS else v for k, v in form.items()}
-        call = Call(method, params, time.perf_counter())
+        if request.content_type == "application/json":
+            body = await request.json()
+            if not isinstance(body, dict):
+                return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: not an object"},
+                                         status=400)
+            params = {k: v if isinstance(v, str | dict | list) else json.dumps(v) for k, v in body.items()}
+        else:
+            form = await request.post()
+            params = {k: json.loads(v) if k in JSON_FIELDS else v for k, v in form.items()}
+        call = Call(method, params, time.perf_counter(), content_type=request.content_type)
         self.calls.append(call)
         if self._delays.get(method):
             await asyncio.sleep(self._delays[method])

@@ -25,13 +25,14 @@ async def test_parameters_and_buttons_arrive_as_ptbs_own_transport_sends_them(st
     assert call.params["text"] == "<b>Grüße</b> &amp; more" and call.params["parse_mode"] == "HTML"
     assert call.buttons == [[{"text": "👍", "callback_data": "fb:1:up"}]]
     assert sent.text == "Grüße & more" and sent.chat_id == 4711
+    assert call.content_type == "application/json"
 
 
 async def test_a_file_goes_as_multipart(standin):
     async with bot_at(standin.base_url, AiohttpRequest(1)) as bot:
         sent = await bot.send_document(4711, document=b"Dienstplan\n", filename="plan.txt", caption="Plan")
     [call] = standin.of("sendDocument")
-    assert call.params["caption"] == "Plan"
+    assert call.params["caption"] == "Plan" and call.content_type == "multipart/form-data"
     assert sent.document.file_name == "plan.txt" and sent.document.file_size == len(b"Dienstplan\n")
 
 
