@@ -6,6 +6,7 @@ import logging
 import math
 import time
 from collections import Counter
+from itertools import chain
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,16 +45,34 @@ class _SparseRow:
     `offset` is added to the columns (the vectorizer's place in the combined feature space).
     """
 
+    REMEMBERED_WORDS = 50_000
+
     def __init__(self, vectorizer: TfidfVectorizer, offset: int = 0):
         assert vectorizer.sublinear_tf and vectorizer.norm == "l2"
         self.analyze = _fast_analyzer(vectorizer)
         self.vocabulary = vectorizer.vocabulary_
         self.idf = vectorizer.idf_.astype(np.float32)
         self.offset = offset
+        # char_wb n-grams never cross a word, so a word's columns can be remembered: employers'
+        # questions reuse a small vocabulary, and a known word then costs one dict lookup.
+        self._per_word = _per_word(vectorizer)
+        self._words: dict[str, tuple[int, ...]] = {}
+
+    def _columns_of(self, word: str) -> tuple[int, ...]:
+        columns = self._words.get(word)
+        if columns is None:
+            if len(self._words) >= self.REMEMBERED_WORDS:
+                self._words.clear()
+            columns = tuple(i for i in map(self.vocabulary.get, self.analyze(word)) if i is not None)
+            self._words[word] = columns
+        return columns
 
     def __call__(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts = Counter(map(self.vocabulary.get, self.analyze(text)))
-        counts.pop(None, None)  # n-grams never seen in training
+        if self._per_word is not None:
+            counts = Counter(chain.from_iterable(map(self._columns_of, self._per_word(text))))
+        else:
+            counts = Counter(map(self.vocabulary.get, self.analyze(text)))
+            counts.pop(None, None)  # n-grams never seen in training
         if not counts:
             return _NO_COLUMNS, _NO_WEIGHTS
         columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -85,6 +104,13 @@ def _fast_analyzer(vectorizer: TfidfVectorizer):
     if vectorizer.lowercase:
         return lambda text: _char_wb_ngrams(text.lower(), low, high)
     return lambda text: _char_wb_ngrams(text, low, high)
+
+
+def _per_word(vectorizer: TfidfVectorizer):
+    """For char_wb: the text's words as the analyzer sees them (lower-cased if it lower-cases); else None."""
+    if vectorizer.analyzer != "char_wb" or vectorizer.preprocessor is not None or vectorizer.strip_accents:
+        return None
+    return (lambda text: text.lower().split()) if vectorizer.lowercase else str.split
 
 
 _NO_COLUMNS = np.empty(0, dtype=np.intp)

@@ -36,6 +36,22 @@ async def chat_row_id(database: Database, session: AsyncSession | AsyncConnectio
     return (await session.execute(statement)).scalar_one()
 
 
+async def chat_row_ids(database: Database, connection: AsyncConnection,
+                       keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """`chat_row_id` for many chats in one statement: {(channel, external_id): row id}.
+
+    A batch of first questions (say, after a restart) would otherwise upsert its chats one by one,
+    each a round trip while the batch holds SQLite's writer turn.
+    """
+    now = utcnow()
+    statement = (_insert(database, Chat)
+                 .values([{"channel": channel, "external_id": external_id, "created_at": now, "updated_at": now}
+                          for channel, external_id in dict.fromkeys(keys)])
+                 .on_conflict_do_update(index_elements=["channel", "external_id"], set_={"updated_at": now})
+                 .returning(Chat.id, Chat.channel, Chat.external_id))
+    return {(row.channel, row.external_id): row.id for row in await connection.execute(statement)}
+
+
 # The statements run on every update are built once, with parameters: building and hashing a new
 # statement for every call cost more CPU than running it (SQLAlchemy then reuses the compiled form).
 _LANGUAGE = select(Chat.language).where(Chat.channel == bindparam("channel"),
@@ -93,9 +109,7 @@ class DbChatStore:
                 ids = result.scalars().all()
         else:  # a chat's first question in this process: its row and the decisions in one transaction
             async with self.database.begin() as connection:
-                for key, _ in items:
-                    if key not in chats:
-                        chats[key] = await chat_row_id(self.database, connection, *key)
+                chats |= await chat_row_ids(self.database, connection, [key for key, _ in items if key not in chats])
                 result = await connection.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
                 ids = result.scalars().all()
         if len(self._chat_ids) + len(chats) >= self.CACHED_CHATS:

@@ -93,6 +93,20 @@ async def test_decisions_and_feedback_are_stored_with_everything_the_editors_nee
     assert chats == ["1", "2"]
 
 
+async def test_first_questions_of_many_chats_at_once_are_each_logged_under_their_own_chat(database):
+    await DbChatStore(database).set_language("telegram", "known", "en")  # a chat with a row already
+    store = DbChatStore(database)  # a new process: no row ids remembered
+    chats = ["known", "a", "b", "c", "a", "d", "b"]  # arrive together: one batch, repeated chats in it
+    ids = await asyncio.gather(*(store.record_decision("telegram", chat, f"Frage {n}", "de", ANSWER)
+                                 for n, chat in enumerate(chats)))
+    async with database.read() as session:
+        logged = {row.id: (row.external_id, row.question) for row in await session.execute(
+            select(DecisionLog.id, Chat.external_id, DecisionLog.question).join(Chat, Chat.id == DecisionLog.chat_id))}
+        rows = (await session.execute(select(Chat.external_id, Chat.language))).all()
+    assert [logged[i] for i in ids] == [(chat, f"Frage {n}") for n, chat in enumerate(chats)]
+    assert sorted(rows) == [("a", None), ("b", None), ("c", None), ("d", None), ("known", "en")]
+
+
 async def test_an_update_is_claimed_once_and_old_claims_are_pruned(database):
     inbox = Inbox(database)
     assert await inbox.claim("telegram", "42") is True
