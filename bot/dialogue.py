@@ -54,13 +54,19 @@ class Dialogue:
         """Pass questions for people to the ticket queue (bot/handover.py) from now on."""
         self.handover = handover
         handover.ask = self._question
+        # The hand-over's read of a chat brings its language along when both live in one database.
+        self._language_in_view = getattr(self.store, "database", None) is handover.states.database
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        lang = await self.chat_language(message)
         if self.handover is not None:  # a step of the hand-over flow, or a message on an open ticket
-            replies = await self.handover.intercept(message, lang)
+            view = await self.handover.view(message)  # the language comes with it: one read, not two
+            lang = (self._language(message, view.language) if self._language_in_view
+                    else await self.chat_language(message))
+            replies = await self.handover.intercept(message, lang, view)
             if replies is not None:
                 return replies
+        else:
+            lang = await self.chat_language(message)
         if message.kind is Kind.MEDIA:
             return [Reply(t("type_your_question", lang))]
         if message.kind is Kind.COMMAND:
@@ -70,7 +76,10 @@ class Dialogue:
         return await self._question(message, lang)
 
     async def chat_language(self, message: IncomingMessage) -> str:
-        stored = await self.store.language(message.channel, message.chat_id)
+        return self._language(message, await self.store.language(message.channel, message.chat_id))
+
+    def _language(self, message: IncomingMessage, stored: str | None) -> str:
+        """The chat's chosen language, else its Telegram client's if Lotse speaks it, else the default."""
         if stored:
             return stored
         hint = (message.language_hint or "")[:2].lower()

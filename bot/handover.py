@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.decision import Decision
 from bot.messages import Button, IncomingMessage, Kind, Reply
 from bot.texts import t
-from bot.tickets.conversation import ConversationStore, State
+from bot.tickets.conversation import ChatView, ConversationStore, State
 from bot.tickets.service import Contact, InvalidTransition, TicketNotFound, TicketService
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,15 @@ class Handover:
 
     # -- every message passes here first -------------------------------------------------------------------------
 
-    async def intercept(self, message: IncomingMessage, lang: str) -> list[Reply] | None:
-        """Replies if the message belongs to a flow or a ticket command; None lets the dialogue answer."""
+    async def view(self, message: IncomingMessage) -> ChatView:
+        """The chat's language, flow state and open ticket, in one read (the dialogue asks first)."""
+        return await self.states.view(message.channel, message.chat_id)
+
+    async def intercept(self, message: IncomingMessage, lang: str, view: ChatView | None = None) -> list[Reply] | None:
+        """Replies if the message belongs to a flow or a ticket command; None lets the dialogue answer.
+
+        `view`: the chat as `view` read it for this message; read here if not given.
+        """
         command = _command(message.text) if message.kind is Kind.COMMAND else ""
         if command == "cancel":
             return await self._cancel(message, lang)
@@ -91,7 +98,9 @@ class Handover:
             return await self._delete_ask(message, lang)
         if message.kind is Kind.BUTTON and message.payload.startswith("tk:"):
             return await self._ticket_button(message, lang)
-        state, has_ticket = await self.states.get_with_ticket(message.channel, message.chat_id)
+        if view is None:
+            view = await self.view(message)
+        state, has_ticket = view.state, view.has_ticket
         if message.kind is Kind.BUTTON and message.payload.startswith(("ho:", "del:")):
             if state is None:
                 return [Reply(t("unknown_button", lang))]

@@ -8,7 +8,7 @@ from sqlalchemy import and_, bindparam, delete, exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.engine import Database
-from bot.db.models import utcnow
+from bot.db.models import Chat, utcnow
 from bot.tickets.models import CLOSED, ConversationState, Ticket
 
 
@@ -19,16 +19,27 @@ class State:
     data: dict = field(default_factory=dict)
 
 
-# Built once (it runs on every message); the row of (SELECT 1) left-joined to the chat's state.
-_STATE_AND_TICKET = (
+@dataclass(frozen=True)
+class ChatView:
+    """What every message of a chat needs first, read in one statement (`ConversationStore.view`)."""
+
+    language: str | None           # as the chat chose it; None: not chosen
+    state: State | None            # where it is in a flow
+    has_ticket: bool               # whether it has a ticket that is not closed
+
+
+# Built once (it runs on every message): the row of (SELECT 1) left-joined to the chat's state and
+# to its row in chats (its language), so there is a row even when the chat has neither.
+_VIEW = (
     select(exists().where(Ticket.channel == bindparam("channel"), Ticket.chat_external_id == bindparam("chat_id"),
                           # every state but closed is ACTIVE; "!=" keeps one compiled form (IN (...) is
                           # expanded anew on every execution)
                           Ticket.status != CLOSED).label("has_ticket"),
-           ConversationState.flow, ConversationState.step, ConversationState.data)
+           ConversationState.flow, ConversationState.step, ConversationState.data, Chat.language)
     .select_from(select(literal(1).label("one")).subquery())
     .outerjoin(ConversationState, and_(ConversationState.channel == bindparam("channel"),
-                                       ConversationState.chat_external_id == bindparam("chat_id"))))
+                                       ConversationState.chat_external_id == bindparam("chat_id")))
+    .outerjoin(Chat, and_(Chat.channel == bindparam("channel"), Chat.external_id == bindparam("chat_id"))))
 
 
 class ConversationStore:
@@ -41,15 +52,19 @@ class ConversationStore:
         return (await self.get_with_ticket(channel, chat_id))[0]
 
     async def get_with_ticket(self, channel: str, chat_id: str) -> tuple[State | None, bool]:
-        """The chat's state, and whether it has a ticket that is not closed: what every message asks first.
+        """The chat's state, and whether it has a ticket that is not closed."""
+        view = await self.view(channel, chat_id)
+        return view.state, view.has_ticket
 
-        One statement, reading (no wait for SQLite's writer): the row of (SELECT 1)
-        left-joined to the chat's state, so there is a row even when the chat has no state.
+    async def view(self, channel: str, chat_id: str) -> ChatView:
+        """The chat's language, state and open ticket: what every message asks first.
+
+        One statement, reading (no wait for SQLite's writer, and on SQLite in the event loop's thread).
         """
         async with self.database.statement(write=False) as connection:
-            row = (await connection.execute(_STATE_AND_TICKET, {"channel": channel, "chat_id": chat_id})).one()
+            row = (await connection.execute(_VIEW, {"channel": channel, "chat_id": chat_id})).one()
         state = State(row.flow, row.step, dict(row.data or {})) if row.flow is not None else None
-        return state, bool(row.has_ticket)
+        return ChatView(row.language, state, bool(row.has_ticket))
 
     async def set(self, channel: str, chat_id: str, state: State) -> None:
         insert = (postgresql.insert if self.database.dialect == "postgresql" else sqlite.insert)(ConversationState)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.db import Database, DbChatStore, DecisionLog, Inbox, prepare
 from bot.db.batch import GroupCommit
 from bot.decision import Decision, Route
-from bot.tickets.conversation import ConversationStore, State
+from bot.tickets.conversation import ChatView, ConversationStore, State
 from bot.tickets.service import Contact, TicketService
 from nlu.types import Scored
 
@@ -109,3 +109,12 @@ async def test_state_and_open_ticket_are_read_together(database, config):
 
     await tickets.solve(ticket.id, "telegram", "5")
     assert await states.get_with_ticket("telegram", "5") == (None, False)
+
+
+async def test_the_chats_language_comes_with_the_same_read(database, config):
+    states = ConversationStore(database)
+    assert await states.view("telegram", "7") == ChatView(None, None, False)  # a chat never seen
+    await DbChatStore(database).set_language("telegram", "7", "en")
+    await states.set("telegram", "7", State("handover", "contact", {"team": "authority"}))
+    assert await states.view("telegram", "7") == ChatView("en", State("handover", "contact", {"team": "authority"}), False)
+    assert (await states.view("web", "7")).language is None  # the same id on another channel is another chat
