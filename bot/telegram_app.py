@@ -23,7 +23,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (AIORateLimiter, Application, BaseUpdateProcessor, CallbackQueryHandler, MessageHandler,
                           TypeHandler, filters)
 
-from bot.app import Core, build_core, settle_heap, stop_on_signals
+from bot.app import Core, build_core, tune_runtime_for_serving, stop_on_signals
 from bot.config import Config
 from bot.db import Database, DatabaseError, DbChatStore, Inbox, prepare, redacted
 from bot.dialogue import Dialogue
@@ -286,7 +286,7 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
     settings = config.telegram
     try:
         async with running(config) as bot:
-            settle_heap()
+            tune_runtime_for_serving()
             where = (f"webhook {settings.webhook_url} (listening on {settings.listen})" if bot.mode == "webhook"
                      else "polling")
             if bot.server is not None and config.web.enabled:

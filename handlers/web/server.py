@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot.app import Core, build_core, settle_heap, stop_on_signals
+from bot.app import Core, build_core, tune_runtime_for_serving, stop_on_signals
 from bot.config import Config
 from bot.db import Database, DatabaseError, DbChatStore, prepare, redacted
 from bot.dialogue import Dialogue
@@ -132,7 +132,7 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
     stop_on_signals(stop)
     try:
         async with serving(config) as server:
-            settle_heap()
+            tune_runtime_for_serving()
             print(f"Lotse is running without Telegram (no TELEGRAM_BOT_TOKEN).\n"
                   f"  web chat: {server.url}/chat/\n  console:  {server.url}/console/  "
                   f"(accounts: python -m bot users add NAME --team authority)\n"
