@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -73,3 +74,12 @@ async def test_the_command_line_with_a_wrong_token_exits_2_without_a_traceback(s
     assert process.returncode == 2
     assert b"rejected the bot token" in err and b"Traceback" not in err
     assert standin.of("getMe", ok_only=False)[0].status == 401
+
+
+def test_a_serving_process_keeps_the_collector_off_start_up_objects_and_hands_the_gil_on_sooner():
+    probe = ("import gc, sys; from bot.app import tune_runtime_for_serving; before = gc.get_freeze_count(); "
+             "tune_runtime_for_serving(); print(before, gc.get_freeze_count(), *gc.get_threshold(), sys.getswitchinterval())")
+    before, frozen, young, *older, interval = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
+    assert int(before) == 0 and int(frozen) > 10_000  # the imported libraries at least
+    assert int(young) == 20_000 and float(interval) == 0.001
