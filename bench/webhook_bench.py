@@ -135,7 +135,8 @@ async def main(args) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "--config", str(bench_config(workdir, not args.without_tickets)), "run", cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
-    ids = itertools.count(1)
+    # update ids not used before: a reused database (--database-url) would drop them as redeliveries
+    ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
     try:
         connector = aiohttp.TCPConnector(limit=args.concurrency)
         async with aiohttp.ClientSession(connector=connector) as http:
