@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -43,14 +45,14 @@ def ensure_sqlite_folder(url: str | URL) -> None:
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_hooks(engine: AsyncEngine) -> None:
+def _sqlite_hooks(engine: Engine) -> None:
     """WAL, a busy timeout and foreign keys on every connection; real BEGINs (tech-notes 5.1).
 
     The sqlite3 driver's legacy transaction handling emits no BEGIN before SELECTs, so reads are
     not repeatable and SAVEPOINTs misbehave; taking over BEGIN ourselves fixes both.
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -60,7 +62,7 @@ def _sqlite_hooks(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses at most the last commit
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
         if not connection.get_execution_options().get(ONE_STATEMENT):
             connection.exec_driver_sql("BEGIN")
@@ -89,6 +91,40 @@ class _WriterTurn:
 
 
 _NO_TURN = contextlib.nullcontext()
+
+
+T = TypeVar("T")
+
+
+class _ThreadWriter:
+    """SQLite: a connection of its own in a thread of its own, for the batched writes of every update.
+
+    Through aiosqlite every statement is four or five hand-offs between the event loop and the
+    driver's thread; here a whole transaction is one (`Database.run_write`). It takes the same
+    writer turn as every other writer of this process, and waits for other processes in SQLite's
+    busy handler, in its thread, like aiosqlite does.
+    """
+
+    def __init__(self, url: URL):
+        self.engine = create_engine(url.set(drivername="sqlite+pysqlite"), poolclass=StaticPool,
+                                    connect_args={"check_same_thread": False})
+        _sqlite_hooks(self.engine)
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        if self._executor is None:  # started on first use, stopped by close()
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-sqlite-writer")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._transaction, work)
+
+    def _transaction(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as connection:
+            return work(connection)
+
+    async def close(self) -> None:
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            await asyncio.get_running_loop().run_in_executor(executor, self.engine.dispose)
+            executor.shutdown(wait=False)
 
 
 class _InlineReader:
@@ -154,10 +190,11 @@ class Database:
             options |= {"pool_size": pool_size, "max_overflow": pool_size * 2}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.dialect == "sqlite":
-            _sqlite_hooks(self.engine)
+            _sqlite_hooks(self.engine.sync_engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._inline_reader = (_InlineReader(self.url, self.engine)
-                               if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:") else None)
+        file = self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:")
+        self._inline_reader = _InlineReader(self.url, self.engine) if file else None
+        self._thread_writer = _ThreadWriter(self.url) if file else None
         self._writer = _WriterTurn() if self.dialect == "sqlite" else contextlib.nullcontext()
         # One statement is atomic by itself: in autocommit mode it needs no BEGIN and COMMIT, which on
         # SQLite are three more hops to aiosqlite's thread and on PostgreSQL two more round trips.
@@ -205,6 +242,19 @@ class Database:
         async with self._writer if write else _NO_TURN, self._one_statement.connect() as connection:
             yield connection
 
+    async def run_write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(connection)`, a plain function, in one transaction that may write; return its result.
+
+        For the group commits of every update (bot/db/batch.py). On a SQLite file it runs in a
+        thread of its own (`_ThreadWriter`): one hand-off for the whole transaction. Elsewhere
+        through `AsyncConnection.run_sync`, in this task, after the same writer turn.
+        """
+        if self._thread_writer is not None:
+            async with self._writer:
+                return await self._thread_writer.run(work)
+        async with self.begin() as connection:
+            return await connection.run_sync(work)
+
     async def ping(self) -> bool:
         """True if the database answers."""
         try:
@@ -219,6 +269,8 @@ class Database:
         await self.engine.dispose()
         if self._inline_reader is not None:
             self._inline_reader.engine.dispose()
+        if self._thread_writer is not None:
+            await self._thread_writer.close()
 
     async def __aenter__(self) -> Database:
         return self

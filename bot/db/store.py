@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.batch import GroupCommit
@@ -36,8 +37,8 @@ async def chat_row_id(database: Database, session: AsyncSession | AsyncConnectio
     return (await session.execute(statement)).scalar_one()
 
 
-async def chat_row_ids(database: Database, connection: AsyncConnection,
-                       keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def chat_row_ids(database: Database, connection: Connection,
+                 keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """`chat_row_id` for many chats in one statement: {(channel, external_id): row id}.
 
     A batch of first questions (say, after a restart) would otherwise upsert its chats one by one,
@@ -49,7 +50,7 @@ async def chat_row_ids(database: Database, connection: AsyncConnection,
                           for channel, external_id in dict.fromkeys(keys)])
                  .on_conflict_do_update(index_elements=["channel", "external_id"], set_={"updated_at": now})
                  .returning(Chat.id, Chat.channel, Chat.external_id))
-    return {(row.channel, row.external_id): row.id for row in await connection.execute(statement)}
+    return {(row.channel, row.external_id): row.id for row in connection.execute(statement)}
 
 
 # The statements run on every update are built once, with parameters: building and hashing a new
@@ -103,15 +104,15 @@ class DbChatStore:
     async def _insert_decisions(self, items: Sequence[tuple[tuple[str, str], dict]]) -> list[int]:
         """One INSERT for a batch of decisions (Core: no ORM session or flush); ids in the items' order."""
         chats = {key: self._chat_ids[key] for key, _ in items if key in self._chat_ids}
-        if len(chats) == len({key for key, _ in items}):  # the usual case: one statement, committing by itself
-            async with self.database.statement() as connection:
-                result = await connection.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
-                ids = result.scalars().all()
-        else:  # a chat's first question in this process: its row and the decisions in one transaction
-            async with self.database.begin() as connection:
-                chats |= await chat_row_ids(self.database, connection, [key for key, _ in items if key not in chats])
-                result = await connection.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
-                ids = result.scalars().all()
+        new = [key for key, _ in items if key not in chats]
+
+        def write(connection: Connection) -> list[int]:
+            if new:  # a chat's first question in this process: its row, in the same transaction
+                chats.update(chat_row_ids(self.database, connection, new))
+            result = connection.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
+            return list(result.scalars().all())
+
+        ids = await self.database.run_write(write)
         if len(self._chat_ids) + len(chats) >= self.CACHED_CHATS:
             self._chat_ids.clear()
         self._chat_ids.update(chats)
@@ -147,8 +148,8 @@ class Inbox:
         now = utcnow()
         rows = [{"channel": channel, "external_id": external_id, "processed_at": now}
                 for channel, external_id in dict.fromkeys(keys)]
-        async with self.database.statement() as connection:
-            new = {tuple(row) for row in await connection.execute(self._claim, rows)}
+        new = await self.database.run_write(
+            lambda connection: {tuple(row) for row in connection.execute(self._claim, rows)})
         claimed = []
         for key in keys:
             claimed.append(key in new)

@@ -185,3 +185,41 @@ async def test_a_locked_sqlite_file_does_not_block_the_event_loop_and_the_read_s
         ticking.cancel()
         holder.join()
         assert max(gaps) < 0.2  # the loop went on meanwhile
+
+
+# -- the batched writes of every update (Database.run_write; on SQLite in a thread of its own) -----------------
+
+
+async def test_a_batch_write_is_one_transaction_undone_entirely_on_an_error(database):
+    def two_chats_then_a_failure(connection):
+        connection.execute(Chat.__table__.insert(), [
+            {"channel": "telegram", "external_id": "x1", "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)},
+            {"channel": "telegram", "external_id": "x2", "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)}])
+        raise LookupError("something went wrong after the inserts")
+
+    with pytest.raises(LookupError):
+        await database.run_write(two_chats_then_a_failure)
+    async with database.read() as session:
+        assert (await session.execute(select(Chat.external_id))).all() == []
+    assert await database.run_write(lambda connection: connection.execute(text("SELECT 41 + 1")).scalar()) == 42
+
+
+async def test_a_batch_write_waits_for_a_transaction_in_progress_and_survives_dispose(database):
+    store = DbChatStore(database)
+    holding = asyncio.Event()
+
+    async def long_transaction():
+        async with database.transaction() as session:
+            session.add(Chat(channel="telegram", external_id="slow", language="de"))
+            await session.flush()
+            holding.set()
+            await asyncio.sleep(0.3)
+
+    holder = asyncio.create_task(long_transaction())
+    await holding.wait()
+    decision = await store.record_decision("telegram", "fast", "Frage", "de", ANSWER)  # no "database is locked"
+    await holder
+    await database.dispose()  # pools closed, the writer's thread stopped; both come back on demand
+    assert await store.record_decision("telegram", "fast", "Noch eine", "de", ANSWER) > decision
+    async with database.read() as session:
+        assert sorted((await session.execute(select(Chat.external_id))).scalars()) == ["fast", "slow"]
