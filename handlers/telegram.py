@@ -7,6 +7,7 @@ updates; `TelegramChannel` holds the PTB callbacks, registered in bot/telegram_a
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import time
@@ -23,7 +24,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.db import Inbox
 from bot.dialogue import Dialogue
-from bot.messages import IncomingMessage, Kind, Reply
+from bot.messages import IncomingMessage, Kind, Link, Reply
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -263,8 +264,17 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 def render(reply: Reply, lang: str, limit: int = MAX_CHARS) -> list[Outgoing]:
     """The reply as Telegram HTML messages of at most `limit` characters; the buttons go on the last."""
-    texts = _pack(_blocks(reply, reply.meta.get("lang") or lang), limit)
+    texts = _html(reply.title, reply.text, reply.steps, reply.links, reply.footer, reply.meta.get("lang") or lang, limit)
     return [Outgoing(text) for text in texts[:-1]] + [Outgoing(texts[-1], keyboard(reply))]
+
+
+@functools.lru_cache(maxsize=512)
+def _html(title: str, text: str, steps: tuple[str, ...], links: tuple[Link, ...], footer: str, lang: str,
+          limit: int) -> tuple[str, ...]:
+    """The messages' HTML, remembered: the same FAQ answer is sent again and again (its buttons,
+    which carry the decision, are added per message). A pure function of its arguments, and an
+    edited FAQ makes new arguments."""
+    return tuple(_pack(_blocks(Reply(text, title=title, steps=steps, links=links, footer=footer), lang), limit))
 
 
 # -- cross-cutting: flood control -------------------------------------------------------------------------------

@@ -223,3 +223,30 @@ async def test_a_batch_write_waits_for_a_transaction_in_progress_and_survives_di
     assert await store.record_decision("telegram", "fast", "Noch eine", "de", ANSWER) > decision
     async with database.read() as session:
         assert sorted((await session.execute(select(Chat.external_id))).scalars()) == ["fast", "slow"]
+
+
+async def test_sqlite_reads_run_directly_give_what_sqlalchemy_gives(tmp_path):
+    from sqlalchemy import bindparam
+
+    from bot.tickets.conversation import _VIEW, ConversationStore, State
+
+    async with Database(f"sqlite+aiosqlite:///{tmp_path}/lotse.db") as database:
+        await prepare(database, migrate=True)
+        store = DbChatStore(database)
+        await store.set_language("telegram", "1", "en")
+        await ConversationStore(database).set("telegram", "1", State("handover", "company", {"team": "authority", "n": [1, 2]}))
+        await store.record_decision("telegram", "1", "Frage", "de", ANSWER)
+        since = datetime.now(UTC) - timedelta(hours=1)
+        statements = [  # (statement, parameters): JSON and EXISTS columns, a datetime parameter, an IN list
+            (_VIEW, {"channel": "telegram", "chat_id": "1"}), (_VIEW, {"channel": "telegram", "chat_id": "2"}),
+            (select(DecisionLog.question, DecisionLog.created_at).where(DecisionLog.created_at > bindparam("since")),
+             {"since": since}),
+            (select(Chat.external_id).where(Chat.channel.in_(["telegram", "web"])), {}),
+        ]
+        async with database.statement(write=False) as reader:
+            for statement, parameters in statements:
+                direct = (await reader.execute(statement, parameters)).all()
+                async with database.engine.connect() as connection:
+                    expected = (await connection.execute(statement, parameters)).all()
+                assert [tuple(row) for row in direct] == [tuple(row) for row in expected]
+                assert [row._fields for row in direct] == [row._fields for row in expected]
