@@ -134,8 +134,8 @@ class _InlineReader:
 
     Through aiosqlite every statement is four or five hand-offs to its thread and back (cursor,
     execute, fetch, close, reset), each a thread wake-up and a loop wake-up: under load about
-    0.1 ms of CPU apiece, while SQLite answers a lookup by key in microseconds. The two reads on
-    every update (the chat's language, its hand-over state) therefore run here, synchronously.
+    0.1 ms of CPU apiece, while SQLite answers a lookup by key in microseconds. The read on every
+    update (the chat's language, flow state and open ticket) therefore runs here, synchronously.
 
     It cannot block the loop on a lock: WAL lets it read while another connection writes, its
     busy timeout is 0, and when SQLite answers "busy" anyway (a crashed process's WAL being
@@ -162,6 +162,8 @@ class _InlineReader:
         try:
             plan = self._plans.get(statement)
             if plan is None:
+                if len(self._plans) >= 256:  # callers pass statements built once; this only bounds mistakes
+                    self._plans.clear()
                 plan = self._plans[statement] = _Plan.of(statement, self.engine.dialect)
             if plan is not _NO_PLAN:
                 return plan.run(self._raw(), parameters or {})
