@@ -96,11 +96,19 @@ def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     return grams
 
 
+def _char_wb_range(vectorizer: TfidfVectorizer) -> tuple[int, int] | None:
+    """The n-gram range if the analyzer is plain char_wb (no preprocessor, no accent stripping), whose
+    n-grams this module computes itself; None for any other analyzer."""
+    if vectorizer.analyzer != "char_wb" or vectorizer.preprocessor is not None or vectorizer.strip_accents:
+        return None
+    return vectorizer.ngram_range
+
+
 def _fast_analyzer(vectorizer: TfidfVectorizer):
     """The vectorizer's analyzer; for char_wb a faster one with the same output (tests compare)."""
-    if vectorizer.analyzer != "char_wb" or vectorizer.preprocessor is not None or vectorizer.strip_accents:
+    if (ngram_range := _char_wb_range(vectorizer)) is None:
         return vectorizer.build_analyzer()
-    low, high = vectorizer.ngram_range
+    low, high = ngram_range
     if vectorizer.lowercase:
         return lambda text: _char_wb_ngrams(text.lower(), low, high)
     return lambda text: _char_wb_ngrams(text, low, high)
@@ -108,7 +116,7 @@ def _fast_analyzer(vectorizer: TfidfVectorizer):
 
 def _per_word(vectorizer: TfidfVectorizer):
     """For char_wb: the text's words as the analyzer sees them (lower-cased if it lower-cases); else None."""
-    if vectorizer.analyzer != "char_wb" or vectorizer.preprocessor is not None or vectorizer.strip_accents:
+    if _char_wb_range(vectorizer) is None:
         return None
     return (lambda text: text.lower().split()) if vectorizer.lowercase else str.split
 

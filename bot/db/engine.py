@@ -98,6 +98,12 @@ _NO_TURN = contextlib.nullcontext()
 T = TypeVar("T")
 
 
+def _sync_sqlite_engine(url: URL) -> Engine:
+    """A plain (sqlite3) engine on the same file, one connection, usable from another thread."""
+    return create_engine(url.set(drivername="sqlite+pysqlite"), poolclass=StaticPool,
+                         connect_args={"check_same_thread": False})
+
+
 class _ThreadWriter:
     """SQLite: a connection of its own in a thread of its own, for the batched writes of every update.
 
@@ -108,8 +114,7 @@ class _ThreadWriter:
     """
 
     def __init__(self, url: URL):
-        self.engine = create_engine(url.set(drivername="sqlite+pysqlite"), poolclass=StaticPool,
-                                    connect_args={"check_same_thread": False})
+        self.engine = _sync_sqlite_engine(url)
         _sqlite_hooks(self.engine)
         self._executor: ThreadPoolExecutor | None = None
 
@@ -145,8 +150,7 @@ class _InlineReader:
     """
 
     def __init__(self, url: URL, fallback: AsyncEngine):
-        self.engine = create_engine(url.set(drivername="sqlite+pysqlite"), poolclass=StaticPool,
-                                    connect_args={"check_same_thread": False})
+        self.engine = _sync_sqlite_engine(url)
         self._fallback = fallback
         self._plans: dict = {}
         self._connection = None
@@ -323,8 +327,8 @@ class Database:
     async def statement(self, write: bool = True) -> AsyncIterator[AsyncConnection]:
         """A Core connection for exactly one statement, which commits by itself (autocommit).
 
-        For the single INSERTs and SELECTs run on every update; a SQLite writer still waits for its
-        turn. Run one statement only: two would not be one transaction. There is nothing left to
+        For single INSERTs and SELECTs (the per-update group commits use `run_write`); a SQLite
+        writer still waits for its turn. Run one statement only: two would not be one transaction. There is nothing left to
         commit afterwards, so none is sent (the pool's reset on return rolls back nothing).
         A read on SQLite runs in the event loop's thread (`_InlineReader`): yields something with
         the `execute` of an AsyncConnection only.
@@ -335,16 +339,20 @@ class Database:
         async with self._writer if write else _NO_TURN, self._one_statement.connect() as connection:
             yield connection
 
-    async def run_write(self, work: Callable[[Connection], T]) -> T:
+    async def run_write(self, work: Callable[[Connection], T], *, one_statement: bool = False) -> T:
         """Run `work(connection)`, a plain function, in one transaction that may write; return its result.
 
         For the group commits of every update (bot/db/batch.py). On a SQLite file it runs in a
         thread of its own (`_ThreadWriter`): one hand-off for the whole transaction. Elsewhere
-        through `AsyncConnection.run_sync`, in this task, after the same writer turn.
+        through `AsyncConnection.run_sync`, in this task; with `one_statement` (work runs exactly
+        one statement) in autocommit, as `statement()`: no BEGIN and COMMIT round trips.
         """
         if self._thread_writer is not None:
             async with self._writer:
                 return await self._thread_writer.run(work)
+        if one_statement:
+            async with self.statement() as connection:
+                return await connection.run_sync(work)
         async with self.begin() as connection:
             return await connection.run_sync(work)
 

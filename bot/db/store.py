@@ -22,19 +22,24 @@ def _insert(database: Database, model):
     return (postgresql.insert if database.dialect == "postgresql" else sqlite.insert)(model)
 
 
-async def chat_row_id(database: Database, session: AsyncSession | AsyncConnection, channel: str,
-                      external_id: str) -> int:
-    """The id of the chat's row, created on first contact; marks the chat as seen now.
+def _upsert_chats(database: Database, keys: Sequence[tuple[str, str]]):
+    """INSERT the chats' rows, or mark existing ones as seen now; returns (id, channel, external_id).
 
     One statement, and a write: on SQLite a transaction that reads first can fail with "database
     is locked" when another process wrote in between, whatever the busy timeout.
     """
     now = utcnow()
-    statement = (_insert(database, Chat)
-                 .values(channel=channel, external_id=external_id, created_at=now, updated_at=now)
-                 .on_conflict_do_update(index_elements=["channel", "external_id"], set_={"updated_at": now})
-                 .returning(Chat.id))
-    return (await session.execute(statement)).scalar_one()
+    return (_insert(database, Chat)
+            .values([{"channel": channel, "external_id": external_id, "created_at": now, "updated_at": now}
+                     for channel, external_id in dict.fromkeys(keys)])
+            .on_conflict_do_update(index_elements=["channel", "external_id"], set_={"updated_at": now})
+            .returning(Chat.id, Chat.channel, Chat.external_id))
+
+
+async def chat_row_id(database: Database, session: AsyncSession | AsyncConnection, channel: str,
+                      external_id: str) -> int:
+    """The id of the chat's row, created on first contact; marks the chat as seen now."""
+    return (await session.execute(_upsert_chats(database, [(channel, external_id)]))).one().id
 
 
 def chat_row_ids(database: Database, connection: Connection,
@@ -44,13 +49,7 @@ def chat_row_ids(database: Database, connection: Connection,
     A batch of first questions (say, after a restart) would otherwise upsert its chats one by one,
     each a round trip while the batch holds SQLite's writer turn.
     """
-    now = utcnow()
-    statement = (_insert(database, Chat)
-                 .values([{"channel": channel, "external_id": external_id, "created_at": now, "updated_at": now}
-                          for channel, external_id in dict.fromkeys(keys)])
-                 .on_conflict_do_update(index_elements=["channel", "external_id"], set_={"updated_at": now})
-                 .returning(Chat.id, Chat.channel, Chat.external_id))
-    return {(row.channel, row.external_id): row.id for row in connection.execute(statement)}
+    return {(row.channel, row.external_id): row.id for row in connection.execute(_upsert_chats(database, keys))}
 
 
 # The statements run on every update are built once, with parameters: building and hashing a new
@@ -112,11 +111,11 @@ class DbChatStore:
             result = connection.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
             return list(result.scalars().all())
 
-        ids = await self.database.run_write(write)
+        ids = await self.database.run_write(write, one_statement=not new)
         if len(self._chat_ids) + len(chats) >= self.CACHED_CHATS:
             self._chat_ids.clear()
         self._chat_ids.update(chats)
-        return list(ids)
+        return ids
 
     async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str,
                               helpful: bool) -> None:
@@ -149,7 +148,7 @@ class Inbox:
         rows = [{"channel": channel, "external_id": external_id, "processed_at": now}
                 for channel, external_id in dict.fromkeys(keys)]
         new = await self.database.run_write(
-            lambda connection: {tuple(row) for row in connection.execute(self._claim, rows)})
+            lambda connection: {tuple(row) for row in connection.execute(self._claim, rows)}, one_statement=True)
         claimed = []
         for key in keys:
             claimed.append(key in new)
