@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -20,6 +21,7 @@ from bot.tickets.desk import TicketDesk
 from bot.tickets.outbox import Delivery, OutboxItem, RetryLater
 from tests.tickets.pgserver import LocalPostgres
 
+BERLIN = ZoneInfo("Europe/Berlin")
 AUTHORITY_GROUP, COORDINATOR_GROUP = -1001000000001, -1001000000002
 AUTHORITY_STAFF, COORDINATOR_STAFF, OUTSIDER = 501, 502, 999
 
@@ -74,11 +76,22 @@ def team_config(config) -> Config:
     return with_teams(config)
 
 
+def next_tuesday_10_berlin(after: datetime) -> datetime:
+    """The first Tuesday 10:00 in Berlin after `after`: inside office hours, and never before rows stamped now."""
+    local = after.astimezone(BERLIN).replace(hour=10, minute=0, second=0, microsecond=0)
+    local += timedelta(days=(1 - local.weekday()) % 7 or 7)
+    return local.astimezone(UTC)
+
+
 @dataclass
 class Clock:
-    """The time as the tests want it: starts on a Tuesday at 10:00 in Berlin, moves on request."""
+    """The time as the tests want it: the next Tuesday at 10:00 in Berlin after the real now, moves on request.
 
-    now: datetime = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    It starts from the real now (not a fixed date) so that rows which code stamps with the real time
+    are never in the clock's future, whatever day the suite runs on.
+    """
+
+    now: datetime = field(default_factory=lambda: next_tuesday_10_berlin(datetime.now(UTC)))
 
     def __call__(self) -> datetime:
         return self.now

@@ -19,9 +19,9 @@ from tests.conftest import ROOT
 from tests.tickets.conftest import Recorder, drain
 
 
-async def put(database, chat: str, n: int) -> list[int]:
+async def put(database, chat: str, n: int, now=None) -> list[int]:
     async with database.transaction() as session:
-        rows = [enqueue(session, "telegram", chat, {"text": f"{chat}-{i}", "lang": "de"}) for i in range(n)]
+        rows = [enqueue(session, "telegram", chat, {"text": f"{chat}-{i}", "lang": "de"}, now=now) for i in range(n)]
         await session.flush()
         return [row.id for row in rows]
 
