@@ -347,6 +347,79 @@ class Retention(_Strict):
     check_every_hours: float = Field(6, gt=0)
 
 
+# -- the WhatsApp channel (handlers/whatsapp, docs/whatsapp.md) -------------------------------------------------
+
+WHATSAPP_ENV = {
+    "WHATSAPP_ACCESS_TOKEN": "access_token",       # set: the channel is on
+    "WHATSAPP_APP_SECRET": "app_secret",           # the key of X-Hub-Signature-256
+    "WHATSAPP_VERIFY_TOKEN": "verify_token",       # the GET handshake's token
+    "WHATSAPP_PHONE_NUMBER_ID": "phone_number_id",  # the sending number
+    "WHATSAPP_API_BASE_URL": "api_base_url",       # default https://graph.facebook.com (tests: a stand-in)
+}
+
+
+class WhatsAppTemplate(_Strict):
+    """The approved utility template that tells an employer, outside the 24-hour window, that the team answered."""
+
+    name: str = Field("lotse_antwort_bereit", pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field("de", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+
+
+class WhatsAppLimits(_Strict):
+    """What Meta accepts (docs/whatsapp.md); lower values are allowed, higher ones are not."""
+
+    text: int = Field(4096, ge=200, le=4096)
+    interactive_body: int = Field(1024, ge=100, le=1024)
+    buttons: int = Field(3, ge=1, le=3)
+    button_title: int = Field(20, ge=5, le=20)
+    button_id: int = Field(256, ge=64, le=256)
+    list_rows: int = Field(10, ge=2, le=10)
+    row_title: int = Field(24, ge=5, le=24)
+    row_description: int = Field(72, ge=0, le=72)
+    row_id: int = Field(200, ge=64, le=200)
+    list_button: int = Field(20, ge=5, le=20)
+
+
+class WhatsAppSettings(_Strict):
+    """The Cloud API channel; secrets and the number only from the environment (WHATSAPP_ENV)."""
+
+    graph_version: str = Field("v26.0", pattern=r"^v\d{2,3}\.\d$")
+    template: WhatsAppTemplate = WhatsAppTemplate()
+    limits: WhatsAppLimits = WhatsAppLimits()
+    consent_version: str = Field("2026-12", min_length=1, max_length=16)  # the wording of the notify question
+    window_hours: float = Field(24, gt=0, le=24)                  # Meta's customer service window
+    window_margin_minutes: float = Field(10, ge=0, le=600)        # answers this close to its end go as a template
+    hold_hours: float = Field(24, gt=0)                           # a held answer is looked at again after this
+    rate_limit_pause_seconds: float = Field(60, ge=1)             # 130429: the whole number waits this long
+    pair_rate_pause_seconds: float = Field(6, ge=6)               # 131056: that chat waits at least this long
+    auth_pause_seconds: float = Field(600, ge=10)                 # 190: stop sending for this long (alert)
+    request_timeout_seconds: float = Field(10, gt=0, le=60)
+    max_body_bytes: int = Field(1_000_000, ge=10_000)             # larger webhook bodies are refused (413)
+    # From the environment only: see load_config.
+    access_token: SecretStr | None = Field(None, exclude=True)
+    app_secret: SecretStr | None = Field(None, exclude=True)
+    verify_token: SecretStr | None = Field(None, exclude=True)
+    phone_number_id: str | None = Field(None, pattern=r"^\d{1,32}$")
+    api_base_url: str = Field("https://graph.facebook.com", pattern=r"^https?://[^/\s]+(/\S*)?$")
+
+    @property
+    def enabled(self) -> bool:
+        return self.access_token is not None
+
+    @model_validator(mode="after")
+    def _complete(self) -> WhatsAppSettings:
+        if self.enabled:
+            missing = [variable for variable, key in WHATSAPP_ENV.items()
+                       if key not in ("access_token", "api_base_url") and getattr(self, key) is None]
+            if missing:
+                raise ValueError(f"WHATSAPP_ACCESS_TOKEN is set, so {', '.join(missing)} must be set too")
+        return self
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.api_base_url.rstrip('/')}/{self.graph_version}/{self.phone_number_id}/messages"
+
+
 class Config(_Strict):
     languages: Languages = Languages()
     thresholds: Thresholds = Thresholds()
@@ -358,6 +431,7 @@ class Config(_Strict):
     tickets: Tickets = Tickets()
     web: WebSettings = WebSettings()
     retention: Retention = Retention()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
     contacts: Contacts
     base_dir: Path = Path(".")
 
@@ -395,6 +469,7 @@ def load_config(path: Path | str | None = None, environ: dict[str, str] | None =
     raw.setdefault("base_dir", str(path.resolve().parent))
     _add_secrets(raw, environ, path)
     _apply_environment(raw, environ, path)
+    _add_whatsapp_environment(raw, environ, path)
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
@@ -410,6 +485,20 @@ def _add_secrets(raw: dict, environ: dict[str, str], path: Path) -> None:
         raise ConfigError(f"{path}: nlu.rasa.token: secrets never go into the file; set {RASA_TOKEN_ENV}")
     if environ.get(RASA_TOKEN_ENV) and (nlu is None or isinstance(nlu, dict)) and (rasa is None or isinstance(rasa, dict)):
         raw["nlu"] = {**(nlu or {}), "rasa": {**(rasa or {}), "token": environ[RASA_TOKEN_ENV]}}
+
+
+def _add_whatsapp_environment(raw: dict, environ: dict[str, str], path: Path) -> None:
+    """The WhatsApp channel's secrets and number come from the environment only (WHATSAPP_ENV)."""
+    section = raw.get("whatsapp")
+    if section is not None and not isinstance(section, dict):
+        return  # the schema reports the malformed section
+    for variable, key in WHATSAPP_ENV.items():
+        if section and key in section:
+            raise ConfigError(f"{path}: whatsapp.{key}: it comes from the environment only; set {variable}")
+    values = {key: environ[variable].strip() for variable, key in WHATSAPP_ENV.items()
+              if environ.get(variable, "").strip()}
+    if values:
+        raw["whatsapp"] = {**(section or {}), **values}
 
 
 def with_nlu_backend(config: Config, backend: str) -> Config:

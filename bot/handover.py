@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.decision import Decision
@@ -18,6 +19,9 @@ from bot.messages import Button, IncomingMessage, Kind, Reply
 from bot.texts import t
 from bot.tickets.conversation import ChatView, ConversationStore, State
 from bot.tickets.service import Contact, InvalidTransition, TicketNotFound, TicketService
+
+if TYPE_CHECKING:
+    from bot.window.consent import NotifyConsent
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,7 @@ class Handover:
         self.tickets = tickets
         self.states = states
         self.ask: Ask | None = None   # the dialogue's answer to a new question (set by Dialogue)
+        self.notify: NotifyConsent | None = None   # WhatsApp: may we notify? (set by the channel, bot/window)
 
     def _team(self, team: str, lang: str) -> str:
         return self.config.tickets.teams[team].name.get(lang)
@@ -131,7 +136,8 @@ class Handover:
             ("handover", "question"): self._got_question, ("handover", "confirm"): self._confirmed,
             ("handover", "company"): self._got_company, ("handover", "contact"): self._got_contact,
             ("handover", "phone"): self._got_phone, ("handover", "email"): self._got_email,
-            ("handover", "consent"): self._consented, ("ticket_add", "choose"): self._added_or_new,
+            ("handover", "consent"): self._consented, ("handover", "notify"): self._notify_answered,
+            ("ticket_add", "choose"): self._added_or_new,
             ("ticket_reply", "reply"): self._got_reply, ("delete", "confirm"): self._delete_confirmed,
         }.get((state.flow, state.step))
         if handler is None:  # a state from an older version: start over
@@ -218,8 +224,24 @@ class Handover:
             source_key=f"{message.channel}:{message.external_id}" if message.external_id else None)
         await self.states.clear(message.channel, message.chat_id)
         team = self.config.tickets.teams[ticket.team]
-        return [Reply(t("ho_opened", lang, number=str(ticket.id), team=team.name.get(lang),
-                        response_time=team.response_time.get(lang)), meta={"ticket": ticket.id})]
+        opened = Reply(t("ho_opened", lang, number=str(ticket.id), team=team.name.get(lang),
+                         response_time=team.response_time.get(lang)), meta={"ticket": ticket.id})
+        # -- WhatsApp only: ask permission to notify after the 24-hour window (bot/window/consent.py) --
+        if self.notify is not None and message.channel in self.notify.channels:
+            await self._set(message, "handover", "notify", {"lang": lang, "ticket": ticket.id})
+            return [opened, self.notify.question(lang)]
+        # -- end WhatsApp only --
+        return [opened]
+
+    async def _notify_answered(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply]:
+        """WhatsApp only: the employer's answer to "may we notify you?" (stored by bot/window)."""
+        if self.notify is None:  # the channel is gone (a restart without WhatsApp): nothing to ask
+            await self.states.clear(message.channel, message.chat_id)
+            return [Reply(t("unknown_button", lang))]
+        if message.payload not in self.notify.payloads:
+            return self._use_buttons(lang, self.notify.question(lang))
+        await self.states.clear(message.channel, message.chat_id)
+        return [await self.notify.answer(message.chat_id, message.payload, lang)]
 
     # -- messages while a ticket is open ---------------------------------------------------------------------------
 

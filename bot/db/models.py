@@ -107,3 +107,4 @@ class ProcessedUpdate(Base):
 # importing them here puts them into Base.metadata for Alembic's autogenerate and for tests' drop_all.
 from bot.tickets import models as _ticket_models  # noqa: E402,F401
 from bot.accounts import models as _web_models  # noqa: E402,F401  (the web console's tables, docs/web.md)
+from bot.window import models as _whatsapp_models  # noqa: E402,F401  (the WhatsApp window, docs/whatsapp.md)

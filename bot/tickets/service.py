@@ -10,7 +10,7 @@ PostgreSQL; on SQLite the first statement is a write, which takes the database's
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -94,6 +94,8 @@ class TicketService:
         self.settings = config.tickets
         self.clock = clock
         self.on_commit = on_commit or (lambda: None)
+        # Channels' own records of a chat, erased in delete_chat's transaction: (session, channel, chat_id).
+        self.erasers: list[Callable[[AsyncSession, str, str], Awaitable[None]]] = []
 
     # -- reading -------------------------------------------------------------------------------------------------
 
@@ -525,6 +527,8 @@ class TicketService:
                     self._touch(ticket, CLOSED)
                     ticket.deleted_at = self.clock()
                     self._event(session, ticket, actor, "anonymised", before)
+            for erase in self.erasers:
+                await erase(session, channel, chat_id)
             # The chat's questions and feedback go with the chat row (ON DELETE CASCADE).
             await session.execute(delete(Chat).where(Chat.channel == channel, Chat.external_id == chat_id))
         self.on_commit()

@@ -1,0 +1,310 @@
+"""The 24-hour window as plain rules and small repository functions; the WhatsApp adapter only asks.
+
+Rules (docs/whatsapp.md, ../shared/whatsapp.md §4.1):
+- The window runs from the employer's last message, by that message's own timestamp (retried
+  webhooks can be hours late), and ends `window_margin_minutes` early to be safe.
+- Inside it everything is sent. Outside it a team's answer is announced with the approved utility
+  template if the employer agreed to be notified, and waits in the outbox; everything else to the
+  chat waits too, in order, until the employer taps "Antwort anzeigen" or writes again.
+- Lotse's own reminders and auto-close notices go only inside the window: outside it they are
+  marked failed with the reason (nothing may look sent that was not).
+- A free-form send that WhatsApp refuses with 131047 goes that way once; a second 131047 fails it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import WhatsAppSettings
+from bot.db.engine import Database
+from bot.db.models import utcnow
+from bot.tickets.models import FAILED, PENDING, OutboxMessage
+from bot.tickets.outbox import OutboxItem, enqueue
+from bot.window.models import RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+REMINDERS = ("waiting", "autoclosed")   # the ticket service's purposes of Lotse's own reminders
+TEMPLATED = ("answer",)                 # what is announced with the template when the window is closed
+STOP_WORDS = frozenset({"stop", "stopp", "abmelden", "unsubscribe"})
+WINDOW_CLOSED = 131047
+
+
+class Action(StrEnum):
+    SEND = "send"            # inside the window
+    TEMPLATE = "template"    # announce with the template, then hold
+    HOLD = "hold"            # wait for the employer
+    SKIP = "skip"            # a reminder outside the window: not sent
+
+
+class Hold(StrEnum):
+    """Why something waits; all but TEMPLATE_SENT mean "the employer must write again"."""
+
+    NO_CONSENT = "no_consent"
+    TEMPLATE_PROBLEM = "template_problem"
+    TEMPLATE_SENT = "template_sent"
+    WINDOW_CLOSED = "window_closed"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A WhatsApp chat as the rules see it."""
+
+    chat_id: str
+    phone: str | None = None
+    last_inbound_at: datetime | None = None
+    closed_at: datetime | None = None
+    notify_consent: bool | None = None
+    template_sent_at: datetime | None = None
+    template_problem: str | None = None
+
+    @classmethod
+    def of(cls, row: WhatsAppChat) -> Window:
+        return cls(row.chat_id, row.phone, row.last_inbound_at, row.closed_at, row.notify_consent,
+                   row.template_sent_at, row.template_problem)
+
+    def recipient(self) -> dict:
+        """Address by phone when WhatsApp gave one, else by the business-scoped user id."""
+        return {"to": self.phone} if self.phone else {"recipient": self.chat_id}
+
+
+@dataclass(frozen=True)
+class Plan:
+    action: Action
+    reason: str
+    window: Window
+
+
+def open_until(window: Window | None, settings: WhatsAppSettings, inbound_at: datetime | None = None) -> datetime | None:
+    """When Lotse stops sending free-form messages to the chat (margin included); None: closed."""
+    last = max((at for at in (window and window.last_inbound_at, inbound_at) if at), default=None)
+    if last is None or (window and window.closed_at and window.closed_at >= last):
+        return None
+    return last + timedelta(hours=settings.window_hours) - timedelta(minutes=settings.window_margin_minutes)
+
+
+def decide(purpose: str | None, window: Window, now: datetime, settings: WhatsAppSettings,
+           inbound_at: datetime | None = None) -> tuple[Action, str]:
+    """What to do with an outbox row to a WhatsApp chat now, and why."""
+    until = open_until(window, settings, inbound_at)
+    if until is not None and now < until:
+        return Action.SEND, "inside the window"
+    if purpose in REMINDERS:
+        return Action.SKIP, "not sent: the 24-hour window is closed (reminders only inside it)"
+    if purpose not in TEMPLATED:
+        return Action.HOLD, Hold.WINDOW_CLOSED
+    if not window.notify_consent:
+        return Action.HOLD, Hold.NO_CONSENT
+    if window.template_problem:
+        return Action.HOLD, Hold.TEMPLATE_PROBLEM
+    if window.template_sent_at and (window.last_inbound_at is None or window.template_sent_at > window.last_inbound_at):
+        return Action.HOLD, Hold.TEMPLATE_SENT
+    return Action.TEMPLATE, "window closed, the employer agreed to be notified"
+
+
+def is_stop(text: str) -> bool:
+    return text.strip().strip("!.").lower() in STOP_WORDS
+
+
+def _insert(database: Database, model):
+    return (postgresql.insert if database.dialect == "postgresql" else sqlite.insert)(model)
+
+
+class WindowService:
+    """The WhatsApp chats' windows, consents and deliveries.
+
+    Args:
+        database: the process's database.
+        settings: config.whatsapp.
+        clock: the current time (tests move it).
+        on_release: called when held outbox rows became due (wakes the outbox worker).
+    """
+
+    def __init__(self, database: Database, settings: WhatsAppSettings, clock: Callable[[], datetime] = utcnow,
+                 on_release: Callable[[], None] | None = None):
+        self.database = database
+        self.settings = settings
+        self.clock = clock
+        self.on_release = on_release or (lambda: None)
+
+    # -- the chat ------------------------------------------------------------------------------------------------
+
+    async def window(self, chat_id: str) -> Window | None:
+        async with self.database.read() as session:
+            row = await session.get(WhatsAppChat, chat_id)
+            return Window.of(row) if row is not None else None
+
+    async def inbound(self, chat_id: str, phone: str | None, at: datetime) -> tuple[bool, int]:
+        """The employer wrote (at: the message's timestamp): the window reopens, held rows become due.
+
+        Returns:
+            Whether this is the chat's first message, and how many held rows were released.
+        """
+        now = self.clock()
+        async with self.database.transaction() as session:
+            row = await session.get(WhatsAppChat, chat_id)
+            first = row is None
+            if first:
+                session.add(WhatsAppChat(chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now,
+                                         updated_at=now))
+            else:
+                row.phone = phone or row.phone
+                if row.last_inbound_at is None or at > row.last_inbound_at:
+                    row.last_inbound_at, row.template_problem = at, None
+                row.updated_at = now
+            released = (await session.execute(
+                update(OutboxMessage).where(OutboxMessage.channel == CHANNEL, OutboxMessage.chat_id == chat_id,
+                                            OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now)
+                .values(next_attempt_at=now).execution_options(synchronize_session=False))).rowcount
+        if released:
+            log.info("whatsapp %s wrote again: %d held messages released", chat_id, released)
+            self.on_release()
+        return first, released
+
+    async def _update_chat(self, chat_id: str, **values) -> bool:
+        async with self.database.transaction() as session:
+            done = await session.execute(update(WhatsAppChat).where(WhatsAppChat.chat_id == chat_id)
+                                         .values(updated_at=self.clock(), **values))
+            return done.rowcount == 1
+
+    async def set_consent(self, chat_id: str, given: bool) -> None:
+        """Store the employer's answer to "may we notify you?", with the time and the wording's version."""
+        await self._update_chat(chat_id, notify_consent=given, consent_at=self.clock(),
+                                consent_version=self.settings.consent_version)
+
+    async def revoke(self, chat_id: str) -> None:
+        """STOP: no more template notifications to this chat."""
+        await self.set_consent(chat_id, False)
+
+    async def set_choices(self, chat_id: str, choices: list[str] | None) -> None:
+        await self._update_chat(chat_id, choices=choices)
+
+    async def choice(self, chat_id: str, text: str) -> str | None:
+        """The payload of a numbered choice the employer typed ("2"), if the last choice offered had one."""
+        number = text.strip().rstrip(".)")
+        if not number.isdigit() or len(number) > 3:
+            return None
+        async with self.database.read() as session:
+            choices = (await session.execute(select(WhatsAppChat.choices).where(
+                WhatsAppChat.chat_id == chat_id))).scalar_one_or_none()
+        index = int(number) - 1
+        return choices[index] if choices and 0 <= index < len(choices) else None
+
+    # -- sending -------------------------------------------------------------------------------------------------
+
+    async def plan(self, item: OutboxItem) -> Plan:
+        """What the WhatsApp sender should do with a claimed row."""
+        window = await self.window(item.chat_id) or Window(item.chat_id)
+        inbound_at = item.payload.get("inbound_at")
+        inbound = datetime.fromisoformat(inbound_at) if inbound_at else None
+        action, reason = decide(item.purpose, window, self.clock(), self.settings, inbound)
+        return Plan(action, reason, window)
+
+    async def template_sent(self, chat_id: str, problem: str | None = None) -> None:
+        if problem is None:
+            await self._update_chat(chat_id, template_sent_at=self.clock(), template_problem=None)
+        else:
+            await self._update_chat(chat_id, template_problem=problem[:200])
+
+    async def record(self, outbox_id: int | None, chat_id: str, wamid: str, kind: str) -> None:
+        """A message WhatsApp accepted; a status that came first is kept."""
+        now = self.clock()
+        async with self.database.transaction() as session:
+            inserted = await session.execute(
+                _insert(self.database, WhatsAppDelivery).values(
+                    wamid=wamid, outbox_id=outbox_id, chat_id=chat_id, kind=kind, status="accepted", rank=0,
+                    created_at=now, updated_at=now).on_conflict_do_nothing().returning(WhatsAppDelivery.wamid))
+            if inserted.first() is None:
+                await session.execute(update(WhatsAppDelivery).where(WhatsAppDelivery.wamid == wamid)
+                                      .values(outbox_id=outbox_id, kind=kind))
+
+    async def status(self, wamid: str, status: str, chat_id: str, at: datetime, error_code: int | None = None,
+                     error_title: str | None = None) -> str | None:
+        """A status webhook: the delivery moves forward only; a failure fails (or converts) its outbox row.
+
+        Returns:
+            "converted" (131047, first time), "failed", or None (nothing for the outbox).
+        """
+        rank = RANKS.get(status)
+        if rank is None:
+            return None
+        now = self.clock()
+        values = {"status": status, "rank": rank, "error_code": error_code, "error_title": error_title,
+                  "updated_at": now}
+        async with self.database.transaction() as session:
+            new = (await session.execute(
+                _insert(self.database, WhatsAppDelivery).values(
+                    wamid=wamid, chat_id=chat_id, kind="unknown", created_at=now, **values)
+                .on_conflict_do_nothing().returning(WhatsAppDelivery.outbox_id))).first()
+            moved = None if new else (await session.execute(
+                update(WhatsAppDelivery).where(WhatsAppDelivery.wamid == wamid, WhatsAppDelivery.rank < rank)
+                .values(**values).returning(WhatsAppDelivery.outbox_id, WhatsAppDelivery.kind,
+                                            WhatsAppDelivery.chat_id))).first()
+        if moved is None or status != "failed":
+            return None   # a duplicate, a late report of an earlier state, or a message not (yet) recorded
+        outbox_id, kind, chat_id = moved
+        if kind == "template" and error_code in (132015, 132016):
+            await self.template_sent(chat_id, f"{error_code} {error_title or ''}".strip())
+        if outbox_id is None:
+            return None
+        if error_code == WINDOW_CLOSED and kind != "template":
+            await self._update_chat(chat_id, closed_at=at)
+            if await self.convert(outbox_id):
+                return "converted"
+        await self.fail(outbox_id, f"{error_code} {error_title or ''}".strip())
+        return "failed"
+
+    async def convert(self, outbox_id: int) -> bool:
+        """Send the row again, the template way (once): False if it was converted before."""
+        now = self.clock()
+        async with self.database.transaction() as session:
+            first = (await session.execute(
+                _insert(self.database, WhatsAppConversion).values(outbox_id=outbox_id, converted_at=now)
+                .on_conflict_do_nothing().returning(WhatsAppConversion.outbox_id))).first()
+            if first is None:
+                return False
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
+                status=PENDING, next_attempt_at=now, locked_until=None, locked_by=None,
+                last_error="131047: the 24-hour window had closed; sent the template way"))
+        log.info("outbox %s: 131047, converted to the template path", outbox_id)
+        self.on_release()
+        return True
+
+    async def fail(self, outbox_id: int, reason: str) -> None:
+        async with self.database.transaction() as session:
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
+                status=FAILED, locked_until=None, locked_by=None, last_error=reason[:2000]))
+
+    async def closed_by_whatsapp(self, chat_id: str) -> None:
+        await self._update_chat(chat_id, closed_at=self.clock())
+
+    # -- the dialogue's turns ------------------------------------------------------------------------------------
+
+    async def enqueue_turn(self, chat_id: str, replies: list[dict], lang: str, inbound_at: datetime,
+                           dedup_key: str | None = None) -> int:
+        """One bot turn as one outbox row: the sender makes it as few WhatsApp messages as it can."""
+        payload = {"turn": replies, "lang": lang, "inbound_at": inbound_at.isoformat()}
+        async with self.database.transaction() as session:
+            row = enqueue(session, CHANNEL, chat_id, payload, purpose="turn", dedup_key=dedup_key, now=self.clock())
+            await session.flush()
+            row_id = row.id
+        self.on_release()
+        return row_id
+
+    # -- /delete -------------------------------------------------------------------------------------------------
+
+    async def erase(self, session: AsyncSession, channel: str, chat_id: str) -> None:
+        """The chat's window, consent and delivery records go with /delete (in its transaction)."""
+        if channel != CHANNEL:
+            return
+        await session.execute(delete(WhatsAppDelivery).where(WhatsAppDelivery.chat_id == chat_id))
+        await session.execute(delete(WhatsAppChat).where(WhatsAppChat.chat_id == chat_id))

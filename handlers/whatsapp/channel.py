@@ -1,0 +1,158 @@
+"""The WhatsApp channel: GET/POST /whatsapp/webhook, each message a dialogue turn into the outbox.
+
+Handlers talk, services decide: the webhook checks the signature, converts the body
+(convert.py), and per message claims its wamid (Inbox: atomic, so Meta's duplicates and
+retries are answered once), tells the window rules the employer wrote (bot/window), asks the
+dialogue, and puts the turn into the outbox, where the WhatsApp sender (sender.py) delivers it
+in order. Status webhooks update the deliveries; they never start a conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import aiohttp
+from aiohttp import web
+
+from bot.config import Config
+from bot.db import Database, Inbox
+from bot.db.models import utcnow
+from bot.messages import IncomingMessage, Kind, Reply
+from bot.texts import t
+from bot.window.consent import NotifyConsent, say
+from bot.window.service import CHANNEL, WindowService, is_stop
+from handlers.whatsapp.convert import Inbound, Status, events
+from handlers.whatsapp.graph import GraphClient
+from handlers.whatsapp.render import reply_json
+from handlers.whatsapp.sender import WhatsAppSender
+from handlers.whatsapp.signature import HEADER, Verdict, challenge, verify
+
+log = logging.getLogger(__name__)
+
+PATH = "/whatsapp/webhook"
+SHOW_ANSWER = "show_answer:"   # the template's quick-reply button
+
+
+class WhatsAppChannel:
+    """Turns webhook calls into dialogue turns and delivery updates."""
+
+    def __init__(self, config: Config, dialogue, inbox: Inbox, window: WindowService):
+        self.settings = config.whatsapp
+        self.default_lang = config.languages.default
+        self.dialogue = dialogue           # .handle(IncomingMessage) -> list[Reply], .chat_language(message)
+        self.inbox = inbox
+        self.window = window
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def add_routes(self, app: web.Application, path: str = PATH) -> None:
+        app.router.add_get(path, self.handshake)
+        app.router.add_post(path, self.receive)
+
+    async def handshake(self, request: web.Request) -> web.Response:
+        """Meta's verification GET: echo the challenge for the right token, else 403."""
+        echo = challenge(request.query, self.settings.verify_token.get_secret_value())
+        if echo is None:
+            return web.Response(status=403, text="wrong verify token")
+        return web.Response(text=echo, content_type="text/plain")
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """A signed webhook call: every message and status in it, then 200."""
+        if (request.content_length or 0) > self.settings.max_body_bytes:
+            return web.Response(status=413, text="too large")
+        raw = await request.read()
+        verdict = verify(raw, request.headers.get(HEADER), self.settings.app_secret.get_secret_value())
+        if verdict is not Verdict.OK:
+            log.warning("whatsapp webhook from %s: signature %s", request.remote, verdict)
+            return web.Response(status=401 if verdict is Verdict.MISSING else 403, text=f"signature {verdict}")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return web.Response(status=400, text="not JSON")
+        if not isinstance(body, dict):
+            return web.Response(status=400, text="not a webhook body")
+        messages, statuses = events(body)
+        for status in statuses:
+            await self.on_status(status)
+        results = await asyncio.gather(*(self.take(inbound) for inbound in messages), return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        for error in failed:
+            log.error("whatsapp message failed", exc_info=error)
+        return web.Response(status=500 if failed else 200)   # 500: Meta delivers again; done ones are skipped
+
+    async def on_status(self, status: Status) -> None:
+        outcome = await self.window.status(status.wamid, status.status, status.chat_id, status.at,
+                                           status.error_code, status.error_title)
+        if outcome:
+            log.info("whatsapp %s %s (%s): outbox row %s", status.wamid, status.status, status.error_code, outcome)
+
+    async def take(self, inbound: Inbound) -> None:
+        """One employer message: once per wamid, in order per chat, its answer into the outbox."""
+        message = inbound.message
+        lock = self._locks.setdefault(message.chat_id, asyncio.Lock())
+        async with lock:
+            if not await self.inbox.claim(CHANNEL, message.external_id):
+                log.info("whatsapp %s was delivered again; skipped", message.external_id)
+                return
+            first, released = await self.window.inbound(message.chat_id, inbound.phone, inbound.at)
+            message = await self._numbered(message)
+            replies = await self.answer(message, released)
+            lang = await self.dialogue.chat_language(message)
+            if first:
+                replies = [Reply(say("notice", lang))] + replies
+            if replies:
+                await self.window.enqueue_turn(message.chat_id, [reply_json(r) for r in replies], lang, inbound.at,
+                                               dedup_key=f"whatsapp:{message.external_id}")
+        if len(self._locks) > 10_000 and not lock.locked():
+            self._locks.clear()
+
+    async def _numbered(self, message: IncomingMessage) -> IncomingMessage:
+        """A typed "2" after numbered choices is the second choice."""
+        if message.kind is not Kind.TEXT or not message.text.strip()[:4].rstrip(".)").isdigit():
+            return message
+        payload = await self.window.choice(message.chat_id, message.text)
+        return dataclasses.replace(message, kind=Kind.BUTTON, payload=payload) if payload else message
+
+    async def answer(self, message: IncomingMessage, released: int) -> list[Reply]:
+        """What Lotse says: STOP and the template's button are the channel's; the rest is the dialogue's."""
+        if message.kind is Kind.TEXT and is_stop(message.text):
+            await self.window.revoke(message.chat_id)
+            return [Reply(say("stopped", await self.dialogue.chat_language(message)))]
+        if message.kind is Kind.BUTTON and message.payload.startswith(SHOW_ANSWER):
+            # The held answers were released by the tap itself; they are the visible reply.
+            return [] if released else [Reply(say("nothing_waiting", await self.dialogue.chat_language(message)))]
+        replies = await self.dialogue.handle(message)
+        if not replies and message.kind is Kind.BUTTON:   # every tap gets a visible reply
+            replies = [Reply(t("unknown_button", await self.dialogue.chat_language(message)))]
+        return replies
+
+
+@dataclasses.dataclass
+class WhatsApp:
+    """The channel's pieces, built for one process."""
+
+    channel: WhatsAppChannel
+    sender: WhatsAppSender
+    window: WindowService
+
+
+def build_whatsapp(config: Config, dialogue, database: Database, desk, session: aiohttp.ClientSession,
+                   clock: Callable[[], datetime] = utcnow) -> WhatsApp:
+    """Wire WhatsApp onto a process's dialogue, database, ticket desk and HTTP session.
+
+    Registers what the rest of Lotse needs to know: the notify question in the hand-over flow,
+    the chat's erasure in /delete. The caller adds `sender` to the outbox's senders as "whatsapp"
+    and the routes to the web application (`channel.add_routes`).
+    """
+    window = WindowService(database, config.whatsapp, clock=clock, on_release=desk.worker.wake)
+    handover = getattr(dialogue, "handover", None) or desk.handover
+    handover.notify = NotifyConsent(window)
+    if window.erase not in desk.service.erasers:
+        desk.service.erasers.append(window.erase)
+    sender = WhatsAppSender(GraphClient(session, config.whatsapp), window, config.whatsapp, clock=clock)
+    channel = WhatsAppChannel(config, dialogue, Inbox(database), window)
+    return WhatsApp(channel, sender, window)

@@ -1,0 +1,128 @@
+"""A webhook body in, IncomingMessages and delivery statuses out: a table of message types, tested
+on recorded payloads (tests/fixtures/whatsapp).
+
+Users are keyed by their business-scoped user id (`from_user_id`, `contacts[].user_id`); the phone
+number (`from`, `wa_id`) may be missing and is kept only to address replies. One body can carry
+several entries, changes, messages and statuses: all of them are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.messages import IncomingMessage, Kind
+
+CHANNEL = "whatsapp"
+# Neither downloaded nor stored: documents and photos can hold refugees' personal data.
+MEDIA = frozenset({"image", "audio", "video", "document", "sticker", "location", "contacts", "reaction",
+                   "unsupported"})
+MAX_TEXT = 4096
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message from an employer, with the time WhatsApp says it was written."""
+
+    message: IncomingMessage
+    at: datetime
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class Status:
+    """A delivery report for a message Lotse sent."""
+
+    wamid: str
+    status: str                     # sent | delivered | read | failed (| played ...)
+    chat_id: str
+    at: datetime
+    error_code: int | None = None
+    error_title: str | None = None
+
+
+def timestamp(raw: object) -> datetime:
+    """WhatsApp's timestamps are Unix seconds as strings."""
+    try:
+        return datetime.fromtimestamp(int(str(raw)), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return datetime.now(UTC)
+
+
+def _values(body: dict) -> Iterator[dict]:
+    for entry in body.get("entry") or ():
+        for change in (entry.get("changes") or ()) if isinstance(entry, dict) else ():
+            value = change.get("value") if isinstance(change, dict) else None
+            if isinstance(value, dict) and change.get("field", "messages") == "messages":
+                yield value
+
+
+def _kind_and_content(message: dict) -> tuple[Kind, str, str] | None:
+    """(kind, text, payload) by the message's type; None for what is not for the dialogue."""
+    kind = message.get("type")
+    if kind == "text":
+        text = str((message.get("text") or {}).get("body", ""))[:MAX_TEXT]
+        return (Kind.COMMAND if text.lstrip().startswith("/") else Kind.TEXT), text.strip(), ""
+    if kind == "interactive":
+        interactive = message.get("interactive") or {}
+        reply = interactive.get("button_reply") or interactive.get("list_reply")
+        if isinstance(reply, dict) and reply.get("id"):
+            return Kind.BUTTON, str(reply.get("title", "")), str(reply["id"])
+        return None
+    if kind == "button":   # a template's quick-reply button (not "interactive")
+        button = message.get("button") or {}
+        return Kind.BUTTON, str(button.get("text", "")), str(button.get("payload") or button.get("text") or "")
+    if kind in MEDIA:
+        return Kind.MEDIA, "", ""
+    return None   # system (number changed), errors, unknown future types
+
+
+def to_message(message: dict, contacts: dict[str, dict]) -> Inbound | None:
+    """One entry of `messages[]` as the dialogue sees it; `contacts` by user id and by wa_id."""
+    phone = message.get("from") or None
+    contact = contacts.get(message.get("from_user_id") or "") or contacts.get(phone or "") or {}
+    chat_id = message.get("from_user_id") or contact.get("user_id") or phone
+    content = _kind_and_content(message)
+    if not chat_id or not message.get("id") or content is None:
+        return None
+    kind, text, payload = content
+    name = str((contact.get("profile") or {}).get("name", ""))[:128]
+    incoming = IncomingMessage(CHANNEL, str(chat_id), kind, text=text, payload=payload, user_id=str(chat_id),
+                               user_name=name, external_id=str(message["id"]))
+    return Inbound(incoming, timestamp(message.get("timestamp")), phone or contact.get("wa_id"))
+
+
+def to_status(status: dict) -> Status | None:
+    if not status.get("id") or not status.get("status"):
+        return None
+    errors = status.get("errors") or [{}]
+    error = errors[0] if isinstance(errors[0], dict) else {}
+    code = error.get("code")
+    details = (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
+    title = " – ".join(str(part) for part in (error.get("title"), details) if part) or None
+    chat_id = status.get("recipient_user_id") or status.get("recipient_id") or ""
+    return Status(str(status["id"]), str(status["status"]), str(chat_id), timestamp(status.get("timestamp")),
+                  int(code) if isinstance(code, int) or str(code).isdigit() else None, title)
+
+
+def events(body: dict) -> tuple[list[Inbound], list[Status]]:
+    """Every message and status in a webhook body, in the order they came."""
+    messages: list[Inbound] = []
+    statuses: list[Status] = []
+    for value in _values(body):
+        contacts: dict[str, dict] = {}
+        for contact in value.get("contacts") or ():
+            if isinstance(contact, dict):
+                for key in (contact.get("user_id"), contact.get("wa_id")):
+                    if key:
+                        contacts[str(key)] = contact
+        for message in value.get("messages") or ():
+            inbound = to_message(message, contacts) if isinstance(message, dict) else None
+            if inbound is not None:
+                messages.append(inbound)
+        for status in value.get("statuses") or ():
+            report = to_status(status) if isinstance(status, dict) else None
+            if report is not None:
+                statuses.append(report)
+    return messages, statuses

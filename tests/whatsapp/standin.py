@@ -1,0 +1,164 @@
+"""A stand-in for the WhatsApp Graph API on 127.0.0.1: checks the Bearer token and Meta's limits,
+records every call, and fails on request like Meta does (synchronously, or later as a `failed`
+status webhook that the test posts to Lotse).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+TOKEN = "test-access-token"
+VERSION = "v26.0"
+PHONE_NUMBER_ID = "106540352242922"
+TEMPLATE = "lotse_antwort_bereit"
+
+# Meta's answers for the faults the tests ask for: (HTTP status, code, title).
+FAULTS = {
+    131047: (400, "Re-engagement message"),
+    130429: (429, "Rate limit hit"),
+    131056: (400, "(Business Account, Consumer Account) pair rate limit hit"),
+    131026: (400, "Message undeliverable"),
+    190: (401, "Access token has expired"),
+    132015: (400, "Template is paused"),
+    500: (500, "Internal error"),
+}
+
+
+@dataclass
+class Call:
+    body: dict
+    status: int
+    wamid: str | None = None
+    error: int | None = None
+
+    @property
+    def recipient(self) -> str:
+        return self.body.get("to") or self.body.get("recipient") or ""
+
+    @property
+    def type(self) -> str:
+        return self.body.get("type", "")
+
+    @property
+    def text(self) -> str:
+        if self.type == "text":
+            return self.body["text"]["body"]
+        if self.type == "interactive":
+            return self.body["interactive"]["body"]["text"]
+        return ""
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """Button titles and list row titles -> their ids."""
+        if self.type != "interactive":
+            return {}
+        action = self.body["interactive"]["action"]
+        if "buttons" in action:
+            return {b["reply"]["title"]: b["reply"]["id"] for b in action["buttons"]}
+        return {r["title"]: r["id"] for s in action["sections"] for r in s["rows"]}
+
+
+def _limit_problem(body: dict) -> tuple[int, str] | None:
+    """Meta's limits (../shared/whatsapp.md §1.6): (code, details) of the first one broken."""
+    if body.get("messaging_product") != "whatsapp" or not (body.get("to") or body.get("recipient")):
+        return 100, "messaging_product and to or recipient are required"
+    kind = body.get("type")
+    if kind == "text":
+        text = body.get("text", {}).get("body", "")
+        return (131009, "text.body is longer than 4096") if not 1 <= len(text) <= 4096 else None
+    if kind == "template":
+        return None if body.get("template", {}).get("name") else (100, "template.name is required")
+    if kind != "interactive":
+        return 100, f"unsupported type {kind!r}"
+    interactive = body["interactive"]
+    if not 1 <= len(interactive.get("body", {}).get("text", "")) <= 1024:
+        return 131009, "interactive body must be 1-1024 characters"
+    action = interactive.get("action", {})
+    if interactive.get("type") == "button":
+        buttons = action.get("buttons", [])
+        titles = [b["reply"]["title"] for b in buttons]
+        if not 1 <= len(buttons) <= 3 or len(set(titles)) != len(titles):
+            return 131009, "1-3 buttons with distinct titles"
+        if any(not 1 <= len(x) <= 20 for x in titles) or any(not 1 <= len(b["reply"]["id"]) <= 256 for b in buttons):
+            return 131009, "button title 1-20, id 1-256 characters"
+        return None
+    if interactive.get("type") == "list":
+        rows = [r for s in action.get("sections", []) for r in s.get("rows", [])]
+        if not 1 <= len(rows) <= 10 or not 1 <= len(action.get("button", "")) <= 20:
+            return 131009, "1-10 rows, button label 1-20 characters"
+        if any(len(r["title"]) > 24 or len(r.get("description", "")) > 72 or len(r["id"]) > 200 for r in rows):
+            return 131009, "row title 24, description 72, id 200 characters at most"
+        return None
+    return 100, "interactive.type must be button or list"
+
+
+@dataclass
+class GraphStandIn:
+    """The Graph API's messages endpoint, as far as Lotse uses it."""
+
+    calls: list[Call] = field(default_factory=list)
+    sync_faults: list[int] = field(default_factory=list)     # codes for the next sends, in order
+    async_faults: list[int] = field(default_factory=list)    # codes for later `failed` statuses
+    paused_templates: set[str] = field(default_factory=set)
+    pending_failures: list[tuple[Call, int]] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    base_url: str = ""
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{version}/{number}/messages", self.messages)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail_next(self, code: int, times: int = 1, later: bool = False) -> None:
+        """The next `times` sends fail with `code`; later=True: accepted now, `failed` status later."""
+        (self.async_faults if later else self.sync_faults).extend([code] * times)
+
+    def _error(self, call: Call, code: int, title: str, status: int, details: str = "") -> web.Response:
+        call.status, call.error = status, code
+        return web.json_response({"error": {"message": title, "type": "OAuthException", "code": code,
+                                            "error_data": {"messaging_product": "whatsapp", "details": details},
+                                            "fbtrace_id": "Atest"}}, status=status)
+
+    async def messages(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        call = Call(body, 0)
+        self.calls.append(call)
+        if request.match_info["version"] != VERSION or request.match_info["number"] != PHONE_NUMBER_ID:
+            return self._error(call, 100, "Unknown path", 400)
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return self._error(call, 190, "Invalid OAuth access token", 401)
+        problem = _limit_problem(body)
+        if problem:
+            return self._error(call, problem[0], "Invalid parameter", 400, problem[1])
+        if body.get("type") == "template" and body["template"]["name"] in self.paused_templates:
+            return self._error(call, 132015, FAULTS[132015][1], 400)
+        if self.sync_faults:
+            code = self.sync_faults.pop(0)
+            status, title = FAULTS[code]
+            if code == 500:
+                call.status, call.error = 500, 500
+                return web.Response(status=500, text="Internal Server Error")
+            return self._error(call, code, title, status)
+        call.status, call.wamid = 200, f"wamid.TEST{next(self._ids)}"
+        if self.async_faults:
+            self.pending_failures.append((call, self.async_faults.pop(0)))
+        recipient = body.get("to") or body.get("recipient")
+        return web.json_response({"messaging_product": "whatsapp",
+                                  "contacts": [{"input": recipient, "wa_id": body.get("to") or ""}],
+                                  "messages": [{"id": call.wamid}]})
+
+    def accepted(self, recipient: str | None = None) -> list[Call]:
+        return [c for c in self.calls if c.status == 200 and (recipient is None or c.recipient == recipient)]
