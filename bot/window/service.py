@@ -219,6 +219,8 @@ class WindowService:
         """A message WhatsApp accepted; a status that came first is kept."""
         now = self.clock()
         async with self.database.transaction() as session:
+            if await session.get(WhatsAppChat, chat_id) is None:
+                return   # the chat was erased (/delete): its confirmation leaves no record behind
             inserted = await session.execute(
                 _insert(self.database, WhatsAppDelivery).values(
                     wamid=wamid, outbox_id=outbox_id, chat_id=chat_id, kind=kind, status="accepted", rank=0,
@@ -241,14 +243,14 @@ class WindowService:
         values = {"status": status, "rank": rank, "error_code": error_code, "error_title": error_title,
                   "updated_at": now}
         async with self.database.transaction() as session:
-            new = (await session.execute(
-                _insert(self.database, WhatsAppDelivery).values(
-                    wamid=wamid, chat_id=chat_id, kind="unknown", created_at=now, **values)
-                .on_conflict_do_nothing().returning(WhatsAppDelivery.outbox_id))).first()
-            moved = None if new else (await session.execute(
+            moved = (await session.execute(
                 update(WhatsAppDelivery).where(WhatsAppDelivery.wamid == wamid, WhatsAppDelivery.rank < rank)
                 .values(**values).returning(WhatsAppDelivery.outbox_id, WhatsAppDelivery.kind,
                                             WhatsAppDelivery.chat_id))).first()
+            if moved is None and await session.get(WhatsAppChat, chat_id) is not None:
+                # A status before the sender recorded its message (or a duplicate, then nothing happens).
+                await session.execute(_insert(self.database, WhatsAppDelivery).values(
+                    wamid=wamid, chat_id=chat_id, kind="unknown", created_at=now, **values).on_conflict_do_nothing())
         if moved is None or status != "failed":
             return None   # a duplicate, a late report of an earlier state, or a message not (yet) recorded
         outbox_id, kind, chat_id = moved

@@ -8,8 +8,8 @@ deterministic; the clock starts from the real now and moves on request (tests/ti
 from __future__ import annotations
 
 import copy
-import itertools
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -117,8 +117,6 @@ class Employer:
     """Someone on WhatsApp: each message is posted to the webhook as Meta would, stamped with the
     clock's now; methods return what Lotse sent to this employer in answer (after the outbox ran)."""
 
-    _ids = itertools.count(1)
-
     def __init__(self, lotse: Lotse, user_id: str = "DE.13491208655302741918", phone: str | None = "4915112345678",
                  name: str = "Anna Müller"):
         self.lotse, self.user_id, self.phone, self.name = lotse, user_id, phone, name
@@ -138,7 +136,7 @@ class Employer:
                                            "contacts": [contact], "messages": list(messages)}}]}]}
 
     def message(self, kind: str, content: dict) -> dict:
-        message = {"from_user_id": self.user_id, "id": f"wamid.IN{next(self._ids)}",
+        message = {"from_user_id": self.user_id, "id": f"wamid.IN{uuid.uuid4().hex}",
                    "timestamp": str(int(self.lotse.clock().timestamp())), "type": kind, **content}
         if self.phone:
             message["from"] = self.phone
