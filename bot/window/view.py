@@ -11,7 +11,15 @@ from sqlalchemy import select, update
 
 from bot.tickets.models import FAILED, PENDING, SENT, OutboxMessage, Ticket
 from bot.window.models import RANKS, WhatsAppDelivery
-from bot.window.service import CHANNEL, Action, Hold, Window, WindowService, decide, open_until
+from bot.window.service import (
+    CHANNEL,
+    Action,
+    Hold,
+    Window,
+    WindowService,
+    decide,
+    open_until,
+)
 
 WAITING_PREFIX = "waiting for the employer"   # the sender's reason for a held row (sender.py)
 

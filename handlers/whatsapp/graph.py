@@ -3,7 +3,6 @@ aiohttp ClientSession, errors as data (code, HTTP status, details) for the sende
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiohttp
@@ -46,7 +45,7 @@ class GraphClient:
                 except ValueError:
                     answer = None
                 status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise GraphError(None, None, type(exc).__name__, str(exc)) from exc
         if 200 <= status < 300 and isinstance(answer, dict) and answer.get("messages"):
             return str(answer["messages"][0]["id"])

@@ -131,7 +131,10 @@ def _interactive(body: str, choices: list[Button], lang: str, limits: WhatsAppLi
         "interactive", [])
 
 
-def render_turn(replies: list[Reply], lang: str, limits: WhatsAppLimits = WhatsAppLimits()) -> list[Outgoing]:
+DEFAULT_LIMITS = WhatsAppLimits()
+
+
+def render_turn(replies: list[Reply], lang: str, limits: WhatsAppLimits = DEFAULT_LIMITS) -> list[Outgoing]:
     """A bot turn (the dialogue's replies to one message) as WhatsApp messages, in order.
 
     Raises:

@@ -18,8 +18,21 @@ from datetime import datetime, timedelta
 from bot.config import WhatsAppSettings
 from bot.db.models import utcnow
 from bot.messages import Reply
-from bot.tickets.outbox import Delivery, OutboxItem, RetryLater, Undeliverable, payload_reply
-from bot.window.service import REMINDERS, WINDOW_CLOSED, Action, Hold, Plan, WindowService
+from bot.tickets.outbox import (
+    Delivery,
+    OutboxItem,
+    RetryLater,
+    Undeliverable,
+    payload_reply,
+)
+from bot.window.service import (
+    REMINDERS,
+    WINDOW_CLOSED,
+    Action,
+    Hold,
+    Plan,
+    WindowService,
+)
 from handlers.whatsapp.graph import GraphClient, GraphError
 from handlers.whatsapp.render import json_reply, render_turn
 

@@ -8,7 +8,13 @@ import logging
 from sqlalchemy import select
 
 from bot.db import Chat
-from bot.tickets.models import FAILED, PENDING, SENT, ConversationState, OutboxMessage, Ticket
+from bot.tickets.models import (
+    FAILED,
+    SENT,
+    ConversationState,
+    OutboxMessage,
+    Ticket,
+)
 from bot.window.models import WhatsAppChat, WhatsAppDelivery
 from bot.window.view import retry, ticket_window
 from tests.whatsapp.conftest import Employer

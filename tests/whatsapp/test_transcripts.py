@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.db import Chat, DecisionLog, Feedback
 from bot.decision import Route
 from bot.messages import Button, Reply
-from bot.tickets.models import OutboxMessage, Ticket
+from bot.tickets.models import OutboxMessage
 from bot.window.models import WhatsAppChat, WhatsAppDelivery
 from handlers.whatsapp.render import reply_json
 from tests.whatsapp.conftest import Employer
