@@ -116,6 +116,9 @@ async def _act(request: web.Request, action: str) -> web.Response:
             await getattr(services.view, action)(account, ticket_id, text)
         elif action == "handover":
             await services.view.hand_over(account, ticket_id, str(form.get("to_team", "")), text[:1000])
+        elif action == "retry":
+            outbox_id = str(form.get("message", ""))
+            await services.view.retry(account, ticket_id, int(outbox_id) if outbox_id.isdigit() else 0)
         else:
             await services.view.close(account, ticket_id)
     except TicketNotFound:
@@ -157,6 +160,11 @@ async def close(request: web.Request) -> web.Response:
     return await _act(request, "close")
 
 
+async def retry(request: web.Request) -> web.Response:
+    """Send a failed message to the employer again."""
+    return await _act(request, "retry")
+
+
 def add_routes(app: web.Application) -> None:
     """The console's routes (mounted under /console); all but the log-in need a session."""
     r = app.router
@@ -171,3 +179,4 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/tickets/{ticket_id}/note", note, name="console.note")
     r.add_post("/tickets/{ticket_id}/handover", handover, name="console.handover")
     r.add_post("/tickets/{ticket_id}/close", close, name="console.close")
+    r.add_post("/tickets/{ticket_id}/retry", retry, name="console.retry")

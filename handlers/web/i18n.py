@@ -47,6 +47,17 @@ GERMAN = {
     "Existing topic": "Bestehendes Thema", "or a new topic id": "oder eine neue Themen-ID",
     "Propose": "Vorschlagen", "Suggested answer": "Vorgeschlagene Antwort",
     "This ticket is closed.": "Dieses Ticket ist geschlossen.",
+    # WhatsApp (bot/window/view.py)
+    "WhatsApp window": "WhatsApp-Fenster (24 Stunden)", "Window": "Fenster", "open until": "offen bis",
+    "May notify": "Darf benachrichtigen", "yes": "ja", "no": "nein", "not asked": "nicht gefragt",
+    "Template sent": "Vorlage gesendet", "Send again": "Erneut senden",
+    "Arbeitgeber muss erneut schreiben": "Arbeitgeber muss erneut schreiben",
+    "an answer waits until the employer writes again.": "eine Antwort wartet, bis der Arbeitgeber wieder schreibt.",
+    "The employer was notified with the template; the answer waits for the tap on „Antwort anzeigen“.":
+        "Der Arbeitgeber wurde mit der Vorlage benachrichtigt; die Antwort wartet auf „Antwort anzeigen“.",
+    "sending": "wird gesendet", "waiting for the employer": "wartet auf den Arbeitgeber",
+    "accepted by WhatsApp": "von WhatsApp angenommen", "sent": "gesendet", "delivered": "zugestellt",
+    "read": "gelesen", "failed": "fehlgeschlagen",
     # statistics
     "Per day": "Pro Tag", "Per week": "Pro Woche", "Questions": "Fragen", "Answered by the bot": "Vom Bot beantwortet",
     "Handed over": "Übergeben", "Deflection rate": "Entlastungsquote", "Clarification rate": "Rückfragequote",

@@ -23,6 +23,9 @@ from bot.dialogue import Dialogue
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.tickets.models import ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, Ticket, TicketEvent, TicketMessage
 from bot.tickets.service import Actor, InvalidTransition, NotAllowed, TicketError, TicketNotFound, TicketService
+from bot.window.service import WindowService
+from bot.window.view import TicketWindow, ticket_window
+from bot.window.view import retry as retry_delivery
 
 __all__ = ["InvalidTransition", "NotAllowed", "QueueFilter", "QueueRow", "TicketDetail", "TicketError",
            "TicketNotFound", "TicketsView", "employer_conversation"]
@@ -57,6 +60,7 @@ class TicketDetail:
     events: list[TicketEvent]
     reminders: tuple[str, ...] = ()
     other_teams: tuple[str, ...] = field(default=())
+    whatsapp: TicketWindow | None = None   # the 24-hour window and each message's delivery (bot/window)
 
 
 def actor(account: Account) -> Actor:
@@ -72,6 +76,8 @@ class TicketsView:
         self.database = database
         self.config = config
         self.clock = clock
+        # WhatsApp tickets: the window's state and deliveries; a retry wakes the outbox like any change.
+        self.window = WindowService(database, config.whatsapp, clock=clock, on_release=tickets.on_commit)
 
     def reminders(self, ticket: Ticket, now: datetime) -> tuple[str, ...]:
         badges = []
@@ -131,7 +137,7 @@ class TicketsView:
             raise TicketNotFound(f"no ticket #{ticket_id}")
         others = tuple(key for key in self.config.tickets.teams if key != ticket.team)
         return TicketDetail(ticket, await self.tickets.messages(ticket_id), await self.tickets.events(ticket_id),
-                            self.reminders(ticket, self.clock()), others)
+                            self.reminders(ticket, self.clock()), others, await ticket_window(self.window, ticket))
 
     async def _own(self, account: Account, ticket_id: int) -> None:
         await self.detail(account, ticket_id)
@@ -156,6 +162,12 @@ class TicketsView:
     async def close(self, account: Account, ticket_id: int) -> Ticket:
         await self._own(account, ticket_id)
         return await self.tickets.close(ticket_id, actor(account))
+
+    async def retry(self, account: Account, ticket_id: int, outbox_id: int) -> None:
+        """Send a failed WhatsApp message of the ticket again (a new message, not a status change)."""
+        await self._own(account, ticket_id)
+        if not await retry_delivery(self.window, ticket_id, outbox_id):
+            raise InvalidTransition("this message cannot be sent again")
 
 
 # -- the employer's side: the dialogue with the hand-over flow -------------------------------------------------------

@@ -19,11 +19,14 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.config import Config, DatabaseSettings, WhatsAppSettings
+from bot.app import Core
+from bot.config import SESSION_SECRET_ENV, Config, DatabaseSettings, WhatsAppSettings
 from bot.db import Database, DbChatStore, prepare
 from bot.dialogue import Dialogue
 from bot.tickets.desk import TicketDesk
 from bot.tickets.service import Actor
+from handlers.web import build_services, setup_web
+from handlers.web.security import session_key
 from handlers.whatsapp import build_whatsapp
 from handlers.whatsapp.channel import PATH, WhatsApp
 from handlers.whatsapp.signature import HEADER, sign
@@ -67,6 +70,8 @@ class Lotse:
     http: aiohttp.ClientSession
     url: str
     clock: Clock
+    web: object = None    # handlers.web's services (accounts, the tickets view)
+    base: str = ""
 
     async def post(self, body: dict | bytes, signature: str | None = "sign") -> int:
         """POST a webhook body as Meta does (raw UTF-8, signed with the app secret); returns the status."""
@@ -96,12 +101,19 @@ async def start_lotse(config: Config, url: str, knowledge, standin: GraphStandIn
         desk.worker.senders["whatsapp"] = whatsapp.sender
         app = web.Application()
         whatsapp.channel.add_routes(app)
+        # The console on the same server, as in one process: the ticket page shows the window.
+        core = Core(config, knowledge, dialogue.store, dialogue)
+        services = build_services(config, database, core, session_key(config, {SESSION_SECRET_ENV: "s" * 40}),
+                                  tickets=desk.service, on_commit=desk.worker.wake)
+        setup_web(app, services)
+        services.view.clock = services.view.window.clock = clock
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         host, port = runner.addresses[0][:2]
         try:
-            yield Lotse(config, database, desk, whatsapp, standin, http, f"http://{host}:{port}{PATH}", clock)
+            yield Lotse(config, database, desk, whatsapp, standin, http, f"http://{host}:{port}{PATH}", clock,
+                        services, f"http://{host}:{port}")
         finally:
             await runner.cleanup()
 
