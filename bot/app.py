@@ -1,4 +1,7 @@
-"""The composition root: configuration, FAQ, classifier, storage and dialogue, wired in one place."""
+"""The core of the runtime: the FAQ, the classifier trained on it, and the dialogue (bot/runtime.py owns it).
+
+`build_core` alone serves the commands that need no database (classify, evaluate).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,12 @@ import contextlib
 import gc
 import logging
 import signal
-import sys
 from dataclasses import dataclass
 
 from bot.config import Config
 from bot.dialogue import Dialogue
 from bot.knowledge import Faq, KnowledgeBase
+from bot.metrics import TRAININGS
 from bot.store import ChatStore, MemoryChatStore
 from nlu.embedded import EmbeddedClassifier, EmbeddedSettings
 from nlu.types import IntentClassifier
@@ -29,8 +32,7 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 def tune_runtime_for_serving() -> None:
-    """Once a server has started: keep the garbage collector off what start-up built, and let
-    threads have the GIL sooner.
+    """Once a server has started: keep the garbage collector off what start-up built.
 
     The trained classifier, the FAQ and the imported libraries are a few hundred thousand objects
     that live as long as the process. Python's collector walked all of them in every full
@@ -43,10 +45,6 @@ def tune_runtime_for_serving() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
-    # A thread waiting for the GIL (aiosqlite's, handing back a database result) gets it after 1 ms
-    # instead of 5 ms while the event loop is busy: the updates waiting on that write go on sooner.
-    # About 8 % more updates/s on average over 8 paired benchmark runs (within this machine's noise).
-    sys.setswitchinterval(0.001)
 
 
 def classifier_factory(config: Config):
@@ -55,6 +53,7 @@ def classifier_factory(config: Config):
 
     def build(faq: Faq) -> IntentClassifier:
         embedded = EmbeddedClassifier(faq.training_examples(), settings)
+        TRAININGS.inc()
         if config.nlu.backend == "rasa":
             return rasa_with_fallback(config, faq, embedded)
         return embedded

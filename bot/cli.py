@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -24,12 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="start the bot: Telegram when TELEGRAM_BOT_TOKEN is set, else the web chat, "
-                                    "console and terminal chat",
-                        description="Start the bot. With TELEGRAM_BOT_TOKEN: Telegram (polling, or webhook when "
-                                    "TELEGRAM_WEBHOOK_URL is set). Without it: the web chat and the coordinators' "
-                                    "console on LOTSE_LISTEN (default http://127.0.0.1:8080), and, when started in a "
-                                    "terminal, the terminal chat as well (/quit stops both).")
+    commands.add_parser("run", help="start the bot: web chat and console, plus Telegram/WhatsApp when their tokens "
+                                    "are set, plus the terminal chat when started in a terminal",
+                        description="Start one runtime (database, FAQ, classifier, tickets) and plug in the "
+                                    "configured channels: the web chat (/chat/) and the coordinators' console "
+                                    "(/console/) on LOTSE_LISTEN (default http://127.0.0.1:8080) with /healthz and "
+                                    "/metrics; Telegram when TELEGRAM_BOT_TOKEN is set (webhook when "
+                                    "TELEGRAM_WEBHOOK_URL is set, else polling); WhatsApp when WHATSAPP_ACCESS_TOKEN "
+                                    "is set; and, when standard input is a terminal, the terminal chat (/quit or "
+                                    "Ctrl+C stops everything).")
     commands.add_parser("chat", help="chat with Lotse in this terminal",
                         description="The employer's conversation in the terminal. Numbers press buttons; /quit ends.")
     classify = commands.add_parser(
@@ -97,7 +99,7 @@ def _serve(main) -> int:
     """Run a long-running server coroutine on uvloop where it is installed (not on Windows).
 
     uvloop's event loop costs less CPU per network event and per wake-up from a thread
-    (aiosqlite) than asyncio's own; measured with bench/webhook_bench.py (docs/telegram.md).
+    (aiosqlite) than asyncio's own (docs/performance.md).
     """
     try:
         import uvloop
@@ -119,14 +121,12 @@ def _dispatch(args: argparse.Namespace, config) -> int:
         return asyncio.run(commands.classify(config, sys.stdin, sys.stdout))
     if args.command == "evaluate":
         return asyncio.run(commands.evaluate(config, args))
-    if args.command == "run" and os.environ.get("TELEGRAM_BOT_TOKEN"):
-        return _serve(commands.run_telegram(config))
     if args.command == "tickets":
         return commands.tickets(config, args)
     if args.command == "users":
         from bot.accounts.cli import run as users_command
 
         return users_command(config, args)
-    if args.command == "run":  # no Telegram token: the web chat and console (docs/web.md)
-        return _serve(commands.run_web(config))
-    return asyncio.run(commands.chat(config))
+    if args.command == "run":  # the configured channels; the terminal chat too when started in a terminal
+        return _serve(commands.run(config, terminal=sys.stdin.isatty()))
+    return _serve(commands.run(config, terminal=True, serve_http=False))  # chat

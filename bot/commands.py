@@ -102,35 +102,14 @@ async def evaluate(config: Config, args) -> int:
     return 1 if failures else 0
 
 
-async def chat(config: Config) -> int:
-    """The terminal chat, on the configured database, with real tickets (docs/tickets.md)."""
-    from bot.db import Database, DbChatStore, prepare
-    from bot.retention import keep_purging
-    from bot.tickets.desk import TicketDesk
-    from handlers.terminal import TerminalChannel, TerminalSender
+async def run(config: Config, *, terminal: bool, serve_http: bool = True) -> int:
+    """`run`: the runtime with the configured channels; `chat`: the terminal chat alone (no server)."""
+    from bot.serve import serve  # imports the platforms' libraries only for this command
 
-    async with Database.for_config(config) as database:
-        await prepare(database, migrate=config.database.migrate)
-        try:
-            core = build_core(config, DbChatStore(database))
-        except FaqError as exc:
-            return _faq_failed(exc)
-        core.start()
-        channel = TerminalChannel(core.dialogue)
-        desk = None
-        if config.tickets.enabled:  # hand-overs open tickets; the teams' answers print as they arrive
-            desk = TicketDesk.build(database, config, {"terminal": TerminalSender(channel)})
-            core.dialogue.attach_handover(desk.handover)
-            desk.start()
-        purging = asyncio.create_task(keep_purging(database, config.retention), name="retention")
-        try:
-            await channel.run()
-        finally:
-            purging.cancel()
-            if desk is not None:
-                await desk.stop()
-            await core.close()
-    return 0
+    try:
+        return await serve(config, terminal=terminal, serve_http=serve_http)
+    except FaqError as exc:
+        return _faq_failed(exc)
 
 
 def tickets(config: Config, args) -> int:
@@ -138,31 +117,3 @@ def tickets(config: Config, args) -> int:
     from bot.tickets.cli import run
 
     return asyncio.run(run(config, args))
-
-
-async def run_telegram(config: Config) -> int:
-    """The Telegram bot: polling, or webhook when TELEGRAM_WEBHOOK_URL is set (docs/telegram.md)."""
-    from bot.telegram_app import run  # imports PTB and SQLAlchemy only for this command
-
-    try:
-        return await run(config)
-    except FaqError as exc:
-        return _faq_failed(exc)
-
-
-async def run_web(config: Config) -> int:
-    """Without Telegram: the web chat and the console (docs/web.md), and in a terminal also the terminal chat."""
-    from handlers.web.server import run  # imports aiohttp-jinja2 and SQLAlchemy only for this command
-
-    try:
-        if not sys.stdin.isatty():  # a service manager or a pipe: only the web server
-            return await run(config)
-        stop = asyncio.Event()
-        server = asyncio.create_task(run(config, stop), name="web")
-        await asyncio.sleep(0)  # let the server print its addresses before the chat's greeting
-        chatted = await chat(config)
-        stop.set()
-        served = await server
-        return served or chatted
-    except FaqError as exc:
-        return _faq_failed(exc)

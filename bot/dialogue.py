@@ -11,6 +11,7 @@ from bot.decision import Decision, Route, decide
 from bot.knowledge import KnowledgeBase, Topic
 from bot.knowledge.model import fill
 from bot.messages import Button, IncomingMessage, Kind, Link, Reply
+from bot.metrics import CLASSIFY_SECONDS, DECISIONS, UPDATES
 from bot.store import ChatStore
 if TYPE_CHECKING:
     from bot.handover import Handover
@@ -19,10 +20,6 @@ from nlu.text import has_letters
 from nlu.types import Classification
 
 log = logging.getLogger(__name__)
-
-COMMANDS = ("start", "help", "topics", "lang", "privacy")
-TICKET_COMMANDS = ("tickets", "delete", "cancel")   # answered by the hand-over (bot/handover.py) when enabled
-
 
 @dataclass(frozen=True)
 class Understanding:
@@ -58,6 +55,7 @@ class Dialogue:
         self._language_in_view = getattr(self.store, "database", None) is handover.states.database
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
+        UPDATES.labels(message.channel).inc()
         if self.handover is not None:  # a step of the hand-over flow, or a message on an open ticket
             view = await self.handover.view(message)  # the language comes with it: one read, not two
             lang = (self._language(message, view.language) if self._language_in_view
@@ -96,7 +94,8 @@ class Dialogue:
             return Understanding(None, Decision(Route.CLARIFY, None, 0.0, (),
                                                 f"{len(text)} characters, over {self.config.chat.max_message_chars}: "
                                                 "ask for a shorter question"), lang, problem="too_long")
-        classification = await self.knowledge.current.classifier.classify(text)
+        with CLASSIFY_SECONDS.time():
+            classification = await self.knowledge.current.classifier.classify(text)
         confident = classification.lang_confidence >= self.config.languages.detection_min_confidence
         lang = classification.lang if confident else (chat_lang or self.config.languages.default)
         return Understanding(classification, decide(classification, self.config.thresholds), lang)
@@ -112,6 +111,7 @@ class Dialogue:
             limit = self.config.chat.max_message_chars
             return [Reply(t("too_long", lang, length=str(len(text)), limit=str(limit)))]
         decision, lang = understood.decision, understood.lang
+        DECISIONS.labels(decision.route.value).inc()
         decision_id = await self.store.record_decision(message.channel, message.chat_id, text, lang, decision)
         log.info("decision %s %s (%s)", decision.route, decision.faq_id or "-", decision.reason)
         faq = self.knowledge.current.faq

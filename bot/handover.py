@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-FLOW_COMMANDS = ("cancel", "tickets", "delete")
 MAX_QUESTION = 3000
 
 Ask = Callable[[IncomingMessage, str], Awaitable[list[Reply]]]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.dialogue import Dialogue
 from bot.messages import Button, IncomingMessage, Kind, Reply
+from bot.tickets.outbox import Delivery, OutboxItem
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 CHAT_ID = "local"
 QUIT = {"/quit", "/exit", "quit", "exit"}
@@ -37,14 +43,82 @@ def render_plain(reply: Reply, lang: str, first_number: int = 1) -> tuple[str, l
     return "\n".join(lines), numbered
 
 
+class LineReader:
+    """Lines from a file descriptor without blocking the event loop, and cancellable (Ctrl-C, /quit).
+
+    A thread blocked in readline() cannot be cancelled and keeps the process from exiting; this
+    waits for the descriptor with the loop's reader instead, then reads what is there. Bytes that
+    are not UTF-8 become U+FFFD instead of an error.
+    """
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._buffer = b""
+        self._eof = False
+
+    async def readline(self) -> str:
+        """The next line with its newline; "" at the end of input."""
+        while b"\n" not in self._buffer and not self._eof:
+            loop = asyncio.get_running_loop()
+            readable: asyncio.Future[None] = loop.create_future()
+            loop.add_reader(self.fd, lambda: readable.done() or readable.set_result(None))
+            try:
+                await readable
+            finally:
+                loop.remove_reader(self.fd)
+            chunk = os.read(self.fd, 65536)
+            self._eof = not chunk
+            self._buffer += chunk
+        line, newline, self._buffer = self._buffer.partition(b"\n")
+        return (line + newline).decode("utf-8", errors="replace")
+
+
 class TerminalChannel:
     """Reads the employer's lines, writes Lotse's replies; `1`, `2`, ... press a button."""
 
-    def __init__(self, dialogue: Dialogue, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout):
-        self.dialogue = dialogue
+    name = "terminal"
+
+    def __init__(self, dialogue: Dialogue | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout):
+        self.dialogue = dialogue  # given on attach when the channel is plugged into a runtime
         self.stdin = stdin
         self.stdout = stdout
         self.choices: list[Button] = []
+        self.finished = asyncio.Event()  # set when the employer quits or the input ends
+        self._task: asyncio.Task | None = None
+        self._reader: LineReader | None = None
+
+    # -- as a channel of the runtime (bot/runtime.py) --------------------------------------------------------------
+
+    async def attach(self, runtime: Runtime) -> None:
+        self.dialogue = runtime.dialogue
+        runtime.add_sender("terminal", TerminalSender(self))
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run_until_quit(), name="terminal-chat")
+
+    async def _run_until_quit(self) -> None:
+        try:
+            await self.run()
+        finally:
+            self.finished.set()
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def describe(self) -> str:
+        return "the terminal chat in this window (/quit ends it)"
+
+    async def _readline(self) -> str:
+        try:
+            fd = self.stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # a StringIO in tests
+            return await asyncio.to_thread(self.stdin.readline)
+        if self._reader is None:
+            self._reader = LineReader(fd)
+        return await self._reader.readline()
 
     def to_message(self, line: str) -> IncomingMessage:
         text = line.strip()
@@ -69,13 +143,14 @@ class TerminalChannel:
         self.stdout.flush()
 
     async def run(self) -> None:
+        assert self.dialogue is not None, "attach the channel to a runtime, or pass a dialogue"
         start = IncomingMessage("terminal", CHAT_ID, Kind.COMMAND, text="/start")
         await self.send(await self.dialogue.handle(start), await self.dialogue.chat_language(start))
         self.stdout.write("\n(Tippen Sie Ihre Frage / type your question; Zahlen wählen Knöpfe / numbers press buttons; /quit beendet)\n")
         while True:
             self.stdout.write("\nSie> ")
             self.stdout.flush()
-            line = await asyncio.to_thread(self.stdin.readline)
+            line = await self._readline()
             if not line or line.strip().lower() in QUIT:
                 self.stdout.write("\nLotse> Auf Wiedersehen! / Goodbye!\n")
                 return
@@ -95,8 +170,6 @@ class TerminalSender:
     def __init__(self, channel: TerminalChannel):
         self.channel = channel
 
-    async def send(self, item):
-        from bot.tickets.outbox import Delivery
-
+    async def send(self, item: OutboxItem) -> Delivery:
         await self.channel.notify([item.reply], item.lang)
         return Delivery()

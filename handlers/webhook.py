@@ -1,4 +1,4 @@
-"""The webhook server (aiohttp): Telegram posts updates here; operators and proxies ask /healthz.
+"""The Telegram webhook route (aiohttp): Telegram posts updates here.
 
 PTB's custom-webhook pattern, with one change: the route checks the secret header, hands the update
 to the Application's update processor (per-chat order, bounded concurrency) and answers 200 once the
@@ -17,7 +17,6 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Update
@@ -31,28 +30,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANSWER_WITHIN_SECONDS = 10.0
 
 
-class WebhookServer:
-    """Serves the update endpoint at `path` and GET /healthz on one host and port."""
+class TelegramWebhook:
+    """The update endpoint; the runtime's server carries it next to /healthz and the web pages."""
 
-    def __init__(self, application: Application, path: str | None, secret: str, healthy: Callable[[], Awaitable[bool]],
-                 extend: Callable[[web.Application], None] | None = None,
-                 answer_within: float = ANSWER_WITHIN_SECONDS):
+    def __init__(self, application: Application, secret: str, answer_within: float = ANSWER_WITHIN_SECONDS):
         self.application = application
         self.answer_within = answer_within
-        self.extend = extend   # adds more routes to the same server: the web chat and console (handlers/web)
-        self.path = path
         self._secret = secret.encode()
-        self._healthy = healthy
-        self._runner: web.AppRunner | None = None
-
-    def web_app(self) -> web.Application:
-        app = web.Application()
-        if self.path is not None:  # None: polling mode, the server carries only health and the web pages
-            app.router.add_post(self.path, self.receive)
-        app.router.add_get("/healthz", self.health)
-        if self.extend is not None:
-            self.extend(app)
-        return app
 
     async def receive(self, request: web.Request) -> web.Response:
         """Take one update: 403 without the right secret, 400 for a body that is no update."""
@@ -64,7 +48,7 @@ class WebhookServer:
             return web.Response(status=503, text="starting or stopping")  # Telegram delivers again later
         try:
             update = Update.de_json(json.loads(await request.read()), self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             log.warning("webhook body is not an update")
             return web.Response(status=400, text="not a Telegram update")
         application = self.application
@@ -73,23 +57,3 @@ class WebhookServer:
             update=update, name="webhook update")
         await asyncio.wait({processing}, timeout=self.answer_within)  # a timeout leaves it running
         return web.Response(status=200)
-
-    async def health(self, request: web.Request) -> web.Response:
-        ok = await self._healthy()
-        return web.json_response({"status": "ok" if ok else "unavailable"}, status=200 if ok else 503)
-
-    async def start(self, host: str, port: int) -> None:
-        self._runner = web.AppRunner(self.web_app(), access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """The host and port actually bound (port 0 in the configuration picks a free one)."""
-        host, port = self._runner.addresses[0][:2]
-        return host, port
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from bot.db.engine import Database, DatabaseError, redacted
+from bot.metrics import MIGRATIONS as MIGRATIONS_RUN
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ async def prepare(database: Database, migrate: bool) -> None:
                 f"database.migrate: true in config.yml to migrate at start-up.")
         log.warning("migrating the database %s from %s to %s", redacted(database.url), current or "(empty)", head)
         await upgrade(database)
+        MIGRATIONS_RUN.inc()
     except DatabaseError:
         raise
     except Exception as exc:  # driver errors differ per database; all mean "cannot use it"

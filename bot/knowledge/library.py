@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.config import Config
 from bot.knowledge.loader import CheckSettings, FaqError, Issue, faq_files, load_faq
 from bot.knowledge.model import Faq
+from bot.metrics import FAQ_RELOADS
 from nlu.types import IntentClassifier
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class KnowledgeBase:
             classifier = await asyncio.to_thread(self._factory, faq)
         except FaqError as exc:
             self.last_error = exc
+            FAQ_RELOADS.labels("failed").inc()
             log.error("FAQ not reloaded, the last good version keeps serving:\n%s",
                       "\n".join(str(i) for i in exc.issues if i.severity == "error"))
             return False
@@ -70,6 +72,7 @@ class KnowledgeBase:
         self.last_error = None
         if old is not classifier:
             await old.close()
+        FAQ_RELOADS.labels("ok").inc()
         log.info("FAQ reloaded: %d topics", len(faq.topics))
         return True
 

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.config import Outbox as OutboxSettings
 from bot.db.engine import Database
 from bot.db.models import utcnow
+from bot.metrics import DELIVERY_FAILURES
 from bot.messages import Button, Reply
 from bot.tickets.models import FAILED, PENDING, SENT, OutboxMessage, Ticket
 
@@ -211,10 +212,13 @@ class OutboxWorker:
         try:
             delivery = await self.senders[item.channel].send(item)
         except RetryLater as exc:
+            DELIVERY_FAILURES.labels(item.channel, "retry").inc()
             await self._retry(item, str(exc), exc.retry_after)
         except Undeliverable as exc:
+            DELIVERY_FAILURES.labels(item.channel, "failed").inc()
             await self._give_up(item, str(exc))
         except Exception as exc:  # a sender's bug must not lose the message: retry, then give up
+            DELIVERY_FAILURES.labels(item.channel, "retry").inc()
             log.exception("outbox %s: sender %s raised", item.id, item.channel)
             await self._retry(item, f"{type(exc).__name__}: {exc}", None)
         else:
@@ -261,7 +265,13 @@ class OutboxWorker:
 
 
 async def pending_count(database: Database) -> int:
-    from sqlalchemy import func
-
-    async with database.transaction() as session:
+    async with database.read() as session:
         return (await session.execute(select(func.count()).where(OutboxMessage.status == PENDING))).scalar_one()
+
+
+async def backlog_by_channel(database: Database) -> dict[str, int]:
+    """Undelivered rows per channel (for /metrics)."""
+    async with database.read() as session:
+        rows = await session.execute(select(OutboxMessage.channel, func.count())
+                                     .where(OutboxMessage.status == PENDING).group_by(OutboxMessage.channel))
+        return {channel: count for channel, count in rows.all()}

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.db.engine import Database
 from bot.db.models import Chat, DecisionLog, utcnow
+from bot.metrics import HANDOVERS
 from bot.texts import t
 from bot.tickets import staff
 from bot.tickets.models import (ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, PENDING, ConversationState, OutboxMessage,
@@ -273,7 +274,9 @@ class TicketService:
             await session.flush()
             return ticket
 
-        return await self._commit(work)
+        ticket = await self._commit(work)
+        HANDOVERS.labels(ticket.team).inc()
+        return ticket
 
     async def employer_message(self, ticket_id: int, channel: str, chat_id: str, text: str,
                                source_key: str | None = None) -> tuple[Ticket, bool]:

@@ -11,10 +11,11 @@ from bot.accounts.service import Accounts
 from bot.app import Core
 from bot.config import Config
 from bot.db.engine import Database
+from bot.dialogue import Dialogue
 from bot.tickets.service import TicketService
 from handlers.web.chat_store import WebChatStore
 from handlers.web.security import LoginThrottle
-from handlers.web.tickets_view import TicketsView, employer_conversation
+from handlers.web.tickets_view import TicketsView
 
 
 @dataclass
@@ -24,7 +25,7 @@ class WebServices:
     config: Config
     database: Database
     core: Core
-    conversation: object          # .handle(IncomingMessage) -> list[Reply], .chat_language(...)
+    conversation: Dialogue
     tickets: TicketService
     view: TicketsView
     accounts: Accounts
@@ -45,7 +46,7 @@ def build_services(config: Config, database: Database, core: Core, session_key: 
         on_commit: wakes the outbox worker after a change that enqueued messages.
     """
     tickets = tickets or TicketService(database, config, on_commit=on_commit)
-    conversation = employer_conversation(core.dialogue, tickets, database, config)
+    conversation = core.dialogue  # with the runtime's hand-over attached when tickets are enabled
     accounts = Accounts(database, config.tickets.teams, max_failures=config.web.login_max_failures,
                         lock_minutes=config.web.login_lock_minutes)
     return WebServices(config, database, core, conversation, tickets, TicketsView(tickets, database, config),

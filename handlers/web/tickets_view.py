@@ -9,7 +9,6 @@ as not found, so that its existence is not revealed either.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,8 +18,6 @@ from bot.accounts.service import Account
 from bot.config import Config
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.dialogue import Dialogue
-from bot.messages import IncomingMessage, Kind, Reply
 from bot.tickets.models import ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, Ticket, TicketEvent, TicketMessage
 from bot.tickets.service import Actor, InvalidTransition, NotAllowed, TicketError, TicketNotFound, TicketService
 from bot.window.service import WindowService
@@ -28,7 +25,7 @@ from bot.window.view import TicketWindow, ticket_window
 from bot.window.view import retry as retry_delivery
 
 __all__ = ["InvalidTransition", "NotAllowed", "QueueFilter", "QueueRow", "TicketDetail", "TicketError",
-           "TicketNotFound", "TicketsView", "employer_conversation"]
+           "TicketNotFound", "TicketsView"]
 
 STATUSES = (OPEN, CLAIMED, ANSWERED, CLOSED)
 AGES = {"": None, "1h": timedelta(hours=1), "1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
@@ -168,59 +165,3 @@ class TicketsView:
         await self._own(account, ticket_id)
         if not await retry_delivery(self.window, ticket_id, outbox_id):
             raise InvalidTransition("this message cannot be sent again")
-
-
-# -- the employer's side: the dialogue with the hand-over flow -------------------------------------------------------
-
-class _HandoverDialogue:
-    """The dialogue with K's hand-over flow in front, for a Dialogue that does not take one itself.
-
-    Handover.intercept sees every message first (flow steps, /tickets, /delete, a message while a
-    ticket is open); the dialogue answers the rest, and its hand-over offer (a Reply with
-    meta["handover"]) is replaced by the flow's confirmation question.
-    """
-
-    def __init__(self, dialogue: Dialogue, handover):
-        self.dialogue = dialogue
-        self.handover = handover
-        handover.ask = self._ask
-
-    async def chat_language(self, message: IncomingMessage) -> str:
-        return await self.dialogue.chat_language(message)
-
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
-        lang = await self.dialogue.chat_language(message)
-        taken = await self.handover.intercept(message, lang)
-        if taken is not None:
-            return taken
-        return await self._ask(message, lang)
-
-    async def _ask(self, message: IncomingMessage, lang: str) -> list[Reply]:
-        replies = await self.dialogue.handle(message)
-        out: list[Reply] = []
-        for reply in replies:
-            team = reply.meta.get("handover")
-            if team:
-                question = message.text if message.kind is Kind.TEXT else ""
-                lang = reply.meta.get("lang") or lang
-                out += await self.handover.offer(message, team, lang, question=question)
-            else:
-                out.append(reply)
-        return out
-
-
-def employer_conversation(dialogue: Dialogue, tickets: TicketService, database: Database, config: Config):
-    """The employer's conversation with hand-overs that open real tickets.
-
-    A dialogue built with the hand-over flow (attribute `handover`) is used as it is; otherwise the
-    flow (bot.handover.Handover) is put in front of it here.
-    """
-    if getattr(dialogue, "handover", None) is not None:
-        return dialogue
-    from bot.handover import Handover
-    from bot.tickets.conversation import ConversationStore
-
-    handover = Handover(config, tickets, ConversationStore(database))
-    if "handover" in inspect.signature(Dialogue.__init__).parameters:
-        return Dialogue(config, dialogue.knowledge, dialogue.store, handover=handover)
-    return _HandoverDialogue(dialogue, handover)

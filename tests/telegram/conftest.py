@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from bot.config import Config, DatabaseSettings, TelegramRateLimit, TelegramSettings
 from bot.db import Base, Database
-from bot.telegram_app import TelegramBot, running
+from handlers.telegram_app import TelegramBot, running
 from handlers.webhook import SECRET_HEADER
 from tests.telegram.standin import BOT_USER, TOKEN, BotApiStandIn, Call
 
@@ -98,7 +98,7 @@ class Employer:
 
     @property
     def webhook(self) -> str:
-        host, port = self.bot.server.address
+        host, port = self.bot.runtime.address
         return f"http://{host}:{port}{self.bot.config.telegram.webhook_path}"
 
     async def post(self, update: dict, secret: str | None = SECRET) -> int:

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Update
 
-from bot.telegram_app import PerChatUpdateProcessor
+from handlers.telegram_app import PerChatUpdateProcessor
 from handlers.telegram import FloodGuard
 from tests.telegram.updates import load_update
 

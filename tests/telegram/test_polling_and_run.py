@@ -10,11 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram_app import run, running
+from bot.serve import serve
+from handlers.telegram_app import running
 from tests.telegram.conftest import telegram_config
 from tests.telegram.updates import load_update
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def run(config, stop=None):
+    """What `python -m bot run` does, outside a terminal."""
+    return serve(config, terminal=False, stop=stop)
 
 
 async def test_polling_answers_updates_served_by_get_updates(config, standin, database_url, shared_core):
@@ -41,7 +47,7 @@ async def test_run_stops_cleanly_on_request(config, standin, database_url, capsy
     stop.set()
     assert await task == 0
     err = capsys.readouterr().err
-    assert "running on Telegram as @lotse_test_bot, polling" in err and "Lotse stopped." in err
+    assert "Telegram as @lotse_test_bot, polling" in err and "Lotse stopped." in err
 
 
 async def test_wrong_token_gives_a_clear_message_and_exit_code(config, standin, database_url, capsys):
@@ -76,10 +82,10 @@ async def test_the_command_line_with_a_wrong_token_exits_2_without_a_traceback(s
     assert standin.of("getMe", ok_only=False)[0].status == 401
 
 
-def test_a_serving_process_keeps_the_collector_off_start_up_objects_and_hands_the_gil_on_sooner():
-    probe = ("import gc, sys; from bot.app import tune_runtime_for_serving; before = gc.get_freeze_count(); "
-             "tune_runtime_for_serving(); print(before, gc.get_freeze_count(), *gc.get_threshold(), sys.getswitchinterval())")
-    before, frozen, young, *older, interval = subprocess.run(
+def test_a_serving_process_keeps_the_collector_off_start_up_objects():
+    probe = ("import gc; from bot.app import tune_runtime_for_serving; before = gc.get_freeze_count(); "
+             "tune_runtime_for_serving(); print(before, gc.get_freeze_count(), *gc.get_threshold())")
+    before, frozen, young, *older = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
     assert int(before) == 0 and int(frozen) > 10_000  # the imported libraries at least
-    assert int(young) == 20_000 and float(interval) == 0.001
+    assert int(young) == 20_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.telegram_app import PerChatRateLimiter
+from handlers.telegram_app import PerChatRateLimiter
 
 
 def limiter(per_second: float, burst: int) -> PerChatRateLimiter:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.telegram_app import running
+from handlers.telegram_app import running
 from tests.telegram.conftest import Employer, telegram_config
 from tests.telegram.updates import load_update
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
+from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.db import ProcessedUpdate
-from handlers.webhook import SECRET_HEADER, WebhookServer
+from handlers.webhook import SECRET_HEADER, TelegramWebhook
 from tests.telegram.conftest import SECRET, WEBHOOK_URL
 from tests.telegram.updates import load_update
 
@@ -58,7 +59,7 @@ async def test_the_webhook_answers_telegram_once_the_employer_is_answered(anna, 
 
 
 async def test_an_update_held_up_longer_than_answer_within_is_acknowledged_and_still_answered(anna, bot, standin):
-    bot.server.answer_within = 0.2
+    bot.webhook.answer_within = 0.2
     standin.delay("sendMessage", 1.0)
     assert await anna.post(anna.message("Was ist die Blaue Karte EU?")) == 200
     def delivered() -> list:
@@ -73,30 +74,29 @@ async def test_an_update_held_up_longer_than_answer_within_is_acknowledged_and_s
 
 
 async def test_health_is_200_when_ready(anna, http):
-    host, port = anna.bot.server.address
+    host, port = anna.bot.runtime.address
     async with http.get(f"http://{host}:{port}/healthz") as response:
         assert response.status == 200 and (await response.json())["status"] == "ok"
 
 
-async def test_health_is_503_and_updates_are_refused_while_not_ready(http):
-    async def not_ready() -> bool:
-        return False
-
-    server = WebhookServer(SimpleNamespace(running=False), "/hook", SECRET, not_ready)
-    await server.start("127.0.0.1", 0)
+async def test_updates_are_refused_with_503_while_the_bot_is_not_running(http):
+    webhook = TelegramWebhook(SimpleNamespace(running=False), SECRET)
+    app = web.Application()
+    app.router.add_post("/hook", webhook.receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:
-        host, port = server.address
-        async with http.get(f"http://{host}:{port}/healthz") as response:
-            assert response.status == 503
+        host, port = runner.addresses[0][:2]
         async with http.post(f"http://{host}:{port}/hook", json=load_update("text"),
                              headers={SECRET_HEADER: SECRET}) as response:
             assert response.status == 503  # Telegram will deliver it again
     finally:
-        await server.stop()
+        await runner.cleanup()
 
 
 async def test_the_same_server_serves_the_web_chat_and_the_console(anna, http):
-    host, port = anna.bot.server.address
+    host, port = anna.bot.runtime.address
     async with http.get(f"http://{host}:{port}/chat/") as response:
         assert response.status == 200 and "text/html" in response.headers["Content-Type"]
     async with http.get(f"http://{host}:{port}/console/", allow_redirects=False) as response:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.db import Chat, DecisionLog
 from bot.decision import Route
-from bot.telegram_app import running
+from handlers.telegram_app import running
 from bot.tickets.models import ConversationState, OutboxMessage, Ticket, TicketMessage
 from bot.tickets.outbox import pending_count
 from tests.telegram.conftest import Employer, telegram_config

@@ -14,7 +14,7 @@ from tests.web.conftest import AUTHORITY_QUESTION, new_http, PASSWORD, Browserle
 
 # Routes of the main application outside the console; anything else found there fails the test,
 # so a console page cannot be added beside the console's guard by mistake.
-OUTSIDE_CONSOLE = {"/", "/chat", "/console", "/healthz", "/static"}
+OUTSIDE_CONSOLE = {"/", "/chat", "/console", "/healthz", "/metrics", "/static"}
 
 
 def console_routes(server) -> list[tuple[str, str, str]]:
