@@ -38,7 +38,7 @@ PATH = "/whatsapp/webhook"
 SHOW_ANSWER = "show_answer:"   # the template's quick-reply button
 
 
-class WhatsAppChannel:
+class WhatsAppWebhook:
     """Turns webhook calls into dialogue turns and delivery updates."""
 
     def __init__(self, config: Config, dialogue, inbox: Inbox, window: WindowService):
@@ -135,7 +135,7 @@ class WhatsAppChannel:
 class WhatsApp:
     """The channel's pieces, built for one process."""
 
-    channel: WhatsAppChannel
+    webhook: WhatsAppWebhook
     sender: WhatsAppSender
     window: WindowService
 
@@ -146,7 +146,7 @@ def build_whatsapp(config: Config, dialogue, database: Database, desk, session: 
 
     Registers what the rest of Lotse needs to know: the notify question in the hand-over flow,
     the chat's erasure in /delete. The caller adds `sender` to the outbox's senders as "whatsapp"
-    and the routes to the web application (`channel.add_routes`).
+    and the routes to the web application (`webhook.add_routes`).
     """
     window = WindowService(database, config.whatsapp, clock=clock, on_release=desk.worker.wake)
     handover = getattr(dialogue, "handover", None) or desk.handover
@@ -154,5 +154,43 @@ def build_whatsapp(config: Config, dialogue, database: Database, desk, session: 
     if window.erase not in desk.service.erasers:
         desk.service.erasers.append(window.erase)
     sender = WhatsAppSender(GraphClient(session, config.whatsapp), window, config.whatsapp, clock=clock)
-    channel = WhatsAppChannel(config, dialogue, Inbox(database), window)
-    return WhatsApp(channel, sender, window)
+    webhook = WhatsAppWebhook(config, dialogue, Inbox(database), window)
+    return WhatsApp(webhook, sender, window)
+
+
+class WhatsAppChannel:
+    """WhatsApp as a channel of the runtime (bot/runtime.py): on when WHATSAPP_ACCESS_TOKEN is set."""
+
+    name = CHANNEL
+
+    def __init__(self, config: Config, clock: Callable[[], datetime] = utcnow):
+        self.config = config
+        self.clock = clock
+        self.runtime = None
+        self.parts: WhatsApp | None = None
+
+    async def attach(self, runtime) -> None:
+        """Add /whatsapp/webhook to the runtime's server and the "whatsapp" sender to its outbox."""
+        from bot.runtime import ChannelError
+
+        if runtime.desk is None:
+            raise ChannelError("WhatsApp needs the ticket queue (tickets.enabled: true): its replies go through "
+                               "the outbox, which keeps them in order, retries them and holds them for the "
+                               "24-hour window")
+        self.runtime = runtime
+        self.parts = build_whatsapp(runtime.config, runtime.dialogue, runtime.database, runtime.desk, runtime.http,
+                                    clock=self.clock)
+        self.parts.webhook.add_routes(runtime.web_app)
+        runtime.add_sender(CHANNEL, self.parts.sender)
+
+    async def start(self) -> None:
+        return None   # Meta posts to the webhook: nothing to poll
+
+    async def stop(self) -> None:
+        return None
+
+    def describe(self) -> str:
+        url = self.runtime.url if self.runtime is not None else ""
+        settings = self.config.whatsapp
+        return (f"WhatsApp webhook {url}{PATH} (number {settings.phone_number_id}, Graph {settings.graph_version}, "
+                f"{settings.api_base_url})")

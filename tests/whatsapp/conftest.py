@@ -3,12 +3,14 @@ dialogue with the hand-over, the ticket desk and its outbox), the webhook served
 127.0.0.1, the Graph API stand-in on 127.0.0.1, and employers whose messages are posted and signed
 as Meta would. The outbox is drained by the tests (no background worker), so every test is
 deterministic; the clock starts from the real now and moves on request (tests/tickets/conftest.py).
+The process is the real runtime (bot/runtime.py) with the web and WhatsApp channels plugged in.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,19 +18,15 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 
-from bot.app import Core
 from bot.config import SESSION_SECRET_ENV, Config, DatabaseSettings, WhatsAppSettings
-from bot.db import Database, DbChatStore, prepare
-from bot.dialogue import Dialogue
+from bot.db import Database
+from bot.runtime import running
 from bot.tickets.desk import TicketDesk
 from bot.tickets.service import Actor
-from handlers.web import build_services, setup_web
-from handlers.web.security import session_key
-from handlers.whatsapp import build_whatsapp
-from handlers.whatsapp.channel import PATH, WhatsApp
+from handlers.web.channel import WebChannel
+from handlers.whatsapp.channel import PATH, WhatsApp, WhatsAppChannel
 from handlers.whatsapp.signature import HEADER, sign
 from tests.tickets.conftest import Clock, drain, empty_schema, postgres_url  # noqa: F401  (fixtures)
 from tests.whatsapp.standin import PHONE_NUMBER_ID, TOKEN, Call, GraphStandIn
@@ -92,30 +90,29 @@ class Lotse:
 @asynccontextmanager
 async def start_lotse(config: Config, url: str, knowledge, standin: GraphStandIn, clock: Clock,
                       **settings) -> AsyncIterator[Lotse]:
+    """The real runtime (bot/runtime.py) with the web and WhatsApp channels, on 127.0.0.1 and a free port.
+
+    The outbox worker is stopped once the runtime runs: the tests drain it themselves, on the
+    clock they move, so that what was sent is known when they look.
+    """
     config = whatsapp_config(config, standin, url, **settings)
-    async with Database(url) as database, aiohttp.ClientSession() as http:
-        await prepare(database, migrate=True)
-        desk = TicketDesk.build(database, config, {}, clock=clock)
-        dialogue = Dialogue(config, knowledge, DbChatStore(database), handover=desk.handover)
-        whatsapp = build_whatsapp(config, dialogue, database, desk, http, clock=clock)
-        desk.worker.senders["whatsapp"] = whatsapp.sender
-        app = web.Application()
-        whatsapp.channel.add_routes(app)
-        # The console on the same server, as in one process: the ticket page shows the window.
-        core = Core(config, knowledge, dialogue.store, dialogue)
-        services = build_services(config, database, core, session_key(config, {SESSION_SECRET_ENV: "s" * 40}),
-                                  tickets=desk.service, on_commit=desk.worker.wake)
-        setup_web(app, services)
-        services.view.clock = services.view.window.clock = clock
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        try:
-            yield Lotse(config, database, desk, whatsapp, standin, http, f"http://{host}:{port}{PATH}", clock,
-                        services, f"http://{host}:{port}")
-        finally:
-            await runner.cleanup()
+    web_channel, whatsapp = WebChannel(), WhatsAppChannel(config, clock=clock)
+    previous = os.environ.get(SESSION_SECRET_ENV)
+    os.environ[SESSION_SECRET_ENV] = "test-session-secret-" + "w" * 24   # not var/session.key of the checkout
+    try:
+        async with running(config, [web_channel, whatsapp], knowledge=knowledge, host="127.0.0.1", port=0,
+                           reminders=False) as runtime:
+            await runtime.desk.stop()
+            runtime.desk.worker.clock = runtime.desk.service.clock = clock
+            view = web_channel.services.view
+            view.clock = view.window.clock = clock
+            yield Lotse(config, runtime.database, runtime.desk, whatsapp.parts, standin, runtime.http,
+                        f"{runtime.url}{PATH}", clock, web_channel.services, runtime.url)
+    finally:
+        if previous is None:
+            os.environ.pop(SESSION_SECRET_ENV, None)
+        else:
+            os.environ[SESSION_SECRET_ENV] = previous
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ GERMAN_CASES = ["Wann bekommt mein Mitarbeiter Herr Yilmaz seine Verlängerung? 
 
 async def pick(lotse, route: Route, questions: list[str], min_candidates: int = 0) -> str:
     """The first question the current FAQ routes as wanted: the FAQ changes, the flows must not."""
-    dialogue = lotse.whatsapp.channel.dialogue
+    dialogue = lotse.whatsapp.webhook.dialogue
     for question in questions:
         decision = (await dialogue.understand(question)).decision
         if decision.route is route and len(decision.candidates) >= min_candidates:
