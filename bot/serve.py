@@ -3,7 +3,7 @@
 The channels, in the order they attach and start:
 1. web: the employers' web chat and the coordinators' console (web.enabled, on by default);
 2. Telegram: when TELEGRAM_BOT_TOKEN is set (webhook with TELEGRAM_WEBHOOK_URL, else polling);
-3. WhatsApp: when WHATSAPP_ACCESS_TOKEN is set (when the channel is installed);
+3. WhatsApp: when WHATSAPP_ACCESS_TOKEN is set (webhook /whatsapp/webhook, docs/whatsapp.md);
 4. terminal: when standard input is a terminal (`run`), or alone (`chat`).
 Everything else a process has (database, FAQ, classifier, tickets, metrics) is the runtime's.
 """
@@ -30,9 +30,8 @@ def configured_channels(config: Config, terminal: bool) -> list[Channel]:
         from handlers.telegram_app import TelegramBot
 
         channels.append(TelegramBot(config))
-    whatsapp = getattr(config, "whatsapp", None)
-    if whatsapp is not None and getattr(whatsapp, "enabled", False):
-        from handlers.whatsapp.channel import WhatsAppChannel  # type: ignore[import-not-found]
+    if config.whatsapp.enabled:
+        from handlers.whatsapp.channel import WhatsAppChannel
 
         channels.append(WhatsAppChannel(config))
     if terminal:
