@@ -215,12 +215,20 @@ class WindowService:
         else:
             await self._update_chat(chat_id, template_problem=problem[:200])
 
-    async def record(self, outbox_id: int | None, chat_id: str, wamid: str, kind: str) -> None:
-        """A message WhatsApp accepted; a status that came first is kept."""
+    async def record(self, outbox_id: int | None, chat_id: str, wamid: str, kind: str,
+                     choices: list[str] | None | bool = False) -> None:
+        """A message WhatsApp accepted; a status that came first is kept.
+
+        Args:
+            choices: what typed numbers stand for from now on (a list, or None: nothing); False: unchanged.
+        """
         now = self.clock()
         async with self.database.transaction() as session:
-            if await session.get(WhatsAppChat, chat_id) is None:
+            chat = await session.get(WhatsAppChat, chat_id)
+            if chat is None:
                 return   # the chat was erased (/delete): its confirmation leaves no record behind
+            if choices is not False and (choices or chat.choices):
+                chat.choices = choices or None
             inserted = await session.execute(
                 _insert(self.database, WhatsAppDelivery).values(
                     wamid=wamid, outbox_id=outbox_id, chat_id=chat_id, kind=kind, status="accepted", rank=0,

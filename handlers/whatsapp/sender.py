@@ -89,9 +89,8 @@ class WhatsAppSender:
                 wamid = await self.graph.send(body)
             except GraphError as exc:
                 await self._failed(item, exc)
-            await self.window.record(item.id, item.chat_id, wamid, part.kind)
-            if part.choices is not None:
-                await self.window.set_choices(item.chat_id, part.choices or None)
+            await self.window.record(item.id, item.chat_id, wamid, part.kind,
+                                     choices=False if part.choices is None else part.choices)
         return Delivery(wamid)
 
     async def _template(self, item: OutboxItem, plan: Plan) -> None:

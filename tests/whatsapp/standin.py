@@ -6,6 +6,7 @@ status webhook that the test posts to Lotse).
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -33,6 +34,7 @@ class Call:
     status: int
     wamid: str | None = None
     error: int | None = None
+    at: float = field(default_factory=time.perf_counter)   # when it arrived (bench/whatsapp_bench.py)
 
     @property
     def recipient(self) -> str:
