@@ -31,9 +31,16 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the stand-in lives with the tests
 
-from bench.webhook_bench import QUESTIONS, bench_config, cpu_seconds, free_port, rss_mib, wait_healthy  # noqa: E402
-from handlers.whatsapp.signature import HEADER, sign  # noqa: E402
-from tests.whatsapp.standin import PHONE_NUMBER_ID, TOKEN, GraphStandIn  # noqa: E402
+from bench.webhook_bench import (
+    QUESTIONS,
+    bench_config,
+    cpu_seconds,
+    free_port,
+    rss_mib,
+    wait_healthy,
+)
+from handlers.whatsapp.signature import HEADER, sign
+from tests.whatsapp.standin import PHONE_NUMBER_ID, TOKEN, GraphStandIn
 
 SECRET = "bench-app-secret"
 
