@@ -72,9 +72,9 @@ async def post_all(http, hook: str, items: list[tuple[str, bytes]], concurrency:
 
 async def wait_for_replies(standin: GraphStandIn, users: set[str], timeout: float) -> None:
     deadline = time.perf_counter() + timeout
-    while {c.recipient for c in standin.accepted()} < users:
+    while not users <= {c.recipient for c in standin.accepted()}:
         if time.perf_counter() > deadline:
-            raise SystemExit(f"only {len({c.recipient for c in standin.accepted()})} of {len(users)} answered")
+            raise SystemExit(f"only {len(users & {c.recipient for c in standin.accepted()})} of {len(users)} answered")
         await asyncio.sleep(0.05)
 
 
@@ -113,9 +113,10 @@ async def main(args) -> None:
             started = time.perf_counter()
             await post_all(http, hook, items, args.concurrency, posted, webhook_ms)
             await wait_for_replies(standin, {user for user, _ in items}, 300)
-            first = {}
+            first: dict[str, float] = {}
             for call in standin.accepted():
-                first.setdefault(call.recipient, call.at)
+                if call.recipient in posted:
+                    first.setdefault(call.recipient, call.at)
             finished = max(first.values())
             cpu_used = cpu_seconds(process.pid) - cpu_before
             rss_end = rss_mib(process.pid)

@@ -394,6 +394,7 @@ class WhatsAppSettings(_Strict):
     pair_rate_pause_seconds: float = Field(6, ge=6)               # 131056: that chat waits at least this long
     auth_pause_seconds: float = Field(600, ge=10)                 # 190: stop sending for this long (alert)
     request_timeout_seconds: float = Field(10, gt=0, le=60)
+    answer_within_seconds: float = Field(1.0, gt=0, le=20)        # the webhook answers Meta by then at the latest
     max_body_bytes: int = Field(1_000_000, ge=10_000)             # larger webhook bodies are refused (413)
     # From the environment only: see load_config.
     access_token: SecretStr | None = Field(None, exclude=True)

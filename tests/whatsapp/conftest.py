@@ -50,6 +50,8 @@ def clock() -> Clock:
 
 
 def whatsapp_config(config: Config, standin: GraphStandIn, url: str, **settings) -> Config:
+    # The webhook answers once processed (within 20 s even on a busy machine): what Lotse enqueued is there.
+    settings.setdefault("answer_within_seconds", 20)
     whatsapp = WhatsAppSettings(access_token=SecretStr(TOKEN), app_secret=SecretStr(APP_SECRET),
                                 verify_token=SecretStr(VERIFY_TOKEN), phone_number_id=PHONE_NUMBER_ID,
                                 api_base_url=standin.base_url, **settings)

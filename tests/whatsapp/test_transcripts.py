@@ -153,3 +153,22 @@ async def test_recorded_bodies_signed_with_the_test_secret(lotse, standin, fixtu
     await lotse.drain()
     assert len({c.recipient for c in standin.accepted()}) == answered
     assert [row.status for row in await rows(lotse, OutboxMessage)] == ["sent"] * answered   # one turn each
+
+
+async def test_a_slow_answer_does_not_keep_meta_waiting(lotse, anna, monkeypatch):
+    """The webhook answers by answer_within_seconds; the reply follows when it is ready."""
+    webhook = lotse.whatsapp.webhook
+    webhook.settings = webhook.settings.model_copy(update={"answer_within_seconds": 0.05})
+    release = asyncio.Event()
+    original = webhook.dialogue.handle
+
+    async def slow(message):
+        await release.wait()
+        return await original(message)
+
+    monkeypatch.setattr(webhook.dialogue, "handle", slow)
+    assert await lotse.post(anna.text("Hallo")) == 200
+    release.set()
+    await webhook.drain()
+    await lotse.drain()
+    assert len(anna.sent()) == 1
