@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import WhatsAppSettings
 from bot.db.engine import Database
 from bot.db.models import utcnow
 from bot.tickets.models import FAILED, PENDING, OutboxMessage
-from bot.tickets.outbox import OutboxItem, enqueue
+from bot.tickets.outbox import OutboxItem
 from bot.window.models import RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,6 @@ class Window:
     notify_consent: bool | None = None
     template_sent_at: datetime | None = None
     template_problem: str | None = None
-
-    @classmethod
-    def of(cls, row: WhatsAppChat) -> Window:
-        return cls(row.chat_id, row.phone, row.last_inbound_at, row.closed_at, row.notify_consent,
-                   row.template_sent_at, row.template_problem)
 
     def recipient(self) -> dict:
         """Address by phone when WhatsApp gave one, else by the business-scoped user id."""
@@ -111,6 +107,14 @@ def decide(purpose: str | None, window: Window, now: datetime, settings: WhatsAp
     return Action.TEMPLATE, "window closed, the employer agreed to be notified"
 
 
+_chats = WhatsAppChat.__table__
+# Built once (see bot/db/store.py): the read before every send and the insert after every message.
+_WINDOW = select(_chats.c.chat_id, _chats.c.phone, _chats.c.last_inbound_at, _chats.c.closed_at,
+                 _chats.c.notify_consent, _chats.c.template_sent_at, _chats.c.template_problem).where(
+    _chats.c.chat_id == bindparam("chat_id"))
+_ENQUEUE = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+
+
 def is_stop(text: str) -> bool:
     return text.strip().strip("!.").lower() in STOP_WORDS
 
@@ -139,9 +143,9 @@ class WindowService:
     # -- the chat ------------------------------------------------------------------------------------------------
 
     async def window(self, chat_id: str) -> Window | None:
-        async with self.database.read() as session:
-            row = await session.get(WhatsAppChat, chat_id)
-            return Window.of(row) if row is not None else None
+        async with self.database.statement(write=False) as connection:   # SQLite: in the loop's thread
+            row = (await connection.execute(_WINDOW, {"chat_id": chat_id})).one_or_none()
+        return Window(*row) if row is not None else None
 
     async def inbound(self, chat_id: str, phone: str | None, at: datetime) -> tuple[bool, int]:
         """The employer wrote (at: the message's timestamp): the window reopens, held rows become due.
@@ -150,21 +154,28 @@ class WindowService:
             Whether this is the chat's first message, and how many held rows were released.
         """
         now = self.clock()
-        async with self.database.transaction() as session:
-            row = await session.get(WhatsAppChat, chat_id)
-            first = row is None
-            if first:
-                session.add(WhatsAppChat(chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now,
-                                         updated_at=now))
+        table = WhatsAppChat.__table__
+
+        def write(connection: Connection) -> tuple[bool, int]:
+            # One transaction, one hand-off (bot/db/engine.py run_write): this runs for every message.
+            known = connection.execute(select(table.c.last_inbound_at).where(table.c.chat_id == chat_id)).first()
+            if known is None:
+                connection.execute(insert(table).values(chat_id=chat_id, phone=phone, last_inbound_at=at,
+                                                        created_at=now, updated_at=now))
             else:
-                row.phone = phone or row.phone
-                if row.last_inbound_at is None or at > row.last_inbound_at:
-                    row.last_inbound_at, row.template_problem = at, None
-                row.updated_at = now
-            released = (await session.execute(
-                update(OutboxMessage).where(OutboxMessage.channel == CHANNEL, OutboxMessage.chat_id == chat_id,
-                                            OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now)
-                .values(next_attempt_at=now).execution_options(synchronize_session=False))).rowcount
+                newer = known.last_inbound_at is None or at > known.last_inbound_at
+                values = {"updated_at": now, **({"last_inbound_at": at, "template_problem": None} if newer else {})}
+                if phone:
+                    values["phone"] = phone
+                connection.execute(update(table).where(table.c.chat_id == chat_id).values(**values))
+            released = connection.execute(
+                update(OutboxMessage.__table__).where(
+                    OutboxMessage.channel == CHANNEL, OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now)
+                .values(next_attempt_at=now)).rowcount
+            return known is None, released
+
+        first, released = await self.database.run_write(write)
         if released:
             log.info("whatsapp %s wrote again: %d held messages released", chat_id, released)
             self.on_release()
@@ -223,19 +234,21 @@ class WindowService:
             choices: what typed numbers stand for from now on (a list, or None: nothing); False: unchanged.
         """
         now = self.clock()
-        async with self.database.transaction() as session:
-            chat = await session.get(WhatsAppChat, chat_id)
-            if chat is None:
+        chats = WhatsAppChat.__table__
+        upsert = _insert(self.database, WhatsAppDelivery).values(
+            wamid=wamid, outbox_id=outbox_id, chat_id=chat_id, kind=kind, status="accepted", rank=0,
+            created_at=now, updated_at=now).on_conflict_do_update(
+            index_elements=["wamid"], set_={"outbox_id": outbox_id, "kind": kind})
+
+        def write(connection: Connection) -> None:
+            known = connection.execute(select(chats.c.choices).where(chats.c.chat_id == chat_id)).first()
+            if known is None:
                 return   # the chat was erased (/delete): its confirmation leaves no record behind
-            if choices is not False and (choices or chat.choices):
-                chat.choices = choices or None
-            inserted = await session.execute(
-                _insert(self.database, WhatsAppDelivery).values(
-                    wamid=wamid, outbox_id=outbox_id, chat_id=chat_id, kind=kind, status="accepted", rank=0,
-                    created_at=now, updated_at=now).on_conflict_do_nothing().returning(WhatsAppDelivery.wamid))
-            if inserted.first() is None:
-                await session.execute(update(WhatsAppDelivery).where(WhatsAppDelivery.wamid == wamid)
-                                      .values(outbox_id=outbox_id, kind=kind))
+            connection.execute(upsert)
+            if choices is not False and (choices or known.choices):
+                connection.execute(update(chats).where(chats.c.chat_id == chat_id).values(choices=choices or None))
+
+        await self.database.run_write(write)
 
     async def status(self, wamid: str, status: str, chat_id: str, at: datetime, error_code: int | None = None,
                      error_title: str | None = None) -> str | None:
@@ -302,11 +315,13 @@ class WindowService:
     async def enqueue_turn(self, chat_id: str, replies: list[dict], lang: str, inbound_at: datetime,
                            dedup_key: str | None = None) -> int:
         """One bot turn as one outbox row: the sender makes it as few WhatsApp messages as it can."""
-        payload = {"turn": replies, "lang": lang, "inbound_at": inbound_at.isoformat()}
-        async with self.database.transaction() as session:
-            row = enqueue(session, CHANNEL, chat_id, payload, purpose="turn", dedup_key=dedup_key, now=self.clock())
-            await session.flush()
-            row_id = row.id
+        now = self.clock()
+        row = {"channel": CHANNEL, "chat_id": chat_id, "stream": f"{CHANNEL}:{chat_id}", "kind": "message",
+               "payload": {"turn": replies, "lang": lang, "inbound_at": inbound_at.isoformat()},
+               "purpose": "turn", "dedup_key": dedup_key, "status": PENDING, "attempts": 0,
+               "next_attempt_at": now, "created_at": now}
+        row_id = await self.database.run_write(
+            lambda connection: connection.execute(_ENQUEUE, row).scalar_one(), one_statement=True)
         self.on_release()
         return row_id
 
