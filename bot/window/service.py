@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,16 +155,21 @@ class WindowService:
         """
         now = self.clock()
         table = WhatsAppChat.__table__
+        insert_chat = _insert(self.database, WhatsAppChat).on_conflict_do_nothing().returning(table.c.chat_id)
 
         def write(connection: Connection) -> tuple[bool, int]:
             # One transaction, one hand-off (bot/db/engine.py run_write): this runs for every message.
             known = connection.execute(select(table.c.last_inbound_at).where(table.c.chat_id == chat_id)).first()
-            if known is None:
-                connection.execute(insert(table).values(chat_id=chat_id, phone=phone, last_inbound_at=at,
-                                                        created_at=now, updated_at=now))
-            else:
-                newer = known.last_inbound_at is None or at > known.last_inbound_at
-                values = {"updated_at": now, **({"last_inbound_at": at, "template_problem": None} if newer else {})}
+            if known is None:  # ON CONFLICT: another process may take this chat's other message right now
+                created = connection.execute(insert_chat.values(
+                    chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now, updated_at=now)).first()
+                if created is None:
+                    known = connection.execute(select(table.c.last_inbound_at).where(
+                        table.c.chat_id == chat_id)).first()
+            if known is not None:  # the later message wins, also when two are written at once
+                newer = or_(table.c.last_inbound_at.is_(None), table.c.last_inbound_at < at)
+                values = {"updated_at": now, "last_inbound_at": case((newer, at), else_=table.c.last_inbound_at),
+                          "template_problem": case((newer, None), else_=table.c.template_problem)}
                 if phone:
                     values["phone"] = phone
                 connection.execute(update(table).where(table.c.chat_id == chat_id).values(**values))
