@@ -280,8 +280,9 @@ class WindowService:
         if moved is None or status != "failed":
             return None   # a duplicate, a late report of an earlier state, or a message not (yet) recorded
         outbox_id, kind, chat_id = moved
-        if kind == "template" and error_code in (132015, 132016):
+        if kind == "template":   # the notification did not reach the employer: the answer needs them to write
             await self.template_sent(chat_id, f"{error_code} {error_title or ''}".strip())
+            return None
         if outbox_id is None:
             return None
         if error_code == WINDOW_CLOSED and kind != "template":

@@ -163,3 +163,28 @@ async def test_statuses_out_of_order_end_in_the_latest_state(lotse, anna):
         delivery = (await session.execute(select(WhatsAppDelivery).where(
             WhatsAppDelivery.wamid == reply.wamid))).scalar_one()
     assert delivery.status == "read"
+
+
+async def test_a_paused_template_leaves_the_answer_waiting_for_the_employer(lotse, anna, standin):
+    ticket = await hand_over(lotse, anna)
+    standin.paused_templates.add(lotse.config.whatsapp.template.name)
+    lotse.clock.advance(hours=25)
+    await lotse.answer(ticket.id, "Antwort nach dem Fenster.")
+    await lotse.drain()
+    assert [c.error for c in standin.calls[-1:]] == [132015]
+    state = await ticket_window(lotse.whatsapp.window, ticket)
+    assert state.waiting and state.must_write_again
+
+
+async def test_a_template_that_fails_later_leaves_the_answer_waiting_for_the_employer(lotse, anna, standin):
+    ticket = await hand_over(lotse, anna)
+    lotse.clock.advance(hours=25)
+    standin.fail_next(131026, later=True)
+    await lotse.answer(ticket.id, "Antwort nach dem Fenster.")
+    await lotse.drain()
+    template, _code = standin.pending_failures.pop(0)
+    assert template.type == "template"
+    assert not (await ticket_window(lotse.whatsapp.window, ticket)).must_write_again   # waits for the tap
+    assert await lotse.post(failed_status(template.wamid, anna.user_id, 131026, lotse.clock())) == 200
+    state = await ticket_window(lotse.whatsapp.window, ticket)
+    assert state.waiting and state.must_write_again
