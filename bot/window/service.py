@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import WhatsAppSettings
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.tickets.models import FAILED, PENDING, OutboxMessage
+from bot.tickets.models import PENDING, OutboxMessage
 from bot.tickets.outbox import OutboxItem
-from bot.window.models import RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
+from bot.window.deliveries import Deliveries
+from bot.window.models import WhatsAppChat, WhatsAppDelivery
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ CHANNEL = "whatsapp"
 REMINDERS = ("waiting", "autoclosed")   # the ticket service's purposes of Lotse's own reminders
 TEMPLATED = ("answer",)                 # what is announced with the template when the window is closed
 STOP_WORDS = frozenset({"stop", "stopp", "abmelden", "unsubscribe"})
-WINDOW_CLOSED = 131047
 
 
 class Action(StrEnum):
@@ -123,7 +123,7 @@ def _insert(database: Database, model):
     return (postgresql.insert if database.dialect == "postgresql" else sqlite.insert)(model)
 
 
-class WindowService:
+class WindowService(Deliveries):
     """The WhatsApp chats' windows, consents and deliveries.
 
     Args:
@@ -230,88 +230,6 @@ class WindowService:
             await self._update_chat(chat_id, template_sent_at=self.clock(), template_problem=None)
         else:
             await self._update_chat(chat_id, template_problem=problem[:200])
-
-    async def record(self, outbox_id: int | None, chat_id: str, wamid: str, kind: str,
-                     choices: list[str] | None | bool = False) -> None:
-        """A message WhatsApp accepted; a status that came first is kept.
-
-        Args:
-            choices: what typed numbers stand for from now on (a list, or None: nothing); False: unchanged.
-        """
-        now = self.clock()
-        chats = WhatsAppChat.__table__
-        upsert = _insert(self.database, WhatsAppDelivery).values(
-            wamid=wamid, outbox_id=outbox_id, chat_id=chat_id, kind=kind, status="accepted", rank=0,
-            created_at=now, updated_at=now).on_conflict_do_update(
-            index_elements=["wamid"], set_={"outbox_id": outbox_id, "kind": kind})
-
-        def write(connection: Connection) -> None:
-            known = connection.execute(select(chats.c.choices).where(chats.c.chat_id == chat_id)).first()
-            if known is None:
-                return   # the chat was erased (/delete): its confirmation leaves no record behind
-            connection.execute(upsert)
-            if choices is not False and (choices or known.choices):
-                connection.execute(update(chats).where(chats.c.chat_id == chat_id).values(choices=choices or None))
-
-        await self.database.run_write(write)
-
-    async def status(self, wamid: str, status: str, chat_id: str, at: datetime, error_code: int | None = None,
-                     error_title: str | None = None) -> str | None:
-        """A status webhook: the delivery moves forward only; a failure fails (or converts) its outbox row.
-
-        Returns:
-            "converted" (131047, first time), "failed", or None (nothing for the outbox).
-        """
-        rank = RANKS.get(status)
-        if rank is None:
-            return None
-        now = self.clock()
-        values = {"status": status, "rank": rank, "error_code": error_code, "error_title": error_title,
-                  "updated_at": now}
-        async with self.database.transaction() as session:
-            moved = (await session.execute(
-                update(WhatsAppDelivery).where(WhatsAppDelivery.wamid == wamid, WhatsAppDelivery.rank < rank)
-                .values(**values).returning(WhatsAppDelivery.outbox_id, WhatsAppDelivery.kind,
-                                            WhatsAppDelivery.chat_id))).first()
-            if moved is None and await session.get(WhatsAppChat, chat_id) is not None:
-                # A status before the sender recorded its message (or a duplicate, then nothing happens).
-                await session.execute(_insert(self.database, WhatsAppDelivery).values(
-                    wamid=wamid, chat_id=chat_id, kind="unknown", created_at=now, **values).on_conflict_do_nothing())
-        if moved is None or status != "failed":
-            return None   # a duplicate, a late report of an earlier state, or a message not (yet) recorded
-        outbox_id, kind, chat_id = moved
-        if kind == "template":   # the notification did not reach the employer: the answer needs them to write
-            await self.template_sent(chat_id, f"{error_code} {error_title or ''}".strip())
-            return None
-        if outbox_id is None:
-            return None
-        if error_code == WINDOW_CLOSED and kind != "template":
-            await self._update_chat(chat_id, closed_at=at)
-            if await self.convert(outbox_id):
-                return "converted"
-        await self.fail(outbox_id, f"{error_code} {error_title or ''}".strip())
-        return "failed"
-
-    async def convert(self, outbox_id: int) -> bool:
-        """Send the row again, the template way (once): False if it was converted before."""
-        now = self.clock()
-        async with self.database.transaction() as session:
-            first = (await session.execute(
-                _insert(self.database, WhatsAppConversion).values(outbox_id=outbox_id, converted_at=now)
-                .on_conflict_do_nothing().returning(WhatsAppConversion.outbox_id))).first()
-            if first is None:
-                return False
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
-                status=PENDING, next_attempt_at=now, locked_until=None, locked_by=None,
-                last_error="131047: the 24-hour window had closed; sent the template way"))
-        log.info("outbox %s: 131047, converted to the template path", outbox_id)
-        self.on_release()
-        return True
-
-    async def fail(self, outbox_id: int, reason: str) -> None:
-        async with self.database.transaction() as session:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
-                status=FAILED, locked_until=None, locked_by=None, last_error=reason[:2000]))
 
     async def closed_by_whatsapp(self, chat_id: str) -> None:
         await self._update_chat(chat_id, closed_at=self.clock())

@@ -25,9 +25,9 @@ from bot.tickets.outbox import (
     Undeliverable,
     payload_reply,
 )
+from bot.window.deliveries import WINDOW_CLOSED
 from bot.window.service import (
     REMINDERS,
-    WINDOW_CLOSED,
     Action,
     Hold,
     Plan,
