@@ -6,7 +6,6 @@ renderers (handlers/), so what is printed here is what goes out.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
@@ -19,7 +18,6 @@ from bot.knowledge.whatsapp_text import render_whatsapp
 from bot.messages import Reply
 
 CHANNELS = ("terminal", "telegram", "whatsapp", "web")
-_TAG = re.compile(r"<[^>]+>")
 
 
 def reply_for(config: Config, faq: Faq, topic_id: str, lang: str) -> Reply:
@@ -55,13 +53,11 @@ def render(reply: Reply, lang: str, channel: str) -> str:
     raise ValueError(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
 
 
-def screen_length(reply: Reply, lang: str) -> int:
-    """Characters the employer reads on the phone: the Telegram message without markup, links as their
-    titles, without the buttons (they sit below the message)."""
-    from handlers.telegram import render as render_telegram
-
-    texts = [m.text for m in render_telegram(reply, lang, limit=100_000)]
-    return sum(len(html.unescape(_TAG.sub("", text))) for text in texts)
+def answer_length(reply: Reply) -> int:
+    """What the employer has to read of an answer as sent: its text and numbered steps, with the
+    placeholders filled in. Title, source links, footer and buttons are the same frame on every
+    answer and are left out, so the budget speaks about what an editor can shorten."""
+    return len(reply.text) + sum(len(f"{n}. {step}") + 1 for n, step in enumerate(reply.steps, 1))
 
 
 def topic_line(directory: Path, topic_id: str) -> tuple[Path, int | None]:
@@ -80,11 +76,11 @@ def budget_issues(config: Config, faq: Faq) -> list[Issue]:
     issues = []
     for topic_id in faq.topics:
         for lang in LANGS:
-            length = screen_length(reply_for(config, faq, topic_id, lang), lang)
+            length = answer_length(reply_for(config, faq, topic_id, lang))
             if length > budget:
                 path, line = topic_line(directory, topic_id)
                 issues.append(Issue("warning", path, line,
-                                    f"{topic_id}: the {lang} answer as sent has {length} characters "
+                                    f"{topic_id}: the {lang} answer as sent (text and steps) has {length} characters "
                                     f"(budget {budget}, faq.answer_budget_chars)",
                                     f"shorten answer or steps; see it with: python -m bot faq show {topic_id} "
                                     f"--lang {lang}", kind="budget"))
