@@ -17,8 +17,8 @@ Locate = Callable[[str, tuple], tuple[Path, int | None]]
 BODIES: dict[str, tuple[str, ...]] = {
     "authority": ("{authority}", "ausländerbehörde", "foreigners' authority"),
     "coordinator": ("{coordinator}", "netzwerkkoordination", "koordinierungsstelle", "coordinator"),
-    "employment agency or Jobcenter": ("{employer_service}", "agentur für arbeit", "bundesagentur", "arbeitgeber-service",
-                                       "jobcenter", "employment agency", "employer service", "agentur"),
+    "employment agency or Jobcenter": ("{employer_service}", "agentur für arbeit", "bundesagentur", "agentur",
+                                       "arbeitgeber-service", "jobcenter", "employment agency", "employer service"),
     "mission abroad": ("auslandsvertretung", "mission abroad", "botschaft", "embassy"),
     "BAMF": ("bamf",),
     "chamber": ("{chamber", "kammer", "chamber"),

@@ -70,7 +70,7 @@ def check(config: Config, strict: bool = False, routing: bool = False) -> int:
 
 
 def show(config: Config, topic_id: str, lang: str, channel: str) -> int:
-    from bot.knowledge.editor_tools import reply_for, render
+    from bot.knowledge.editor_tools import render, reply_for
 
     try:
         faq, _ = load_faq(config.resolve(config.faq.path), check_settings(config))

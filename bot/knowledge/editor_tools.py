@@ -43,7 +43,8 @@ def render(reply: Reply, lang: str, channel: str) -> str:
         from handlers.telegram import render as render_telegram
 
         messages = [m.text for m in render_telegram(reply, lang)]
-        return "\n\n----- next message -----\n\n".join(messages) + ("\n\nButtons:\n" + _buttons(reply) if reply.buttons else "")
+        buttons = "\n\nButtons:\n" + _buttons(reply) if reply.buttons else ""
+        return "\n\n----- next message -----\n\n".join(messages) + buttons
     if channel == "web":
         from handlers.web.chat_store import reply_json
 

@@ -69,8 +69,11 @@ def load_law_changes(path: Path) -> tuple[list[LawChange], list[tuple[int | None
     try:
         return list(_File.model_validate(raw or {}).changes), []
     except ValidationError as exc:
-        return [], [(line_of(raw, tuple(e["loc"])), f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
-                    for e in exc.errors()]
+        errors = exc.errors()
+        locs = [tuple(e["loc"]) for e in errors]
+        # a bad norm also empties its list; the norm's own message says what to fix
+        deepest = [e for e, loc in zip(errors, locs) if not any(o[: len(loc)] == loc and o != loc for o in locs)]
+        return [], [(line_of(raw, tuple(e["loc"])), f"{'.'.join(map(str, e['loc']))}: {e['msg']}") for e in deepest]
 
 
 def stale_topics(topics: Iterable[Topic], changes: Iterable[LawChange], today: dt.date) -> list[StaleTopic]:

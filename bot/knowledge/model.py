@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bot.knowledge.norms import checked_norm, parse_norm
-
 from nlu.types import ROUTE_LABELS, TrainingExample
 
 Lang = Literal["de", "en"]

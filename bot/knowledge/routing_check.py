@@ -103,10 +103,12 @@ def compare(report: RoutingReport, state: Path) -> RoutingReport:
             before, n = previous.get("recall", {}).get(topic), report.counts[topic]
             if before is None or before - now < WORSE_BY or round((before - now) * n) < WORSE_COUNT:
                 continue
-            takers = {b for (a, b), _ in report.confusions.items() if a == topic}
-            suspects = [t for t in edited if t == topic or t in takers] or edited
-            report.worse.append(f"WORSE: {topic}: {before:.0%} -> {now:.0%} of its examples routed right; "
-                                f"edited since the last good run: {', '.join(suspects) or 'no topic (routes?)'}")
+            takers = sorted(((len(texts), b) for (a, b), texts in report.confusions.items() if a == topic),
+                            reverse=True)
+            suspects = [t for t in edited if t == topic or t in {b for _, b in takers}] or edited
+            report.worse.append(f"WORSE: {topic}: {before:.0%} -> {now:.0%} of its examples routed right, now taken by "
+                                f"{', '.join(b for _, b in takers[:3])}; edited since the last good run: "
+                                f"{', '.join(suspects) or 'no topic (routes?)'}")
     if not report.worse:
         state.parent.mkdir(parents=True, exist_ok=True)
         state.write_text(json.dumps({"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
