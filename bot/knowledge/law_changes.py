@@ -82,12 +82,12 @@ def stale_topics(topics: Iterable[Topic], changes: Iterable[LawChange], today: d
     A change dated in the future warns from its day on: the answer may describe it in advance,
     but whoever checks it on that day sees whether the text still reads right.
     """
-    changes = [c for c in changes if not c.planned and c.date is not None and c.date <= today]
-    keyed = [(c, {parse_norm(n).key for n in c.norms}) for c in changes]
+    keyed = [(c, c.date, {parse_norm(n).key for n in c.norms}) for c in changes
+             if not c.planned and c.date is not None and c.date <= today]
     found = []
     for topic in topics:
         basis = {parse_norm(n).key for n in topic.legal_basis or ()}
-        for change, keys in keyed:
-            if change.date > topic.reviewed and basis & keys:
+        for change, date, keys in keyed:
+            if date > topic.reviewed and basis & keys:
                 found.append(StaleTopic(topic.id, topic.reviewed, change))
     return found
