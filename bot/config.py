@@ -114,7 +114,7 @@ class Faq(_Strict):
     path: Path = Path("faq")
     required_topics: Path = Path("faq/_required-topics.yml")
     max_answer_chars: int = Field(900, ge=200, le=4000)
-    answer_budget_chars: int = Field(1200, ge=200, le=4000)  # a rendered answer (as sent) on a phone screen
+    answer_budget_chars: int = Field(1200, ge=200, le=4000)  # text and steps as sent: about one phone screen
     review_max_age_days: int = Field(365, ge=1)
     reload_seconds: float = Field(5.0, ge=0)
 
