@@ -23,7 +23,7 @@ constraints: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/python -m bot run
 
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # ruff (lint and format) and mypy on the product's code; part of `make test`, so CI runs them too.
