@@ -8,17 +8,30 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package .venv gets (like rasa/constraints.txt for Rasa), so that a new release
+# upstream cannot break a fresh machine; `make constraints` writes it anew from a working .venv.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(VENV)/bin/python -m pip install --quiet --upgrade 'pip>=24,<27'
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+.PHONY: constraints
+constraints: $(STAMP)
+	$(VENV)/bin/python -m pip freeze --exclude-editable --all | grep -v -e '^pip==' -e '^setuptools==' > constraints.txt
 
 run: $(STAMP)
 	$(VENV)/bin/python -m bot run
 
 test: $(STAMP) chromium
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# ruff (lint and format) and mypy on the product's code; part of `make test`, so CI runs them too.
+.PHONY: lint
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bot nlu handlers tests bench
+	$(VENV)/bin/ruff format --check bot nlu handlers
+	$(VENV)/bin/mypy bot nlu handlers
 
 # The browser tests (tests/web, marker `browser`) drive Debian's Chromium through Playwright; nothing
 # is downloaded from elsewhere (no `playwright install`). Installed with apt (as root) when missing.

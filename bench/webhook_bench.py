@@ -6,9 +6,14 @@ many chats to the webhook with a fixed number of requests in flight, and measure
 the time from the POST to the stand-in receiving the sendMessage that answers it.
 
     .venv/bin/python bench/webhook_bench.py [--updates 2000] [--chats 200] [--concurrency 50]
-                                            [--database-url postgresql+asyncpg://...]
+                                            [--rate 30] [--database-url postgresql+asyncpg://...]
+                                            [--bot-root OTHER_CHECKOUT]
 
-Prints updates/s, p50/p90/p99 latency and the bot's resident memory (after start-up and after the run).
+Prints updates/s, p50/p90/p99 latency, the time from start to a healthy /healthz and the bot's
+resident memory (after start-up and after the run). `--rate` paces the updates (Telegram's own
+pace is about 30 a second) instead of sending as fast as `--concurrency` allows. `--bot-root` runs
+the bot from another checkout (e.g. a `git worktree` of an older commit), so that two versions are
+compared in one session on the same machine (figures: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -75,10 +80,10 @@ def own_cpu_seconds() -> float:
     return time.process_time()
 
 
-def bench_config(directory: Path, tickets: bool) -> Path:
+def bench_config(directory: Path, tickets: bool, root: Path = ROOT) -> Path:
     """config.yml with rate limiting off (the benchmark measures the bot, not Telegram's limits)."""
-    raw = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    raw["base_dir"] = str(ROOT)
+    raw = yaml.safe_load((root / "config.yml").read_text(encoding="utf-8"))
+    raw["base_dir"] = str(root)
     raw.setdefault("telegram", {})["rate_limit"] = {"enabled": False}
     raw["faq"]["reload_seconds"] = 0
     if not tickets and isinstance(raw.get("tickets"), dict):
@@ -110,11 +115,15 @@ async def wait_healthy(http: aiohttp.ClientSession, url: str, process, timeout: 
     raise SystemExit("the bot did not become healthy")
 
 
-async def post_all(http, hook: str, updates: list[dict], concurrency: int, posted: dict[int, float]) -> None:
-    queue = iter(updates)
+async def post_all(http, hook: str, updates: list[dict], concurrency: int, posted: dict[int, float],
+                   rate: float = 0) -> None:
+    queue = iter(enumerate(updates))
+    start = time.perf_counter()
 
     async def worker() -> None:
-        for item in queue:
+        for n, item in queue:
+            if rate:  # the n-th update is due n/rate seconds after the start
+                await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
             posted[item["update_id"]] = time.perf_counter()
             async with http.post(hook, json=item, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
                 if response.status != 200:
@@ -132,8 +141,10 @@ async def main(args) -> None:
            "TELEGRAM_WEBHOOK_URL": f"https://bench.example.org{HOOK_PATH}", "TELEGRAM_WEBHOOK_SECRET": SECRET,
            "LOTSE_LISTEN": f"127.0.0.1:{port}", "LOTSE_DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{workdir}/lotse.db",
            "NO_PROXY": "127.0.0.1"}
+    bot_root = Path(args.bot_root).resolve() if args.bot_root else ROOT
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(bench_config(workdir, not args.without_tickets)), "run", cwd=ROOT, env=env)
+        sys.executable, "-m", "bot", "--config", str(bench_config(workdir, not args.without_tickets, bot_root)), "run",
+        cwd=bot_root, env=env | {"PYTHONPATH": str(bot_root)}, stdin=asyncio.subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     # update ids not used before: a reused database (--database-url) would drop them as redeliveries
     ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
@@ -156,7 +167,7 @@ async def main(args) -> None:
             loop_before = cpu_seconds(process.pid, f"task/{process.pid}/stat")
             own_before = own_cpu_seconds()
             started = time.perf_counter()
-            await post_all(http, base + HOOK_PATH, updates, args.concurrency, posted)
+            await post_all(http, base + HOOK_PATH, updates, args.concurrency, posted, args.rate)
             replies = await standin.wait_for("sendMessage", len(updates), timeout=300)
             await asyncio.sleep(1)
             if len(standin.sent()) != len(updates):
@@ -204,6 +215,8 @@ if __name__ == "__main__":
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=0, help="updates per second (default: as fast as possible)")
+    parser.add_argument("--bot-root", help="run the bot from this checkout (default: this one)")
     parser.add_argument("--database-url", help="e.g. postgresql+asyncpg://...; default: a fresh SQLite file")
     parser.add_argument("--without-tickets", action="store_true",
                         help="switch the ticket queue off (its outbox worker and hand-over checks)")

@@ -31,7 +31,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the stand-in lives with the tests
 
-from bench.webhook_bench import (
+from bench.webhook_bench import (  # noqa: E402
     QUESTIONS,
     bench_config,
     cpu_seconds,
@@ -39,8 +39,8 @@ from bench.webhook_bench import (
     rss_mib,
     wait_healthy,
 )
-from handlers.whatsapp.signature import HEADER, sign
-from tests.whatsapp.standin import PHONE_NUMBER_ID, TOKEN, GraphStandIn
+from handlers.whatsapp.signature import HEADER, sign  # noqa: E402
+from tests.whatsapp.standin import PHONE_NUMBER_ID, TOKEN, GraphStandIn  # noqa: E402
 
 SECRET = "bench-app-secret"
 

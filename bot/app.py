@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import logging
 import signal
@@ -31,18 +33,30 @@ def stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+def release_free_memory() -> None:
+    """Give the memory freed after training back to the operating system (glibc only; elsewhere nothing).
+
+    Training leaves tens of MiB of freed temporaries in malloc's arenas, which glibc keeps for
+    reuse; malloc_trim returns them (about 40 MiB of resident memory, docs/performance.md).
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows): nothing to give back this way
+        pass
+
+
 def tune_runtime_for_serving() -> None:
     """Once a server has started: keep the garbage collector off what start-up built.
 
     The trained classifier, the FAQ and the imported libraries are a few hundred thousand objects
-    that live as long as the process. Python's collector walked all of them in every full
-    collection (about 0.2 s each under the webhook benchmark, the slowest answers of the run),
-    and with its default threshold it ran a young collection every 700 new objects.
-    gc.freeze() moves them out of its sight; the higher thresholds leave the short-lived objects
-    of an update to reference counting (together: the webhook benchmark's p99 from about 330 to
-    about 150 ms). Measured with bench/webhook_bench.py (docs/telegram.md).
+    that live as long as the process; Python's collector would walk all of them in every full
+    collection, the slowest moments of a busy bot. gc.freeze() moves them out of its sight; the
+    higher thresholds leave the short-lived objects of an update to reference counting. The
+    effect is measured in docs/performance.md.
     """
     gc.collect()
+    release_free_memory()
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|chat|classify|evaluate|faq check`."""
+"""Command line: `python -m bot run|chat|classify|evaluate|faq check|faq show`."""
 
 from __future__ import annotations
 
@@ -54,10 +54,9 @@ def _parser() -> argparse.ArgumentParser:
 
     faq = commands.add_parser("faq", help="editors' tools for faq/*.yml", description="Editors' tools for faq/*.yml.")
     faq_commands = faq.add_subparsers(dest="faq_command", required=True, metavar="FAQ_COMMAND")
-    check = faq_commands.add_parser("check", help="validate all FAQ files (exit 1 on errors)",
-                                    description="Validate every file in faq/: schema, ids, languages, lengths, "
-                                                "links, review dates, duplicate examples. Exit 1 on errors.")
-    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    from bot.knowledge.editor_cli import add_arguments as add_faq_arguments
+
+    add_faq_arguments(faq_commands)
 
     from bot.rasa_tools.commands import add_parser as add_rasa_parser
 
@@ -112,7 +111,9 @@ def _dispatch(args: argparse.Namespace, config) -> int:
     from bot import commands
 
     if args.command == "faq":
-        return commands.faq_check(config, strict=args.strict)
+        from bot.knowledge.editor_cli import run as faq_command
+
+        return faq_command(config, args)
     if args.command == "rasa":
         from bot.rasa_tools.commands import run as rasa_command
 

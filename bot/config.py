@@ -46,10 +46,12 @@ class Contacts(_Strict):
     authority: Contact
     coordinator: Contact
     employer_service: Contact
-    chamber: Contact
+    chamber: Contact                  # {chamber}: both kinds of chamber, where the occupation is open
+    chamber_ihk: Contact | None = None  # {chamber_ihk}: trade, industry, services; missing: {chamber}
+    chamber_hwk: Contact | None = None  # {chamber_hwk}: crafts (Handwerk); missing: {chamber}
 
     def placeholders(self, lang: str) -> dict[str, str]:
-        return {key: getattr(self, key).render(lang) for key in type(self).model_fields}
+        return {key: (getattr(self, key) or self.chamber).render(lang) for key in type(self).model_fields}
 
 
 class Languages(_Strict):
@@ -112,6 +114,7 @@ class Faq(_Strict):
     path: Path = Path("faq")
     required_topics: Path = Path("faq/_required-topics.yml")
     max_answer_chars: int = Field(900, ge=200, le=4000)
+    answer_budget_chars: int = Field(1200, ge=200, le=4000)  # text and steps as sent: about one phone screen
     review_max_age_days: int = Field(365, ge=1)
     reload_seconds: float = Field(5.0, ge=0)
 

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.decision import Decision, Route, decide
 from bot.knowledge import KnowledgeBase, Topic
 from bot.knowledge.model import fill
-from bot.messages import Button, IncomingMessage, Kind, Link, Reply
+from bot.messages import AskAnew, Button, IncomingMessage, Kind, Link, Reply
 from bot.metrics import CLASSIFY_SECONDS, DECISIONS, UPDATES
 from bot.store import ChatStore
+
 if TYPE_CHECKING:
     from bot.handover import Handover
+    from bot.tickets.conversation import ChatView
 from bot.texts import t
 from nlu.text import has_letters
 from nlu.types import Classification
 
 log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class ChatContext:
+    """A chat as one message finds it: read once per message (`Dialogue.context`)."""
+
+    lang: str                                 # the language to answer in
+    view: ChatView | None                     # flow step and open ticket; None without a ticket queue
+
 
 @dataclass(frozen=True)
 class Understanding:
@@ -48,23 +58,33 @@ class Dialogue:
             self.attach_handover(handover)
 
     def attach_handover(self, handover: Handover) -> None:
-        """Pass questions for people to the ticket queue (bot/handover.py) from now on."""
+        """Pass questions for people to the ticket queue (bot/handover.py) from now on.
+
+        Raises:
+            ValueError: the chat store is not in the hand-over's database. The chat's context (its
+                language, flow step and open ticket) is read in one statement from that database.
+        """
+        if getattr(self.store, "database", None) is not handover.states.database:
+            raise ValueError("the dialogue's chat store and the hand-over must share one database")
         self.handover = handover
-        handover.ask = self._question
-        # The hand-over's read of a chat brings its language along when both live in one database.
-        self._language_in_view = getattr(self.store, "database", None) is handover.states.database
+
+    async def context(self, message: IncomingMessage) -> ChatContext:
+        """What every message needs first, read once: the reply language, the flow step, an open ticket."""
+        if self.handover is None:
+            return ChatContext(await self.chat_language(message), None)
+        view = await self.handover.view(message)
+        return ChatContext(self._language(message, view.language), view)
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         UPDATES.labels(message.channel).inc()
+        context = await self.context(message)
+        lang = context.lang
         if self.handover is not None:  # a step of the hand-over flow, or a message on an open ticket
-            view = await self.handover.view(message)  # the language comes with it: one read, not two
-            lang = (self._language(message, view.language) if self._language_in_view
-                    else await self.chat_language(message))
-            replies = await self.handover.intercept(message, lang, view)
-            if replies is not None:
-                return replies
-        else:
-            lang = await self.chat_language(message)
+            outcome = await self.handover.intercept(message, lang, context.view)
+            if isinstance(outcome, AskAnew):
+                return await self._question(replace(message, kind=Kind.TEXT, text=outcome.text, payload=""), lang)
+            if outcome is not None:
+                return outcome
         if message.kind is Kind.MEDIA:
             return [Reply(t("type_your_question", lang))]
         if message.kind is Kind.COMMAND:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.decision import Decision
-from bot.messages import Button, IncomingMessage, Kind, Reply
+from bot.messages import AskAnew, Button, IncomingMessage, Kind, Reply
 from bot.texts import t
 from bot.tickets.conversation import ChatView, ConversationStore, State
 from bot.tickets.service import Contact, InvalidTransition, TicketNotFound, TicketService
@@ -29,7 +28,6 @@ PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 MAX_QUESTION = 3000
 
-Ask = Callable[[IncomingMessage, str], Awaitable[list[Reply]]]
 
 
 def _command(text: str) -> str:
@@ -51,7 +49,6 @@ class Handover:
         self.config = config
         self.tickets = tickets
         self.states = states
-        self.ask: Ask | None = None   # the dialogue's answer to a new question (set by Dialogue)
         self.notify: NotifyConsent | None = None   # WhatsApp: may we notify? (set by the channel, bot/window)
 
     def _team(self, team: str, lang: str) -> str:
@@ -88,8 +85,10 @@ class Handover:
         """The chat's language, flow state and open ticket, in one read (the dialogue asks first)."""
         return await self.states.view(message.channel, message.chat_id)
 
-    async def intercept(self, message: IncomingMessage, lang: str, view: ChatView | None = None) -> list[Reply] | None:
-        """Replies if the message belongs to a flow or a ticket command; None lets the dialogue answer.
+    async def intercept(self, message: IncomingMessage, lang: str,
+                        view: ChatView | None = None) -> list[Reply] | AskAnew | None:
+        """Replies if the message belongs to a flow or a ticket command; None lets the dialogue answer;
+        AskAnew hands a pending text back to the dialogue as a new question.
 
         `view`: the chat as `view` read it for this message; read here if not given.
         """
@@ -130,7 +129,7 @@ class Handover:
 
     # -- the steps -----------------------------------------------------------------------------------------------
 
-    async def _step(self, message: IncomingMessage, state: State, lang: str) -> list[Reply]:
+    async def _step(self, message: IncomingMessage, state: State, lang: str) -> list[Reply] | AskAnew:
         handler = {
             ("handover", "question"): self._got_question, ("handover", "confirm"): self._confirmed,
             ("handover", "company"): self._got_company, ("handover", "contact"): self._got_contact,
@@ -249,18 +248,13 @@ class Handover:
                                                           "lang": lang})
         return [self._add_or_new_reply(ticket_id, team, lang)]
 
-    async def _added_or_new(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply]:
+    async def _added_or_new(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply] | AskAnew:
         if message.payload == "ho:add":
             await self.states.clear(message.channel, message.chat_id)
             return await self._to_ticket(message, data["ticket"], data["text"], lang)
         if message.payload == "ho:new":
             await self.states.clear(message.channel, message.chat_id)
-            if self.ask is None:
-                return [Reply(t("empty", lang))]
-            question = IncomingMessage(message.channel, message.chat_id, Kind.TEXT, text=data["text"],
-                                       user_id=message.user_id, user_name=message.user_name,
-                                       language_hint=message.language_hint)
-            return await self.ask(question, lang)
+            return AskAnew(data["text"])
         if message.kind is Kind.TEXT:  # another message before choosing: it joins the pending one
             data = data | {"text": f"{data['text']}\n{message.text}"[:MAX_QUESTION]}
             await self._set(message, "ticket_add", "choose", data)
@@ -334,7 +328,7 @@ class Handover:
         if message.payload == "del:yes":
             erased = await self.tickets.delete_chat(message.channel, message.chat_id)
             log.info("chat %s:%s erased its data (%d tickets)", message.channel, message.chat_id, erased)
-            return [Reply(t("delete_done", lang))]
+            return [Reply(t("delete_done", lang), erased=True)]
         await self.states.clear(message.channel, message.chat_id)
         if message.payload == "del:no":
             return [Reply(t("delete_kept", lang))]

@@ -54,6 +54,15 @@ class Reply:
     footer: str = ""
     buttons: tuple[tuple[Button, ...], ...] = ()
     meta: dict = field(default_factory=dict, compare=False)
+    erased: bool = False     # /delete erased the chat's data: the channel forgets its own copy (a transcript) too
 
     def button_payloads(self) -> list[str]:
         return [b.payload for row in self.buttons for b in row]
+
+
+@dataclass(frozen=True)
+class AskAnew:
+    """A flow's answer that hands a text back to the dialogue as a new question (the hand-over's
+    "new question" button): the dialogue answers `text` as it would any question."""
+
+    text: str

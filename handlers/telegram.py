@@ -12,7 +12,7 @@ import html
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,19 +38,7 @@ MEDIA = ("photo", "voice", "sticker", "document", "location", "video", "video_no
 ONE_SHOT_PAYLOADS = ("fb:", "lang:")
 
 
-class _NoPreview(LinkPreviewOptions):
-    """LinkPreviewOptions(is_disabled=True) with its JSON form ready-made (see `Keyboard`)."""
-
-    __slots__ = ()
-
-    def __init__(self):
-        super().__init__(is_disabled=True)
-
-    def to_dict(self, recursive: bool = True) -> dict:
-        return {"is_disabled": True}
-
-
-NO_PREVIEW = _NoPreview()
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 NOTES = {
     "flood": {"de": "Sie schreiben gerade sehr schnell. Ich beantworte Ihre nächsten Nachrichten in einer Minute "
@@ -227,27 +215,6 @@ def _pack(blocks: list[list[_Line]], limit: int) -> list[str]:
     return messages
 
 
-class Keyboard(InlineKeyboardMarkup):
-    """An InlineKeyboardMarkup that hands PTB its JSON form ready-made.
-
-    PTB serialises a TelegramObject by walking its attributes through introspection
-    (TelegramObject.to_dict); for an answer's buttons that took about a tenth of the event loop's
-    time per update (bench/webhook_bench.py). The form is built once, from the same data, and tests
-    compare it with PTB's own.
-    """
-
-    __slots__ = ("_json",)
-
-    def __init__(self, rows: Sequence[Sequence[tuple[str, str]]]):
-        super().__init__([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows])
-        with self._unfrozen():
-            self._json = {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row]
-                                              for row in rows]}
-
-    def to_dict(self, recursive: bool = True) -> dict:
-        return self._json
-
-
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """Inline keyboard of the reply's buttons.
 
@@ -259,7 +226,8 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
             raise ValueError(f"callback data must be 1-{MAX_CALLBACK_BYTES} bytes: {payload!r}")
     if not reply.buttons:
         return None
-    return Keyboard([[(b.label, b.payload) for b in row] for row in reply.buttons])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+                                 for row in reply.buttons])
 
 
 def render(reply: Reply, lang: str, limit: int = MAX_CHARS) -> list[Outgoing]:

@@ -3,8 +3,7 @@
 PTB talks to the Bot API through a `BaseRequest`; its own is built on httpx. The bot already runs
 aiohttp (webhook server, web pages), and aiohttp's client costs a fraction of httpx's CPU per call:
 httpcore checks every pooled connection with poll(2) twice per request, builds a request model
-and reads the body through several async iterators. Measured with bench/webhook_bench.py, sending
-took about a fifth of the event loop's time with httpx (docs/telegram.md section 7).
+and reads the body through several async iterators (figures: docs/performance.md).
 
 PTB's semantics are kept: the same timeouts (None = wait forever), the same parameters, `TimedOut` for timeouts and
 `NetworkError` for everything else that goes wrong on the way; status codes and error bodies

@@ -8,7 +8,7 @@ Why not answer at once, as PTB's example does: Telegram keeps at most `max_conne
 default 40) requests open and sends the next update on a connection only after the answer. Answering
 after processing lets that limit pace the bot, and updates waiting for a slow bot stay with Telegram
 instead of piling up in this process's memory, where a restart would lose them and each would
-wait behind all the others (measured: bench/webhook_bench.py, docs/telegram.md section 7).
+wait behind all the others (figures: docs/performance.md).
 """
 
 from __future__ import annotations

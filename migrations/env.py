@@ -13,10 +13,11 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.db.models import Base, UtcDateTime
+from bot.db.models import UtcDateTime
+from bot.db.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def render_item(type_: str, obj, autogen_context):

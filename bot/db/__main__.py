@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic import command
 
 from bot.config import ConfigError, load_config
-from bot.db.engine import default_url, ensure_sqlite_folder
+from bot.db.engine import default_url, ensure_sqlite_file
 from bot.db.migrate import alembic_config
 
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     url = config.database.url or default_url(config.base_dir)
-    ensure_sqlite_folder(url)
+    ensure_sqlite_file(url)
     alembic = alembic_config(url)
     if args.verb == "upgrade":
         command.upgrade(alembic, "head")

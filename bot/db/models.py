@@ -102,9 +102,3 @@ class ProcessedUpdate(Base):
     external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
-
-# The ticket queue's tables live beside their service (bot/tickets/models.py) and belong to this metadata:
-# importing them here puts them into Base.metadata for Alembic's autogenerate and for tests' drop_all.
-from bot.tickets import models as _ticket_models  # noqa: E402,F401
-from bot.accounts import models as _web_models  # noqa: E402,F401  (the web console's tables, docs/web.md)
-from bot.window import models as _whatsapp_models  # noqa: E402,F401  (the WhatsApp window, docs/whatsapp.md)

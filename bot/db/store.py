@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.batch import GroupCommit
 from bot.db.engine import Database
@@ -36,20 +35,20 @@ def _upsert_chats(database: Database, keys: Sequence[tuple[str, str]]):
             .returning(Chat.id, Chat.channel, Chat.external_id))
 
 
-async def chat_row_id(database: Database, session: AsyncSession | AsyncConnection, channel: str,
-                      external_id: str) -> int:
+async def chat_row_id(database: Database, session: AsyncSession, channel: str, external_id: str) -> int:
     """The id of the chat's row, created on first contact; marks the chat as seen now."""
     return (await session.execute(_upsert_chats(database, [(channel, external_id)]))).one().id
 
 
-def chat_row_ids(database: Database, connection: Connection,
-                 keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+async def chat_row_ids(database: Database, session: AsyncSession,
+                       keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """`chat_row_id` for many chats in one statement: {(channel, external_id): row id}.
 
     A batch of first questions (say, after a restart) would otherwise upsert its chats one by one,
     each a round trip while the batch holds SQLite's writer turn.
     """
-    return {(row.channel, row.external_id): row.id for row in connection.execute(_upsert_chats(database, keys))}
+    result = await session.execute(_upsert_chats(database, keys))
+    return {(row.channel, row.external_id): row.id for row in result}
 
 
 # The statements run on every update are built once, with parameters: building and hashing a new
@@ -72,8 +71,8 @@ class DbChatStore:
         self._decisions = GroupCommit(self._insert_decisions, max_batch=MAX_BATCH)
 
     async def language(self, channel: str, chat_id: str) -> str | None:
-        async with self.database.statement(write=False) as connection:
-            result = await connection.execute(_LANGUAGE, {"channel": channel, "external_id": chat_id})
+        async with self.database.read() as session:
+            result = await session.execute(_LANGUAGE, {"channel": channel, "external_id": chat_id})
             return result.scalar_one_or_none()
 
     async def set_language(self, channel: str, chat_id: str, lang: str) -> None:
@@ -82,8 +81,8 @@ class DbChatStore:
             channel=channel, external_id=chat_id, language=lang, created_at=now, updated_at=now)
         statement = statement.on_conflict_do_update(
             index_elements=["channel", "external_id"], set_={"language": lang, "updated_at": now})
-        async with self.database.statement() as connection:
-            await connection.execute(statement)
+        async with self.database.transaction() as session:
+            await session.execute(statement)
 
     async def record_decision(self, channel: str, chat_id: str, text: str, lang: str, decision: Decision) -> int:
         key = (channel, chat_id)
@@ -105,13 +104,11 @@ class DbChatStore:
         chats = {key: self._chat_ids[key] for key, _ in items if key in self._chat_ids}
         new = [key for key, _ in items if key not in chats]
 
-        def write(connection: Connection) -> list[int]:
+        async with self.database.transaction() as session:
             if new:  # a chat's first question in this process: its row, in the same transaction
-                chats.update(chat_row_ids(self.database, connection, new))
-            result = connection.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
-            return list(result.scalars().all())
-
-        ids = await self.database.run_write(write, one_statement=not new)
+                chats.update(await chat_row_ids(self.database, session, new))
+            result = await session.execute(_DECISIONS, [row | {"chat_id": chats[key]} for key, row in items])
+            ids = list(result.scalars().all())
         if len(self._chat_ids) + len(chats) >= self.CACHED_CHATS:
             self._chat_ids.clear()
         self._chat_ids.update(chats)
@@ -147,8 +144,8 @@ class Inbox:
         now = utcnow()
         rows = [{"channel": channel, "external_id": external_id, "processed_at": now}
                 for channel, external_id in dict.fromkeys(keys)]
-        new = await self.database.run_write(
-            lambda connection: {tuple(row) for row in connection.execute(self._claim, rows)}, one_statement=True)
+        async with self.database.transaction() as session:
+            new = {tuple(row) for row in await session.execute(self._claim, rows)}
         claimed = []
         for key in keys:
             claimed.append(key in new)

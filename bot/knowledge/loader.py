@@ -29,6 +29,7 @@ class Issue:
     line: int | None
     message: str
     fix: str = ""
+    kind: str = ""  # e.g. "stale_law": lets the console pick the warnings it shows
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else str(self.file)
@@ -107,6 +108,8 @@ def _schema_fix(error: dict) -> str:
         return "ids are lower-case words joined by one dot, e.g. status.tolerated"
     if kind.startswith("date"):
         return "write the date as YYYY-MM-DD, e.g. 2026-11-22"
+    if "legal_basis" in error["loc"]:
+        return "one norm per entry, e.g. [AufenthG § 60a, AsylG § 61] (see faq/README.md)"
     return "see faq/README.md for what this key takes"
 
 
@@ -159,7 +162,11 @@ def load_faq(directory: Path, settings: CheckSettings) -> tuple[Faq, list[Issue]
     issues.extend(_check_content(topics, routes, origin, settings, complete))
     issues.extend(_check_duplicate_examples(topics, routes, origin))
     if complete:
+        from bot.knowledge.editor_checks import editor_issues  # it builds on Issue and CheckSettings from here
+
         issues.extend(_check_required(topics, routes, settings, directory))
+        issues.extend(editor_issues(topics, lambda topic_id, sub: (origin[topic_id][0].path,
+                                                                   _line(origin[topic_id], sub)), directory, settings))
     if any(i.severity == "error" for i in issues):
         raise FaqError(issues)
     return Faq(areas=tuple(areas), topics=topics, routes=routes), issues

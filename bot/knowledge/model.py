@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import string
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from bot.knowledge.norms import checked_norm, parse_norm
 from nlu.types import ROUTE_LABELS, TrainingExample
 
 Lang = Literal["de", "en"]
@@ -40,16 +41,43 @@ class Source(_Strict):
     url: str = Field(min_length=1)
 
 
+NormText = Annotated[str, AfterValidator(checked_norm)]
+
+
 class Topic(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
     title: Text
     answer: Text
     steps: TextList | None = None
     individual_case: Literal["authority", "coordinator", "none"] = "authority"
-    sources: tuple[Source, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = ()
     reviewed: dt.date
+    # None: the key is missing (a warning); (): the topic rests on no norm, e.g. the bot's own help.
+    legal_basis: tuple[NormText, ...] | None = None
+    reviewed_by: str | None = Field(None, min_length=1)
     related: tuple[str, ...] = ()
     examples: TextList
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_sources(cls, data: Any) -> Any:
+        """Without `sources:`, the links to the law texts of `legal_basis:` are the sources."""
+        if not isinstance(data, dict) or data.get("sources") or not isinstance(data.get("legal_basis"), list):
+            return data
+        derived = []
+        for text in data["legal_basis"]:
+            try:
+                norm = parse_norm(text)
+            except ValueError:
+                continue  # reported with its line by the field's own validation
+            derived.append({"title": str(norm), "url": norm.url})
+        return {**data, "sources": derived} if derived else data
+
+    @model_validator(mode="after")
+    def _has_sources(self) -> Topic:
+        if not self.sources:
+            raise ValueError("no sources: add 'sources:' with links, or 'legal_basis:' to link the law texts")
+        return self
 
 
 class AreaHeader(_Strict):

@@ -59,10 +59,10 @@ class ConversationStore:
     async def view(self, channel: str, chat_id: str) -> ChatView:
         """The chat's language, state and open ticket: what every message asks first.
 
-        One statement, reading (no wait for SQLite's writer, and on SQLite in the event loop's thread).
+        One statement, reading (no wait for SQLite's writer).
         """
-        async with self.database.statement(write=False) as connection:
-            row = (await connection.execute(_VIEW, {"channel": channel, "chat_id": chat_id})).one()
+        async with self.database.read() as session:
+            row = (await session.execute(_VIEW, {"channel": channel, "chat_id": chat_id})).one()
         state = State(row.flow, row.step, dict(row.data or {})) if row.flow is not None else None
         return ChatView(row.language, state, bool(row.has_ticket))
 
@@ -71,10 +71,10 @@ class ConversationStore:
         values = {"flow": state.flow, "step": state.step, "data": state.data, "updated_at": utcnow()}
         statement = insert.values(channel=channel, chat_external_id=chat_id, **values).on_conflict_do_update(
             index_elements=["channel", "chat_external_id"], set_=values)
-        async with self.database.statement() as connection:
-            await connection.execute(statement)
+        async with self.database.transaction() as session:
+            await session.execute(statement)
 
     async def clear(self, channel: str, chat_id: str) -> None:
-        async with self.database.statement() as connection:
-            await connection.execute(delete(ConversationState).where(
+        async with self.database.transaction() as session:
+            await session.execute(delete(ConversationState).where(
                 ConversationState.channel == channel, ConversationState.chat_external_id == chat_id))

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from bot.tickets.models import FAILED, PENDING, OutboxMessage
 from bot.window.models import RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
@@ -40,15 +39,13 @@ class Deliveries:
             created_at=now, updated_at=now).on_conflict_do_update(
             index_elements=["wamid"], set_={"outbox_id": outbox_id, "kind": kind})
 
-        def write(connection: Connection) -> None:
-            known = connection.execute(select(chats.c.choices).where(chats.c.chat_id == chat_id)).first()
+        async with self.database.transaction() as session:
+            known = (await session.execute(select(chats.c.choices).where(chats.c.chat_id == chat_id))).first()
             if known is None:
                 return   # the chat was erased (/delete): its confirmation leaves no record behind
-            connection.execute(upsert)
+            await session.execute(upsert)
             if choices is not False and (choices or known.choices):
-                connection.execute(update(chats).where(chats.c.chat_id == chat_id).values(choices=choices or None))
-
-        await self.database.run_write(write)
+                await session.execute(update(chats).where(chats.c.chat_id == chat_id).values(choices=choices or None))
 
     async def status(self, wamid: str, status: str, chat_id: str, at: datetime, error_code: int | None = None,
                      error_title: str | None = None) -> str | None:

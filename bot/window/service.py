@@ -21,7 +21,6 @@ from enum import StrEnum
 
 from sqlalchemy import bindparam, case, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import WhatsAppSettings
@@ -80,7 +79,8 @@ class Plan:
     window: Window
 
 
-def open_until(window: Window | None, settings: WhatsAppSettings, inbound_at: datetime | None = None) -> datetime | None:
+def open_until(window: Window | None, settings: WhatsAppSettings,
+               inbound_at: datetime | None = None) -> datetime | None:
     """When Lotse stops sending free-form messages to the chat (margin included); None: closed."""
     last = max((at for at in (window and window.last_inbound_at, inbound_at) if at), default=None)
     if last is None or (window and window.closed_at and window.closed_at >= last):
@@ -143,8 +143,8 @@ class WindowService(Deliveries):
     # -- the chat ------------------------------------------------------------------------------------------------
 
     async def window(self, chat_id: str) -> Window | None:
-        async with self.database.statement(write=False) as connection:   # SQLite: in the loop's thread
-            row = (await connection.execute(_WINDOW, {"chat_id": chat_id})).one_or_none()
+        async with self.database.read() as session:
+            row = (await session.execute(_WINDOW, {"chat_id": chat_id})).one_or_none()
         return Window(*row) if row is not None else None
 
     async def inbound(self, chat_id: str, phone: str | None, at: datetime) -> tuple[bool, int]:
@@ -157,30 +157,28 @@ class WindowService(Deliveries):
         table = WhatsAppChat.__table__
         insert_chat = _insert(self.database, WhatsAppChat).on_conflict_do_nothing().returning(table.c.chat_id)
 
-        def write(connection: Connection) -> tuple[bool, int]:
-            # One transaction, one hand-off (bot/db/engine.py run_write): this runs for every message.
-            known = connection.execute(select(table.c.last_inbound_at).where(table.c.chat_id == chat_id)).first()
+        async with self.database.transaction() as session:   # one transaction: this runs for every message
+            known = (await session.execute(select(table.c.last_inbound_at).where(
+                table.c.chat_id == chat_id))).first()
             if known is None:  # ON CONFLICT: another process may take this chat's other message right now
-                created = connection.execute(insert_chat.values(
-                    chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now, updated_at=now)).first()
+                created = (await session.execute(insert_chat.values(
+                    chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now, updated_at=now))).first()
                 if created is None:
-                    known = connection.execute(select(table.c.last_inbound_at).where(
-                        table.c.chat_id == chat_id)).first()
+                    known = (await session.execute(select(table.c.last_inbound_at).where(
+                        table.c.chat_id == chat_id))).first()
             if known is not None:  # the later message wins, also when two are written at once
                 newer = or_(table.c.last_inbound_at.is_(None), table.c.last_inbound_at < at)
                 values = {"updated_at": now, "last_inbound_at": case((newer, at), else_=table.c.last_inbound_at),
                           "template_problem": case((newer, None), else_=table.c.template_problem)}
                 if phone:
                     values["phone"] = phone
-                connection.execute(update(table).where(table.c.chat_id == chat_id).values(**values))
-            released = connection.execute(
+                await session.execute(update(table).where(table.c.chat_id == chat_id).values(**values))
+            released = (await session.execute(
                 update(OutboxMessage.__table__).where(
                     OutboxMessage.channel == CHANNEL, OutboxMessage.chat_id == chat_id,
                     OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now)
-                .values(next_attempt_at=now)).rowcount
-            return known is None, released
-
-        first, released = await self.database.run_write(write)
+                .values(next_attempt_at=now))).rowcount
+        first = known is None
         if released:
             log.info("whatsapp %s wrote again: %d held messages released", chat_id, released)
             self.on_release()
@@ -244,8 +242,8 @@ class WindowService(Deliveries):
                "payload": {"turn": replies, "lang": lang, "inbound_at": inbound_at.isoformat()},
                "purpose": "turn", "dedup_key": dedup_key, "status": PENDING, "attempts": 0,
                "next_attempt_at": now, "created_at": now}
-        row_id = await self.database.run_write(
-            lambda connection: connection.execute(_ENQUEUE, row).scalar_one(), one_statement=True)
+        async with self.database.transaction() as session:
+            row_id = (await session.execute(_ENQUEUE, row)).scalar_one()
         self.on_release()
         return row_id
 

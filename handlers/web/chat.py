@@ -17,7 +17,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.messages import IncomingMessage, Kind
-from bot.texts import t
 from handlers.web.chat_store import CHANNEL, chat_id_of, new_token, reply_json
 from handlers.web.services import SERVICES
 
@@ -25,7 +24,6 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-DELETED = {t("delete_done", "de"), t("delete_done", "en")}   # the hand-over flow erased the chat
 FLOOD_NOTE = {"de": "Sie schreiben gerade sehr schnell. Bitte warten Sie einen Moment.",
               "en": "You are writing very fast. Please wait a moment."}
 
@@ -117,7 +115,7 @@ async def send(request: web.Request) -> web.Response:
             await services.chat.add(chat_id, "bot", {"text": FLOOD_NOTE.get(lang, FLOOD_NOTE["de"])})
         else:
             replies = await services.conversation.handle(message)
-            if any(reply.text in DELETED for reply in replies):
+            if any(reply.erased for reply in replies):
                 await services.chat.delete_chat(chat_id)   # /delete: the transcript goes too
                 return web.json_response({"messages": [reply_json(r) | {"role": "bot"} for r in replies],
                                           "reset": True})

@@ -72,6 +72,17 @@ GERMAN = {
     "Export as YAML": "Als YAML exportieren", "Mark done": "Erledigt", "Dismiss": "Verwerfen",
     "No suggestions.": "Keine Vorschläge.", "Proposed by": "Vorgeschlagen von", "new": "neu", "done": "erledigt",
     "dismissed": "verworfen", "Show": "Zeigen",
+    # editors' page: law changes and unanswered questions
+    "Law changed since the review": "Gesetz seit der Prüfung geändert", "Reviewed": "Geprüft", "Change": "Änderung",
+    "Source": "Quelle",
+    "Answers whose legal basis changed after their review date (faq/_law-changes.yml). Check the answer, "
+    "then update reviewed and reviewed_by.":
+        "Antworten, deren Rechtsgrundlage sich nach dem Prüfdatum geändert hat (faq/_law-changes.yml). Antwort prüfen, "
+        "dann reviewed und reviewed_by aktualisieren.",
+    "No answer is older than a change of its law.": "Keine Antwort ist älter als eine Änderung ihrer Rechtsgrundlage.",
+    "Questions the bot could not answer": "Fragen, die der Bot nicht beantworten konnte",
+    "Last {n} days: clarification asked, out of scope, or answered with low confidence":
+        "Letzte {n} Tage: Rückfrage, nicht zuständig oder nur unsicher beantwortet",
 }
 
 

@@ -70,6 +70,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+def todo_query(since: datetime, low: float):
+    """The editors' to-do: questions since `since` the bot could not answer, or answered below `low`."""
+    return (select(DecisionLog).where(DecisionLog.created_at >= since,
+                                      DecisionLog.route.in_(("clarify", "out_of_scope"))
+                                      | ((DecisionLog.route == "answer") & (DecisionLog.confidence < low)))
+            .order_by(DecisionLog.id.desc()).limit(TODO_LIMIT))
+
+
 def buckets(period: str, now: datetime, zone: ZoneInfo) -> list[Bucket]:
     today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "week":
@@ -117,11 +125,7 @@ async def report(services, period: str, now: datetime | None = None) -> Report:
             .where(Ticket.created_at >= since))).all()
         waiting = (await session.execute(select(Ticket.created_at).where(
             Ticket.status.in_((OPEN, CLAIMED)), Ticket.deleted_at.is_(None)))).scalars().all()
-        todo = list((await session.execute(
-            select(DecisionLog).where(DecisionLog.created_at >= since,
-                   DecisionLog.route.in_(("clarify", "out_of_scope"))
-                   | ((DecisionLog.route == "answer") & (DecisionLog.confidence < low)))
-            .order_by(DecisionLog.id.desc()).limit(TODO_LIMIT))).scalars())
+        todo = list((await session.execute(todo_query(since, low))).scalars())
     result = Report(period, rows, todo=todo)
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for faq_id, helpful, count in votes:

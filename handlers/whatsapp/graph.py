@@ -52,6 +52,7 @@ class GraphClient:
         error = (answer or {}).get("error") if isinstance(answer, dict) else None
         if not isinstance(error, dict):
             raise GraphError(None, status, f"HTTP {status}", "no Graph error in the answer")
-        details = (error.get("error_data") or {}).get("details", "") if isinstance(error.get("error_data"), dict) else ""
+        data = error.get("error_data")
+        details = str(data.get("details", "")) if isinstance(data, dict) else ""
         code = error.get("code")
         raise GraphError(int(code) if isinstance(code, int) else None, status, str(error.get("message", "")), details)

@@ -116,11 +116,12 @@ def _interactive(body: str, choices: list[Button], lang: str, limits: WhatsAppLi
     labels = [" ".join(b.label.split()) for b in choices]
     if len(choices) <= limits.buttons and all(len(x) <= limits.button_title for x in labels) \
             and len(set(labels)) == len(labels):
-        buttons = [{"type": "reply", "reply": {"id": b.payload, "title": label}} for b, label in zip(choices, labels)]
+        buttons = [{"type": "reply", "reply": {"id": b.payload, "title": label}}
+                   for b, label in zip(choices, labels, strict=True)]
         return Outgoing({"type": "interactive", "interactive": {
             "type": "button", "body": {"text": body}, "action": {"buttons": buttons}}}, "interactive", [])
     rows = []
-    for button, label in zip(choices, labels):
+    for button, label in zip(choices, labels, strict=True):
         row = {"id": button.payload, "title": _clip(label, limits.row_title)}
         if len(label) > limits.row_title and limits.row_description:
             row["description"] = _clip(label, limits.row_description)
@@ -142,9 +143,10 @@ def render_turn(replies: list[Reply], lang: str, limits: WhatsAppLimits = DEFAUL
     """
     parts = [p for reply in replies for p in paragraphs(reply, lang)]
     choices = _choices(replies)
+    longest = min(limits.button_id, limits.row_id)
     for button in choices:
-        if not 1 <= len(button.payload) <= min(limits.button_id, limits.row_id):
-            raise ValueError(f"button id must be 1-{min(limits.button_id, limits.row_id)} characters: {button.payload!r}")
+        if not 1 <= len(button.payload) <= longest:
+            raise ValueError(f"button id must be 1-{longest} characters: {button.payload!r}")
     if not choices:
         return [_text(body) for body in pack(parts, limits.text)] or [_text("…")]
     if len(choices) > limits.list_rows:
@@ -181,5 +183,6 @@ def reply_json(reply: Reply) -> dict:
 def json_reply(data: dict) -> Reply:
     return Reply(data.get("text", ""), title=data.get("title", ""), footer=data.get("footer", ""),
                  steps=tuple(data.get("steps", ())), links=tuple(Link(a, b) for a, b in data.get("links", ())),
-                 buttons=tuple(tuple(Button(label, payload) for label, payload in row) for row in data.get("buttons", ())),
+                 buttons=tuple(tuple(Button(label, payload) for label, payload in row)
+                               for row in data.get("buttons", ())),
                  meta={"lang": data.get("lang")})

@@ -17,7 +17,8 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from bot.config import Config, DatabaseSettings, TelegramRateLimit, TelegramSettings
-from bot.db import Base, Database
+from bot.db import Database
+from bot.db.schema import metadata
 from handlers.telegram_app import TelegramBot, running
 from handlers.webhook import SECRET_HEADER
 from tests.telegram.standin import BOT_USER, TOKEN, BotApiStandIn, Call
@@ -29,7 +30,7 @@ SECRET = "s3cret-token_for-the-webhook"
 async def reset_database(url: str) -> None:
     """An empty schema: for a shared server database (PostgreSQL) that outlives one test."""
     async with Database(url) as database, database.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
+        await connection.run_sync(metadata.drop_all)
         await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 

@@ -6,8 +6,8 @@ Runs on a SQLite file; on PostgreSQL too with LOTSE_TEST_DATABASE_URL=postgresql
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import threading
+import contextlib
+import stat
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -15,10 +15,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
-from sqlalchemy.exc import OperationalError
 
-from bot.db import Base, Chat, Database, DatabaseError, DbChatStore, DecisionLog, Feedback, Inbox, prepare
+from bot.db import Chat, Database, DatabaseError, DbChatStore, DecisionLog, Feedback, Inbox, prepare
 from bot.db.migrate import current_revision, head_revision
+from bot.db.schema import metadata
 from bot.decision import Decision, Route
 from nlu.types import Scored
 
@@ -36,7 +36,7 @@ async def test_migrations_bring_an_empty_database_to_head_and_match_the_models(d
     assert await current_revision(database) == head_revision()
 
     def differences(connection):
-        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        return compare_metadata(MigrationContext.configure(connection), metadata)
 
     async with database.engine.connect() as connection:
         assert await connection.run_sync(differences) == []  # models and migrations say the same
@@ -128,83 +128,52 @@ async def test_deleting_a_chat_deletes_its_decisions_and_feedback(database):
         assert (await session.execute(select(Feedback))).first() is None
 
 
-# -- SQLite reads in the event loop's thread (bot/db/engine.py, _InlineReader) -----------------------------------
+# -- SQLite's one writer: this process's writers take turns (bot/db/engine.py, Database.transaction) -----------
 
 
-async def test_sqlite_reads_see_what_was_just_written_and_cannot_write(tmp_path):
+async def test_sqlite_writers_that_read_first_take_turns_instead_of_failing_with_database_is_locked(tmp_path):
+    async with Database(f"sqlite+aiosqlite:///{tmp_path}/lotse.db") as database:
+        await prepare(database, migrate=True)
+        async with database.transaction() as session:
+            session.add(Chat(channel="telegram", external_id="counter", language="de"))
+        both_have_read = asyncio.Barrier(2)
+
+        async def read_then_write(lang: str) -> None:
+            async with database.transaction() as session:
+                await session.execute(select(Chat.language).where(Chat.external_id == "counter"))
+                with contextlib.suppress(TimeoutError):  # without turns both would read, then collide writing
+                    await asyncio.wait_for(both_have_read.wait(), timeout=0.3)
+                await session.execute(Chat.__table__.update().where(Chat.external_id == "counter")
+                                      .values(language=lang))
+
+        await asyncio.gather(read_then_write("en"), read_then_write("de"))
+        async with database.read() as session:
+            assert (await session.execute(select(Chat.language))).scalar_one() == "de"  # both ran, in order
+
+
+async def test_sqlite_reads_do_not_wait_for_a_writer_in_progress(tmp_path):
     async with Database(f"sqlite+aiosqlite:///{tmp_path}/lotse.db") as database:
         await prepare(database, migrate=True)
         store = DbChatStore(database)
         await store.set_language("telegram", "42", "en")
-        assert await store.language("telegram", "42") == "en"
-        await store.set_language("telegram", "42", "de")
+        writing = asyncio.Event()
+
+        async def long_write():
+            async with database.transaction() as session:
+                await session.execute(Chat.__table__.update().values(language="de"))
+                writing.set()
+                await asyncio.sleep(0.5)
+
+        writer = asyncio.create_task(long_write())
+        await writing.wait()
+        started = time.monotonic()
+        assert await store.language("telegram", "42") == "en"  # the committed state, while the write goes on
+        assert time.monotonic() - started < 0.4
+        await writer
         assert await store.language("telegram", "42") == "de"
-        async with database.statement(write=False) as reader:
-            with pytest.raises(OperationalError, match="readonly"):
-                await reader.execute(text("DELETE FROM chats"))
-        assert await store.language("telegram", "42") == "de"
 
 
-async def test_a_locked_sqlite_file_does_not_block_the_event_loop_and_the_read_still_answers(tmp_path):
-    path = tmp_path / "lotse.db"
-    async with Database(f"sqlite+aiosqlite:///{path}") as database:
-        await prepare(database, migrate=True)
-        store = DbChatStore(database)
-        await store.set_language("telegram", "42", "en")
-        await database.dispose()  # closes the pooled connections (they reopen on demand): the lock below needs that
-        locked, release = threading.Event(), threading.Event()
-
-        def other_process_holding_an_exclusive_lock():
-            connection = sqlite3.connect(path, isolation_level=None)
-            connection.execute("PRAGMA locking_mode=EXCLUSIVE")
-            connection.execute("BEGIN EXCLUSIVE")
-            connection.execute("UPDATE chats SET language = 'de'")
-            locked.set()
-            release.wait(5)
-            connection.execute("COMMIT")
-            connection.close()
-
-        holder = threading.Thread(target=other_process_holding_an_exclusive_lock)
-        holder.start()
-        await asyncio.to_thread(locked.wait, 5)
-        gaps: list[float] = []
-
-        async def ticker():
-            last = time.monotonic()
-            while True:
-                await asyncio.sleep(0.01)
-                gaps.append(time.monotonic() - last)
-                last = time.monotonic()
-
-        ticking = asyncio.create_task(ticker())
-        reading = asyncio.create_task(store.language("telegram", "42"))
-        await asyncio.sleep(0.3)
-        assert not reading.done()  # waiting for the lock, in aiosqlite's thread
-        release.set()
-        assert await reading == "de"  # the other process's committed change
-        ticking.cancel()
-        holder.join()
-        assert max(gaps) < 0.2  # the loop went on meanwhile
-
-
-# -- the batched writes of every update (Database.run_write; on SQLite in a thread of its own) -----------------
-
-
-async def test_a_batch_write_is_one_transaction_undone_entirely_on_an_error(database):
-    def two_chats_then_a_failure(connection):
-        connection.execute(Chat.__table__.insert(), [
-            {"channel": "telegram", "external_id": "x1", "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)},
-            {"channel": "telegram", "external_id": "x2", "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)}])
-        raise LookupError("something went wrong after the inserts")
-
-    with pytest.raises(LookupError):
-        await database.run_write(two_chats_then_a_failure)
-    async with database.read() as session:
-        assert (await session.execute(select(Chat.external_id))).all() == []
-    assert await database.run_write(lambda connection: connection.execute(text("SELECT 41 + 1")).scalar()) == 42
-
-
-async def test_a_batch_write_waits_for_a_transaction_in_progress_and_survives_dispose(database):
+async def test_a_decision_write_waits_for_a_transaction_in_progress_and_survives_dispose(database):
     store = DbChatStore(database)
     holding = asyncio.Event()
 
@@ -219,34 +188,14 @@ async def test_a_batch_write_waits_for_a_transaction_in_progress_and_survives_di
     await holding.wait()
     decision = await store.record_decision("telegram", "fast", "Frage", "de", ANSWER)  # no "database is locked"
     await holder
-    await database.dispose()  # pools closed, the writer's thread stopped; both come back on demand
+    await database.dispose()  # pools closed; they come back on demand
     assert await store.record_decision("telegram", "fast", "Noch eine", "de", ANSWER) > decision
     async with database.read() as session:
         assert sorted((await session.execute(select(Chat.external_id))).scalars()) == ["fast", "slow"]
 
 
-async def test_sqlite_reads_run_directly_give_what_sqlalchemy_gives(tmp_path):
-    from sqlalchemy import bindparam
-
-    from bot.tickets.conversation import _VIEW, ConversationStore, State
-
-    async with Database(f"sqlite+aiosqlite:///{tmp_path}/lotse.db") as database:
+async def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "new" / "lotse.db"
+    async with Database(f"sqlite+aiosqlite:///{path}") as database:
         await prepare(database, migrate=True)
-        store = DbChatStore(database)
-        await store.set_language("telegram", "1", "en")
-        await ConversationStore(database).set("telegram", "1", State("handover", "company", {"team": "authority", "n": [1, 2]}))
-        await store.record_decision("telegram", "1", "Frage", "de", ANSWER)
-        since = datetime.now(UTC) - timedelta(hours=1)
-        statements = [  # (statement, parameters): JSON and EXISTS columns, a datetime parameter, an IN list
-            (_VIEW, {"channel": "telegram", "chat_id": "1"}), (_VIEW, {"channel": "telegram", "chat_id": "2"}),
-            (select(DecisionLog.question, DecisionLog.created_at).where(DecisionLog.created_at > bindparam("since")),
-             {"since": since}),
-            (select(Chat.external_id).where(Chat.channel.in_(["telegram", "web"])), {}),
-        ]
-        async with database.statement(write=False) as reader:
-            for statement, parameters in statements:
-                direct = (await reader.execute(statement, parameters)).all()
-                async with database.engine.connect() as connection:
-                    expected = (await connection.execute(statement, parameters)).all()
-                assert [tuple(row) for row in direct] == [tuple(row) for row in expected]
-                assert [row._fields for row in direct] == [row._fields for row in expected]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import Config
-from bot.db import Base, Database, prepare
+from bot.db import Database, prepare
+from bot.db.schema import metadata
 from bot.tickets.desk import TicketDesk
 from bot.tickets.outbox import Delivery, OutboxItem, RetryLater
 from tests.tickets.pgserver import LocalPostgres
@@ -41,7 +42,7 @@ def postgres_url():
 
 async def empty_schema(url: str) -> None:
     async with Database(url) as database, database.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
+        await connection.run_sync(metadata.drop_all)
         await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 

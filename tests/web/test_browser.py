@@ -1,6 +1,7 @@
 """In a real browser (Debian's Chromium, driven by Playwright): an employer asks in the web chat,
 hands the question over, a coordinator logs in, claims and answers, and the answer appears in
-the employer's page. Screenshots of the main pages go to docs/screenshots/.
+the employer's page. Screenshots of the main pages go to a temporary folder, or to the folder
+LOTSE_SCREENSHOTS names (`LOTSE_SCREENSHOTS=docs/screenshots` refreshes the documentation's).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("LOTSE_SCREENSHOTS") or tempfile.mkdtemp(prefix="lotse-screenshots-"))
 MOBILE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 860}
 
 

@@ -46,7 +46,8 @@ def test_the_channel_is_on_with_the_access_token_and_needs_the_rest():
 def test_secrets_in_the_file_and_limits_above_metas_are_refused(tmp_path):
     text = (ROOT / "config.yml").read_text(encoding="utf-8")
     bad = tmp_path / "config.yml"
-    bad.write_text(text.replace("  graph_version: v26.0", "  graph_version: v26.0\n  app_secret: oops"), encoding="utf-8")
+    with_secret = text.replace("  graph_version: v26.0", "  graph_version: v26.0\n  app_secret: oops")
+    bad.write_text(with_secret, encoding="utf-8")
     with pytest.raises(ConfigError, match="whatsapp.app_secret: it comes from the environment only"):
         load_config(bad, environ={})
     bad.write_text(text.replace("    buttons: 3", "    buttons: 4"), encoding="utf-8")

@@ -111,7 +111,8 @@ async def test_a_free_form_131047_goes_the_template_way_once(lotse, anna, standi
     lotse.clock.advance(minutes=5)
     first, *_ = await anna.taps_template()
     assert "Antwort, die Meta nicht zustellt." in first.text
-    assert await lotse.post(failed_status(first.wamid, anna.user_id, 131047, lotse.clock())) == 200   # again: now it fails
+    again = failed_status(first.wamid, anna.user_id, 131047, lotse.clock())
+    assert await lotse.post(again) == 200                                # a second 131047: now it fails
     [row] = await rows(lotse, OutboxMessage, OutboxMessage.purpose == "answer")
     assert row.status == FAILED and row.last_error.startswith("131047")
 
