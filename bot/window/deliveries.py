@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.tickets.models import FAILED, PENDING, OutboxMessage
@@ -25,27 +25,26 @@ def _insert(database, model):
 class Deliveries:
     """Part of WindowService (bot/window/service.py): its database, settings, clock and on_release."""
 
-    async def record(self, outbox_id: int | None, chat_id: str, wamid: str, kind: str,
+    async def record(self, outbox_id: int | None, window, wamid: str, kind: str,
                      choices: list[str] | None | bool = False) -> None:
-        """A message WhatsApp accepted; a status that came first is kept.
+        """A message WhatsApp accepted (to `window`'s chat, as `plan` read it); a status that came first is kept.
 
         Args:
             choices: what typed numbers stand for from now on (a list, or None: nothing); False: unchanged.
         """
+        if not window.known:
+            return   # the chat was erased (/delete): its confirmation leaves no record behind
         now = self.clock()
         chats = WhatsAppChat.__table__
         upsert = _insert(self.database, WhatsAppDelivery).values(
-            wamid=wamid, outbox_id=outbox_id, chat_id=chat_id, kind=kind, status="accepted", rank=0,
+            wamid=wamid, outbox_id=outbox_id, chat_id=window.chat_id, kind=kind, status="accepted", rank=0,
             created_at=now, updated_at=now).on_conflict_do_update(
             index_elements=["wamid"], set_={"outbox_id": outbox_id, "kind": kind})
-
         async with self.database.transaction() as session:
-            known = (await session.execute(select(chats.c.choices).where(chats.c.chat_id == chat_id))).first()
-            if known is None:
-                return   # the chat was erased (/delete): its confirmation leaves no record behind
             await session.execute(upsert)
-            if choices is not False and (choices or known.choices):
-                await session.execute(update(chats).where(chats.c.chat_id == chat_id).values(choices=choices or None))
+            if choices is not False and (choices or window.has_choices):
+                await session.execute(update(chats).where(chats.c.chat_id == window.chat_id)
+                                      .values(choices=choices or None))
 
     async def status(self, wamid: str, status: str, chat_id: str, at: datetime, error_code: int | None = None,
                      error_title: str | None = None) -> str | None:

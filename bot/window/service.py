@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, case, delete, insert, or_, select, update
+from sqlalchemy import bindparam, case, delete, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +66,8 @@ class Window:
     notify_consent: bool | None = None
     template_sent_at: datetime | None = None
     template_problem: str | None = None
+    has_choices: bool = False           # numbered choices are stored (typed numbers mean something)
+    known: bool = False                 # the chat has a row (False after /delete)
 
     def recipient(self) -> dict:
         """Address by phone when WhatsApp gave one, else by the business-scoped user id."""
@@ -110,7 +112,8 @@ def decide(purpose: str | None, window: Window, now: datetime, settings: WhatsAp
 _chats = WhatsAppChat.__table__
 # Built once (see bot/db/store.py): the read before every send and the insert after every message.
 _WINDOW = select(_chats.c.chat_id, _chats.c.phone, _chats.c.last_inbound_at, _chats.c.closed_at,
-                 _chats.c.notify_consent, _chats.c.template_sent_at, _chats.c.template_problem).where(
+                 _chats.c.notify_consent, _chats.c.template_sent_at, _chats.c.template_problem,
+                 _chats.c.choices.is_not(None), literal(True)).where(
     _chats.c.chat_id == bindparam("chat_id"))
 _ENQUEUE = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
 
@@ -157,28 +160,26 @@ class WindowService(Deliveries):
         table = WhatsAppChat.__table__
         insert_chat = _insert(self.database, WhatsAppChat).on_conflict_do_nothing().returning(table.c.chat_id)
 
+        newer = or_(table.c.last_inbound_at.is_(None), table.c.last_inbound_at < at)
+        values = {"updated_at": now, "last_inbound_at": case((newer, at), else_=table.c.last_inbound_at),
+                  "template_problem": case((newer, None), else_=table.c.template_problem)}
+        if phone:
+            values["phone"] = phone
+        touch = update(table).where(table.c.chat_id == chat_id).values(**values).returning(table.c.chat_id)
         async with self.database.transaction() as session:   # one transaction: this runs for every message
-            known = (await session.execute(select(table.c.last_inbound_at).where(
-                table.c.chat_id == chat_id))).first()
-            if known is None:  # ON CONFLICT: another process may take this chat's other message right now
+            # A known chat (nearly every message): one UPDATE; the later message wins, also when two come at once.
+            first = (await session.execute(touch)).first() is None
+            if first:  # ON CONFLICT: another process may be taking this chat's other message right now
                 created = (await session.execute(insert_chat.values(
                     chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now, updated_at=now))).first()
                 if created is None:
-                    known = (await session.execute(select(table.c.last_inbound_at).where(
-                        table.c.chat_id == chat_id))).first()
-            if known is not None:  # the later message wins, also when two are written at once
-                newer = or_(table.c.last_inbound_at.is_(None), table.c.last_inbound_at < at)
-                values = {"updated_at": now, "last_inbound_at": case((newer, at), else_=table.c.last_inbound_at),
-                          "template_problem": case((newer, None), else_=table.c.template_problem)}
-                if phone:
-                    values["phone"] = phone
-                await session.execute(update(table).where(table.c.chat_id == chat_id).values(**values))
+                    first = False
+                    await session.execute(touch)
             released = (await session.execute(
                 update(OutboxMessage.__table__).where(
                     OutboxMessage.channel == CHANNEL, OutboxMessage.chat_id == chat_id,
                     OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now)
                 .values(next_attempt_at=now))).rowcount
-        first = known is None
         if released:
             log.info("whatsapp %s wrote again: %d held messages released", chat_id, released)
             self.on_release()

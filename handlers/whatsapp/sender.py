@@ -89,7 +89,7 @@ class WhatsAppSender:
                 wamid = await self.graph.send(body)
             except GraphError as exc:
                 await self._failed(item, exc)
-            await self.window.record(item.id, item.chat_id, wamid, part.kind,
+            await self.window.record(item.id, plan.window, wamid, part.kind,
                                      choices=False if part.choices is None else part.choices)
         return Delivery(wamid)
 
@@ -112,7 +112,7 @@ class WhatsAppSender:
                 await self.window.template_sent(item.chat_id, problem=str(exc))
                 return
             await self._failed(item, exc)
-        await self.window.record(item.id, item.chat_id, wamid, "template")
+        await self.window.record(item.id, plan.window, wamid, "template")
         await self.window.template_sent(item.chat_id)
 
     def _retryable(self, exc: GraphError) -> bool:
