@@ -5,13 +5,15 @@ the template way once; anything else fails it, with the reason the console shows
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.db.engine import Database
 from bot.tickets.models import FAILED, PENDING, OutboxMessage
-from bot.window.models import RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
+from bot.window.models import CHATS, RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
 
 log = logging.getLogger(__name__)
 
@@ -23,31 +25,60 @@ def _insert(database, model):
 
 
 class Deliveries:
-    """Part of WindowService (bot/window/service.py): its database, settings, clock and on_release."""
+    """Part of WindowService (bot/window/service.py): its database, clock and on_release."""
 
-    async def record(self, outbox_id: int | None, window, wamid: str, kind: str,
-                     choices: list[str] | None | bool = False) -> None:
+    database: Database
+    clock: Callable[[], datetime]
+    on_release: Callable[[], None]
+
+    async def template_sent(self, chat_id: str, problem: str | None = None) -> None:
+        raise NotImplementedError  # WindowService's
+
+    async def _update_chat(self, chat_id: str, **values) -> bool:
+        raise NotImplementedError  # WindowService's
+
+    async def record(
+        self, outbox_id: int | None, window, wamid: str, kind: str, choices: list[str] | None | bool = False
+    ) -> None:
         """A message WhatsApp accepted (to `window`'s chat, as `plan` read it); a status that came first is kept.
 
         Args:
             choices: what typed numbers stand for from now on (a list, or None: nothing); False: unchanged.
         """
         if not window.known:
-            return   # the chat was erased (/delete): its confirmation leaves no record behind
+            return  # the chat was erased (/delete): its confirmation leaves no record behind
         now = self.clock()
-        chats = WhatsAppChat.__table__
-        upsert = _insert(self.database, WhatsAppDelivery).values(
-            wamid=wamid, outbox_id=outbox_id, chat_id=window.chat_id, kind=kind, status="accepted", rank=0,
-            created_at=now, updated_at=now).on_conflict_do_update(
-            index_elements=["wamid"], set_={"outbox_id": outbox_id, "kind": kind})
+        chats = CHATS
+        upsert = (
+            _insert(self.database, WhatsAppDelivery)
+            .values(
+                wamid=wamid,
+                outbox_id=outbox_id,
+                chat_id=window.chat_id,
+                kind=kind,
+                status="accepted",
+                rank=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_update(index_elements=["wamid"], set_={"outbox_id": outbox_id, "kind": kind})
+        )
         async with self.database.transaction() as session:
             await session.execute(upsert)
             if choices is not False and (choices or window.has_choices):
-                await session.execute(update(chats).where(chats.c.chat_id == window.chat_id)
-                                      .values(choices=choices or None))
+                await session.execute(
+                    update(chats).where(chats.c.chat_id == window.chat_id).values(choices=choices or None)
+                )
 
-    async def status(self, wamid: str, status: str, chat_id: str, at: datetime, error_code: int | None = None,
-                     error_title: str | None = None) -> str | None:
+    async def status(
+        self,
+        wamid: str,
+        status: str,
+        chat_id: str,
+        at: datetime,
+        error_code: int | None = None,
+        error_title: str | None = None,
+    ) -> str | None:
         """A status webhook: the delivery moves forward only; a failure fails (or converts) its outbox row.
 
         Returns:
@@ -57,21 +88,33 @@ class Deliveries:
         if rank is None:
             return None
         now = self.clock()
-        values = {"status": status, "rank": rank, "error_code": error_code, "error_title": error_title,
-                  "updated_at": now}
+        values = {
+            "status": status,
+            "rank": rank,
+            "error_code": error_code,
+            "error_title": error_title,
+            "updated_at": now,
+        }
         async with self.database.transaction() as session:
-            moved = (await session.execute(
-                update(WhatsAppDelivery).where(WhatsAppDelivery.wamid == wamid, WhatsAppDelivery.rank < rank)
-                .values(**values).returning(WhatsAppDelivery.outbox_id, WhatsAppDelivery.kind,
-                                            WhatsAppDelivery.chat_id))).first()
+            moved = (
+                await session.execute(
+                    update(WhatsAppDelivery)
+                    .where(WhatsAppDelivery.wamid == wamid, WhatsAppDelivery.rank < rank)
+                    .values(**values)
+                    .returning(WhatsAppDelivery.outbox_id, WhatsAppDelivery.kind, WhatsAppDelivery.chat_id)
+                )
+            ).first()
             if moved is None and await session.get(WhatsAppChat, chat_id) is not None:
                 # A status before the sender recorded its message (or a duplicate, then nothing happens).
-                await session.execute(_insert(self.database, WhatsAppDelivery).values(
-                    wamid=wamid, chat_id=chat_id, kind="unknown", created_at=now, **values).on_conflict_do_nothing())
+                await session.execute(
+                    _insert(self.database, WhatsAppDelivery)
+                    .values(wamid=wamid, chat_id=chat_id, kind="unknown", created_at=now, **values)
+                    .on_conflict_do_nothing()
+                )
         if moved is None or status != "failed":
-            return None   # a duplicate, a late report of an earlier state, or a message not (yet) recorded
+            return None  # a duplicate, a late report of an earlier state, or a message not (yet) recorded
         outbox_id, kind, chat_id = moved
-        if kind == "template":   # the notification did not reach the employer: the answer needs them to write
+        if kind == "template":  # the notification did not reach the employer: the answer needs them to write
             await self.template_sent(chat_id, f"{error_code} {error_title or ''}".strip())
             return None
         if outbox_id is None:
@@ -87,20 +130,35 @@ class Deliveries:
         """Send the row again, the template way (once): False if it was converted before."""
         now = self.clock()
         async with self.database.transaction() as session:
-            first = (await session.execute(
-                _insert(self.database, WhatsAppConversion).values(outbox_id=outbox_id, converted_at=now)
-                .on_conflict_do_nothing().returning(WhatsAppConversion.outbox_id))).first()
+            first = (
+                await session.execute(
+                    _insert(self.database, WhatsAppConversion)
+                    .values(outbox_id=outbox_id, converted_at=now)
+                    .on_conflict_do_nothing()
+                    .returning(WhatsAppConversion.outbox_id)
+                )
+            ).first()
             if first is None:
                 return False
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
-                status=PENDING, next_attempt_at=now, locked_until=None, locked_by=None,
-                last_error="131047: the 24-hour window had closed; sent the template way"))
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == outbox_id)
+                .values(
+                    status=PENDING,
+                    next_attempt_at=now,
+                    locked_until=None,
+                    locked_by=None,
+                    last_error="131047: the 24-hour window had closed; sent the template way",
+                )
+            )
         log.info("outbox %s: 131047, converted to the template path", outbox_id)
         self.on_release()
         return True
 
     async def fail(self, outbox_id: int, reason: str) -> None:
         async with self.database.transaction() as session:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
-                status=FAILED, locked_until=None, locked_by=None, last_error=reason[:2000]))
-
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == outbox_id)
+                .values(status=FAILED, locked_until=None, locked_by=None, last_error=reason[:2000])
+            )

@@ -7,8 +7,9 @@ Migration: migrations/versions/0004_whatsapp.py. A chat's rows go when the emplo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CursorResult, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base, UtcDateTime, utcnow
@@ -23,16 +24,16 @@ class WhatsAppChat(Base):
 
     __tablename__ = "whatsapp_chats"
 
-    chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)   # business-scoped user id (or wa_id)
-    phone: Mapped[str | None] = mapped_column(String(32))                 # wa_id; may be withheld by WhatsApp
+    chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)  # business-scoped user id (or wa_id)
+    phone: Mapped[str | None] = mapped_column(String(32))  # wa_id; may be withheld by WhatsApp
     last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the message's own timestamp
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)       # WhatsApp said 131047 after that
-    notify_consent: Mapped[bool | None] = mapped_column(Boolean)          # None: never asked
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # WhatsApp said 131047 after that
+    notify_consent: Mapped[bool | None] = mapped_column(Boolean)  # None: never asked
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     consent_version: Mapped[str | None] = mapped_column(String(16))
     template_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    template_problem: Mapped[str | None] = mapped_column(String(200))    # e.g. "132015 paused": answers wait
-    choices: Mapped[list | None] = mapped_column(JSON)                   # payloads of "reply with 1-n"
+    template_problem: Mapped[str | None] = mapped_column(String(200))  # e.g. "132015 paused": answers wait
+    choices: Mapped[list | None] = mapped_column(JSON)  # payloads of "reply with 1-n"
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -45,8 +46,8 @@ class WhatsAppDelivery(Base):
     wamid: Mapped[str] = mapped_column(String(128), primary_key=True)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
     chat_id: Mapped[str] = mapped_column(String(128), index=True)
-    kind: Mapped[str] = mapped_column(String(16))            # text | interactive | template | unknown
-    status: Mapped[str] = mapped_column(String(16))          # RANKS
+    kind: Mapped[str] = mapped_column(String(16))  # text | interactive | template | unknown
+    status: Mapped[str] = mapped_column(String(16))  # RANKS
     rank: Mapped[int] = mapped_column(Integer)
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_title: Mapped[str | None] = mapped_column(Text)
@@ -61,3 +62,13 @@ class WhatsAppConversion(Base):
 
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
     converted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# The tables, typed for Core statements (a declarative class's __table__ is typed as a FromClause).
+CHATS = cast(Table, WhatsAppChat.__table__)
+DELIVERIES = cast(Table, WhatsAppDelivery.__table__)
+
+
+def rowcount(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a CursorResult)."""
+    return cast(CursorResult, result).rowcount

@@ -29,21 +29,21 @@ from bot.db.models import utcnow
 from bot.tickets.models import PENDING, OutboxMessage
 from bot.tickets.outbox import OutboxItem
 from bot.window.deliveries import Deliveries
-from bot.window.models import WhatsAppChat, WhatsAppDelivery
+from bot.window.models import CHATS, WhatsAppChat, WhatsAppDelivery, rowcount
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
-REMINDERS = ("waiting", "autoclosed")   # the ticket service's purposes of Lotse's own reminders
-TEMPLATED = ("answer",)                 # what is announced with the template when the window is closed
+REMINDERS = ("waiting", "autoclosed")  # the ticket service's purposes of Lotse's own reminders
+TEMPLATED = ("answer",)  # what is announced with the template when the window is closed
 STOP_WORDS = frozenset({"stop", "stopp", "abmelden", "unsubscribe"})
 
 
 class Action(StrEnum):
-    SEND = "send"            # inside the window
-    TEMPLATE = "template"    # announce with the template, then hold
-    HOLD = "hold"            # wait for the employer
-    SKIP = "skip"            # a reminder outside the window: not sent
+    SEND = "send"  # inside the window
+    TEMPLATE = "template"  # announce with the template, then hold
+    HOLD = "hold"  # wait for the employer
+    SKIP = "skip"  # a reminder outside the window: not sent
 
 
 class Hold(StrEnum):
@@ -66,8 +66,8 @@ class Window:
     notify_consent: bool | None = None
     template_sent_at: datetime | None = None
     template_problem: str | None = None
-    has_choices: bool = False           # numbered choices are stored (typed numbers mean something)
-    known: bool = False                 # the chat has a row (False after /delete)
+    has_choices: bool = False  # numbered choices are stored (typed numbers mean something)
+    known: bool = False  # the chat has a row (False after /delete)
 
     def recipient(self) -> dict:
         """Address by phone when WhatsApp gave one, else by the business-scoped user id."""
@@ -81,8 +81,9 @@ class Plan:
     window: Window
 
 
-def open_until(window: Window | None, settings: WhatsAppSettings,
-               inbound_at: datetime | None = None) -> datetime | None:
+def open_until(
+    window: Window | None, settings: WhatsAppSettings, inbound_at: datetime | None = None
+) -> datetime | None:
     """When Lotse stops sending free-form messages to the chat (margin included); None: closed."""
     last = max((at for at in (window and window.last_inbound_at, inbound_at) if at), default=None)
     if last is None or (window and window.closed_at and window.closed_at >= last):
@@ -90,8 +91,9 @@ def open_until(window: Window | None, settings: WhatsAppSettings,
     return last + timedelta(hours=settings.window_hours) - timedelta(minutes=settings.window_margin_minutes)
 
 
-def decide(purpose: str | None, window: Window, now: datetime, settings: WhatsAppSettings,
-           inbound_at: datetime | None = None) -> tuple[Action, str]:
+def decide(
+    purpose: str | None, window: Window, now: datetime, settings: WhatsAppSettings, inbound_at: datetime | None = None
+) -> tuple[Action, str]:
     """What to do with an outbox row to a WhatsApp chat now, and why."""
     until = open_until(window, settings, inbound_at)
     if until is not None and now < until:
@@ -109,13 +111,20 @@ def decide(purpose: str | None, window: Window, now: datetime, settings: WhatsAp
     return Action.TEMPLATE, "window closed, the employer agreed to be notified"
 
 
-_chats = WhatsAppChat.__table__
+_chats = CHATS
 # Built once (see bot/db/store.py): the read before every send and the insert after every message.
-_WINDOW = select(_chats.c.chat_id, _chats.c.phone, _chats.c.last_inbound_at, _chats.c.closed_at,
-                 _chats.c.notify_consent, _chats.c.template_sent_at, _chats.c.template_problem,
-                 _chats.c.choices.is_not(None), literal(True)).where(
-    _chats.c.chat_id == bindparam("chat_id"))
-_ENQUEUE = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_WINDOW = select(
+    _chats.c.chat_id,
+    _chats.c.phone,
+    _chats.c.last_inbound_at,
+    _chats.c.closed_at,
+    _chats.c.notify_consent,
+    _chats.c.template_sent_at,
+    _chats.c.template_problem,
+    _chats.c.choices.is_not(None),
+    literal(True),
+).where(_chats.c.chat_id == bindparam("chat_id"))
+_ENQUEUE = insert(OutboxMessage).returning(OutboxMessage.id)
 
 
 def is_stop(text: str) -> bool:
@@ -136,8 +145,13 @@ class WindowService(Deliveries):
         on_release: called when held outbox rows became due (wakes the outbox worker).
     """
 
-    def __init__(self, database: Database, settings: WhatsAppSettings, clock: Callable[[], datetime] = utcnow,
-                 on_release: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        database: Database,
+        settings: WhatsAppSettings,
+        clock: Callable[[], datetime] = utcnow,
+        on_release: Callable[[], None] | None = None,
+    ):
         self.database = database
         self.settings = settings
         self.clock = clock
@@ -157,29 +171,44 @@ class WindowService(Deliveries):
             Whether this is the chat's first message, and how many held rows were released.
         """
         now = self.clock()
-        table = WhatsAppChat.__table__
+        table = CHATS
         insert_chat = _insert(self.database, WhatsAppChat).on_conflict_do_nothing().returning(table.c.chat_id)
 
         newer = or_(table.c.last_inbound_at.is_(None), table.c.last_inbound_at < at)
-        values = {"updated_at": now, "last_inbound_at": case((newer, at), else_=table.c.last_inbound_at),
-                  "template_problem": case((newer, None), else_=table.c.template_problem)}
+        values = {
+            "updated_at": now,
+            "last_inbound_at": case((newer, at), else_=table.c.last_inbound_at),
+            "template_problem": case((newer, None), else_=table.c.template_problem),
+        }
         if phone:
             values["phone"] = phone
         touch = update(table).where(table.c.chat_id == chat_id).values(**values).returning(table.c.chat_id)
-        async with self.database.transaction() as session:   # one transaction: this runs for every message
+        async with self.database.transaction() as session:  # one transaction: this runs for every message
             # A known chat (nearly every message): one UPDATE; the later message wins, also when two come at once.
             first = (await session.execute(touch)).first() is None
             if first:  # ON CONFLICT: another process may be taking this chat's other message right now
-                created = (await session.execute(insert_chat.values(
-                    chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now, updated_at=now))).first()
+                created = (
+                    await session.execute(
+                        insert_chat.values(
+                            chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now, updated_at=now
+                        )
+                    )
+                ).first()
                 if created is None:
                     first = False
                     await session.execute(touch)
-            released = (await session.execute(
-                update(OutboxMessage.__table__).where(
-                    OutboxMessage.channel == CHANNEL, OutboxMessage.chat_id == chat_id,
-                    OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now)
-                .values(next_attempt_at=now))).rowcount
+            released = rowcount(
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.channel == CHANNEL,
+                        OutboxMessage.chat_id == chat_id,
+                        OutboxMessage.status == PENDING,
+                        OutboxMessage.next_attempt_at > now,
+                    )
+                    .values(next_attempt_at=now)
+                )
+            )
         if released:
             log.info("whatsapp %s wrote again: %d held messages released", chat_id, released)
             self.on_release()
@@ -187,14 +216,16 @@ class WindowService(Deliveries):
 
     async def _update_chat(self, chat_id: str, **values) -> bool:
         async with self.database.transaction() as session:
-            done = await session.execute(update(WhatsAppChat).where(WhatsAppChat.chat_id == chat_id)
-                                         .values(updated_at=self.clock(), **values))
-            return done.rowcount == 1
+            done = await session.execute(
+                update(WhatsAppChat).where(WhatsAppChat.chat_id == chat_id).values(updated_at=self.clock(), **values)
+            )
+            return rowcount(done) == 1
 
     async def set_consent(self, chat_id: str, given: bool) -> None:
         """Store the employer's answer to "may we notify you?", with the time and the wording's version."""
-        await self._update_chat(chat_id, notify_consent=given, consent_at=self.clock(),
-                                consent_version=self.settings.consent_version)
+        await self._update_chat(
+            chat_id, notify_consent=given, consent_at=self.clock(), consent_version=self.settings.consent_version
+        )
 
     async def revoke(self, chat_id: str) -> None:
         """STOP: no more template notifications to this chat."""
@@ -209,8 +240,9 @@ class WindowService(Deliveries):
         if not number.isdigit() or len(number) > 3:
             return None
         async with self.database.read() as session:
-            choices = (await session.execute(select(WhatsAppChat.choices).where(
-                WhatsAppChat.chat_id == chat_id))).scalar_one_or_none()
+            choices = (
+                await session.execute(select(WhatsAppChat.choices).where(WhatsAppChat.chat_id == chat_id))
+            ).scalar_one_or_none()
         index = int(number) - 1
         return choices[index] if choices and 0 <= index < len(choices) else None
 
@@ -235,14 +267,24 @@ class WindowService(Deliveries):
 
     # -- the dialogue's turns ------------------------------------------------------------------------------------
 
-    async def enqueue_turn(self, chat_id: str, replies: list[dict], lang: str, inbound_at: datetime,
-                           dedup_key: str | None = None) -> int:
+    async def enqueue_turn(
+        self, chat_id: str, replies: list[dict], lang: str, inbound_at: datetime, dedup_key: str | None = None
+    ) -> int:
         """One bot turn as one outbox row: the sender makes it as few WhatsApp messages as it can."""
         now = self.clock()
-        row = {"channel": CHANNEL, "chat_id": chat_id, "stream": f"{CHANNEL}:{chat_id}", "kind": "message",
-               "payload": {"turn": replies, "lang": lang, "inbound_at": inbound_at.isoformat()},
-               "purpose": "turn", "dedup_key": dedup_key, "status": PENDING, "attempts": 0,
-               "next_attempt_at": now, "created_at": now}
+        row = {
+            "channel": CHANNEL,
+            "chat_id": chat_id,
+            "stream": f"{CHANNEL}:{chat_id}",
+            "kind": "message",
+            "payload": {"turn": replies, "lang": lang, "inbound_at": inbound_at.isoformat()},
+            "purpose": "turn",
+            "dedup_key": dedup_key,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         async with self.database.transaction() as session:
             row_id = (await session.execute(_ENQUEUE, row)).scalar_one()
         self.on_release()

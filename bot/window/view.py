@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot.tickets.models import FAILED, PENDING, SENT, OutboxMessage, Ticket
-from bot.window.models import RANKS, WhatsAppDelivery
+from bot.window.models import RANKS, WhatsAppDelivery, rowcount
 from bot.window.service import (
     CHANNEL,
     Action,
@@ -21,26 +21,26 @@ from bot.window.service import (
     open_until,
 )
 
-WAITING_PREFIX = "waiting for the employer"   # the sender's reason for a held row (sender.py)
+WAITING_PREFIX = "waiting for the employer"  # the sender's reason for a held row (sender.py)
 
 
 @dataclass(frozen=True)
 class DeliveryState:
-    label: str            # pending | waiting | accepted | sent | delivered | read | failed
-    detail: str = ""      # the failure's reason, or why it waits
+    label: str  # pending | waiting | accepted | sent | delivered | read | failed
+    detail: str = ""  # the failure's reason, or why it waits
     can_retry: bool = False
 
 
 @dataclass(frozen=True)
 class TicketWindow:
-    open_until: datetime | None         # None: closed
+    open_until: datetime | None  # None: closed
     consent: bool | None
     template_sent_at: datetime | None
-    waiting: bool                       # an answer waits in the outbox for the employer
-    must_write_again: bool              # ... and no template will fetch it: "Arbeitgeber muss erneut schreiben"
-    contact: str | None                 # phone or e-mail the employer gave; None: only via the chat
-    deliveries: dict[int, DeliveryState] = field(default_factory=dict)   # by outbox row
-    messages: dict[int, int] = field(default_factory=dict)               # ticket message id -> outbox row
+    waiting: bool  # an answer waits in the outbox for the employer
+    must_write_again: bool  # ... and no template will fetch it: "Arbeitgeber muss erneut schreiben"
+    contact: str | None  # phone or e-mail the employer gave; None: only via the chat
+    deliveries: dict[int, DeliveryState] = field(default_factory=dict)  # by outbox row
+    messages: dict[int, int] = field(default_factory=dict)  # ticket message id -> outbox row
 
 
 def _state(row: OutboxMessage, parts: list[WhatsAppDelivery], now: datetime) -> DeliveryState:
@@ -64,33 +64,67 @@ async def ticket_window(window: WindowService, ticket: Ticket) -> TicketWindow |
     now = window.clock()
     chat = await window.window(ticket.chat_external_id) or Window(ticket.chat_external_id)
     async with window.database.read() as session:
-        rows = list((await session.execute(select(OutboxMessage).where(
-            OutboxMessage.ticket_id == ticket.id, OutboxMessage.channel == CHANNEL)
-            .order_by(OutboxMessage.id))).scalars())
-        parts = list((await session.execute(select(WhatsAppDelivery).where(
-            WhatsAppDelivery.outbox_id.in_([r.id for r in rows])))).scalars()) if rows else []
+        rows = list(
+            (
+                await session.execute(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.channel == CHANNEL)
+                    .order_by(OutboxMessage.id)
+                )
+            ).scalars()
+        )
+        parts = (
+            list(
+                (
+                    await session.execute(
+                        select(WhatsAppDelivery).where(WhatsAppDelivery.outbox_id.in_([r.id for r in rows]))
+                    )
+                ).scalars()
+            )
+            if rows
+            else []
+        )
     deliveries = {r.id: _state(r, [p for p in parts if p.outbox_id == r.id], now) for r in rows}
-    messages = {int(r.dedup_key.split(":")[1]): r.id for r in rows
-                if r.dedup_key and r.dedup_key.startswith("answer:") and r.dedup_key.split(":")[1].isdigit()}
+    messages = {
+        int(r.dedup_key.split(":")[1]): r.id
+        for r in rows
+        if r.dedup_key and r.dedup_key.startswith("answer:") and r.dedup_key.split(":")[1].isdigit()
+    }
     waiting = any(state.label == "waiting" for state in deliveries.values())
     action, reason = decide("answer", chat, now, window.settings)
     until = open_until(chat, window.settings)
     return TicketWindow(
-        open_until=until if until and until > now else None, consent=chat.notify_consent,
-        template_sent_at=chat.template_sent_at, waiting=waiting,
+        open_until=until if until and until > now else None,
+        consent=chat.notify_consent,
+        template_sent_at=chat.template_sent_at,
+        waiting=waiting,
         must_write_again=waiting and action is Action.HOLD and reason != Hold.TEMPLATE_SENT,
         contact=ticket.contact_value if ticket.contact_method in ("phone", "email") else None,
-        deliveries=deliveries, messages=messages)
+        deliveries=deliveries,
+        messages=messages,
+    )
 
 
 async def retry(window: WindowService, ticket_id: int, outbox_id: int) -> bool:
     """Send a failed message of the ticket again, for real: the sender makes a new WhatsApp message."""
     async with window.database.transaction() as session:
-        done = await session.execute(update(OutboxMessage).where(
-            OutboxMessage.id == outbox_id, OutboxMessage.ticket_id == ticket_id, OutboxMessage.channel == CHANNEL,
-            OutboxMessage.status.in_((FAILED, SENT))).values(
-            status=PENDING, attempts=0, next_attempt_at=window.clock(), locked_until=None, locked_by=None,
-            last_error="retried from the console"))
-    if done.rowcount == 1:
+        done = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == outbox_id,
+                OutboxMessage.ticket_id == ticket_id,
+                OutboxMessage.channel == CHANNEL,
+                OutboxMessage.status.in_((FAILED, SENT)),
+            )
+            .values(
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=window.clock(),
+                locked_until=None,
+                locked_by=None,
+                last_error="retried from the console",
+            )
+        )
+    if rowcount(done) == 1:
         window.on_release()
-    return done.rowcount == 1
+    return rowcount(done) == 1

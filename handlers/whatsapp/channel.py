@@ -35,7 +35,7 @@ from handlers.whatsapp.signature import HEADER, Verdict, challenge, verify
 log = logging.getLogger(__name__)
 
 PATH = "/whatsapp/webhook"
-SHOW_ANSWER = "show_answer:"   # the template's quick-reply button
+SHOW_ANSWER = "show_answer:"  # the template's quick-reply button
 
 
 class WhatsAppWebhook:
@@ -44,11 +44,15 @@ class WhatsAppWebhook:
     def __init__(self, config: Config, dialogue, inbox: Inbox, window: WindowService):
         self.settings = config.whatsapp
         self.default_lang = config.languages.default
-        self.dialogue = dialogue           # .handle(IncomingMessage) -> list[Reply], .chat_language(message)
+        self.dialogue = dialogue  # .handle(IncomingMessage) -> list[Reply], .chat_language(message)
         self.inbox = inbox
         self.window = window
         self._locks: dict[str, asyncio.Lock] = {}
         self._running: set[asyncio.Task] = set()
+        if self.settings.app_secret is None or self.settings.verify_token is None:
+            raise ValueError("WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN must be set")
+        self._app_secret = self.settings.app_secret.get_secret_value()
+        self._verify_token = self.settings.verify_token.get_secret_value()
 
     def add_routes(self, app: web.Application, path: str = PATH) -> None:
         app.router.add_get(path, self.handshake)
@@ -56,7 +60,7 @@ class WhatsAppWebhook:
 
     async def handshake(self, request: web.Request) -> web.Response:
         """Meta's verification GET: echo the challenge for the right token, else 403."""
-        echo = challenge(request.query, self.settings.verify_token.get_secret_value())
+        echo = challenge(request.query, self._verify_token)
         if echo is None:
             return web.Response(status=403, text="wrong verify token")
         return web.Response(text=echo, content_type="text/plain")
@@ -66,7 +70,7 @@ class WhatsAppWebhook:
         if (request.content_length or 0) > self.settings.max_body_bytes:
             return web.Response(status=413, text="too large")
         raw = await request.read()
-        verdict = verify(raw, request.headers.get(HEADER), self.settings.app_secret.get_secret_value())
+        verdict = verify(raw, request.headers.get(HEADER), self._app_secret)
         if verdict is not Verdict.OK:
             log.warning("whatsapp webhook from %s: signature %s", request.remote, verdict)
             return web.Response(status=401 if verdict is Verdict.MISSING else 403, text=f"signature {verdict}")
@@ -89,7 +93,7 @@ class WhatsAppWebhook:
             task.add_done_callback(self._finished)
         done, _ = await asyncio.wait(tasks, timeout=self.settings.answer_within_seconds)
         failed = [task for task in done if not task.cancelled() and task.exception() is not None]
-        return web.Response(status=500 if failed else 200)   # 500: Meta delivers again; done ones are skipped
+        return web.Response(status=500 if failed else 200)  # 500: Meta delivers again; done ones are skipped
 
     def _finished(self, task: asyncio.Task) -> None:
         self._running.discard(task)
@@ -102,8 +106,9 @@ class WhatsAppWebhook:
             await asyncio.wait(set(self._running), timeout=timeout)
 
     async def on_status(self, status: Status) -> None:
-        outcome = await self.window.status(status.wamid, status.status, status.chat_id, status.at,
-                                           status.error_code, status.error_title)
+        outcome = await self.window.status(
+            status.wamid, status.status, status.chat_id, status.at, status.error_code, status.error_title
+        )
         if outcome:
             log.info("whatsapp %s %s (%s): outbox row %s", status.wamid, status.status, status.error_code, outcome)
 
@@ -122,8 +127,13 @@ class WhatsAppWebhook:
             if first:
                 replies = [Reply(say("notice", lang))] + replies
             if replies:
-                await self.window.enqueue_turn(message.chat_id, [reply_json(r) for r in replies], lang, inbound.at,
-                                               dedup_key=f"whatsapp:{message.external_id}")
+                await self.window.enqueue_turn(
+                    message.chat_id,
+                    [reply_json(r) for r in replies],
+                    lang,
+                    inbound.at,
+                    dedup_key=f"whatsapp:{message.external_id}",
+                )
         if len(self._locks) > 10_000 and not lock.locked():
             self._locks.clear()
 
@@ -143,7 +153,7 @@ class WhatsAppWebhook:
             # The held answers were released by the tap itself; they are the visible reply.
             return [] if released else [Reply(say("nothing_waiting", await self.dialogue.chat_language(message)))]
         replies = await self.dialogue.handle(message)
-        if not replies and message.kind is Kind.BUTTON:   # every tap gets a visible reply
+        if not replies and message.kind is Kind.BUTTON:  # every tap gets a visible reply
             replies = [Reply(t("unknown_button", await self.dialogue.chat_language(message)))]
         return replies
 
@@ -157,8 +167,14 @@ class WhatsApp:
     window: WindowService
 
 
-def build_whatsapp(config: Config, dialogue, database: Database, desk, session: aiohttp.ClientSession,
-                   clock: Callable[[], datetime] = utcnow) -> WhatsApp:
+def build_whatsapp(
+    config: Config,
+    dialogue,
+    database: Database,
+    desk,
+    session: aiohttp.ClientSession,
+    clock: Callable[[], datetime] = utcnow,
+) -> WhatsApp:
     """Wire WhatsApp onto a process's dialogue, database, ticket desk and HTTP session.
 
     Registers what the rest of Lotse needs to know: the notify question in the hand-over flow,
@@ -191,17 +207,20 @@ class WhatsAppChannel:
         from bot.runtime import ChannelError
 
         if runtime.desk is None:
-            raise ChannelError("WhatsApp needs the ticket queue (tickets.enabled: true): its replies go through "
-                               "the outbox, which keeps them in order, retries them and holds them for the "
-                               "24-hour window")
+            raise ChannelError(
+                "WhatsApp needs the ticket queue (tickets.enabled: true): its replies go through "
+                "the outbox, which keeps them in order, retries them and holds them for the "
+                "24-hour window"
+            )
         self.runtime = runtime
-        self.parts = build_whatsapp(runtime.config, runtime.dialogue, runtime.database, runtime.desk, runtime.http,
-                                    clock=self.clock)
+        self.parts = build_whatsapp(
+            runtime.config, runtime.dialogue, runtime.database, runtime.desk, runtime.http, clock=self.clock
+        )
         self.parts.webhook.add_routes(runtime.web_app)
         runtime.add_sender(CHANNEL, self.parts.sender)
 
     async def start(self) -> None:
-        return None   # Meta posts to the webhook: nothing to poll
+        return None  # Meta posts to the webhook: nothing to poll
 
     async def stop(self) -> None:
         """Messages taken but still being answered finish before the runtime closes the database."""
@@ -211,5 +230,7 @@ class WhatsAppChannel:
     def describe(self) -> str:
         url = self.runtime.url if self.runtime is not None else ""
         settings = self.config.whatsapp
-        return (f"WhatsApp webhook {url}{PATH} (number {settings.phone_number_id}, Graph {settings.graph_version}, "
-                f"{settings.api_base_url})")
+        return (
+            f"WhatsApp webhook {url}{PATH} (number {settings.phone_number_id}, Graph {settings.graph_version}, "
+            f"{settings.api_base_url})"
+        )

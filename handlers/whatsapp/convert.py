@@ -16,8 +16,7 @@ from bot.messages import IncomingMessage, Kind
 
 CHANNEL = "whatsapp"
 # Neither downloaded nor stored: documents and photos can hold refugees' personal data.
-MEDIA = frozenset({"image", "audio", "video", "document", "sticker", "location", "contacts", "reaction",
-                   "unsupported"})
+MEDIA = frozenset({"image", "audio", "video", "document", "sticker", "location", "contacts", "reaction", "unsupported"})
 MAX_TEXT = 4096
 
 
@@ -35,7 +34,7 @@ class Status:
     """A delivery report for a message Lotse sent."""
 
     wamid: str
-    status: str                     # sent | delivered | read | failed (| played ...)
+    status: str  # sent | delivered | read | failed (| played ...)
     chat_id: str
     at: datetime
     error_code: int | None = None
@@ -70,12 +69,12 @@ def _kind_and_content(message: dict) -> tuple[Kind, str, str] | None:
         if isinstance(reply, dict) and reply.get("id"):
             return Kind.BUTTON, str(reply.get("title", "")), str(reply["id"])
         return None
-    if kind == "button":   # a template's quick-reply button (not "interactive")
+    if kind == "button":  # a template's quick-reply button (not "interactive")
         button = message.get("button") or {}
         return Kind.BUTTON, str(button.get("text", "")), str(button.get("payload") or button.get("text") or "")
     if kind in MEDIA:
         return Kind.MEDIA, "", ""
-    return None   # system (number changed), errors, unknown future types
+    return None  # system (number changed), errors, unknown future types
 
 
 def to_message(message: dict, contacts: dict[str, dict]) -> Inbound | None:
@@ -88,8 +87,16 @@ def to_message(message: dict, contacts: dict[str, dict]) -> Inbound | None:
         return None
     kind, text, payload = content
     name = str((contact.get("profile") or {}).get("name", ""))[:128]
-    incoming = IncomingMessage(CHANNEL, str(chat_id), kind, text=text, payload=payload, user_id=str(chat_id),
-                               user_name=name, external_id=str(message["id"]))
+    incoming = IncomingMessage(
+        CHANNEL,
+        str(chat_id),
+        kind,
+        text=text,
+        payload=payload,
+        user_id=str(chat_id),
+        user_name=name,
+        external_id=str(message["id"]),
+    )
     return Inbound(incoming, timestamp(message.get("timestamp")), phone or contact.get("wa_id"))
 
 
@@ -102,8 +109,14 @@ def to_status(status: dict) -> Status | None:
     details = (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
     title = " – ".join(str(part) for part in (error.get("title"), details) if part) or None
     chat_id = status.get("recipient_user_id") or status.get("recipient_id") or ""
-    return Status(str(status["id"]), str(status["status"]), str(chat_id), timestamp(status.get("timestamp")),
-                  int(code) if isinstance(code, int) or str(code).isdigit() else None, title)
+    return Status(
+        str(status["id"]),
+        str(status["status"]),
+        str(chat_id),
+        timestamp(status.get("timestamp")),
+        int(str(code)) if isinstance(code, int) or str(code).isdigit() else None,
+        title,
+    )
 
 
 def events(body: dict) -> tuple[list[Inbound], list[Status]]:

@@ -29,6 +29,8 @@ class GraphClient:
     def __init__(self, session: aiohttp.ClientSession, settings: WhatsAppSettings):
         self.session = session
         self.url = settings.messages_url
+        if settings.access_token is None:
+            raise ValueError("WHATSAPP_ACCESS_TOKEN is not set")
         self._headers = {"Authorization": f"Bearer {settings.access_token.get_secret_value()}"}
         self._timeout = aiohttp.ClientTimeout(total=settings.request_timeout_seconds)
 

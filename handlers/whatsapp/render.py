@@ -36,15 +36,15 @@ class Outgoing:
     """One WhatsApp message body (without recipient), and the numbered choices it offers, if any."""
 
     body: dict
-    kind: str                          # text | interactive
-    choices: list[str] | None = None   # payloads for typed numbers; [] when the message offers buttons
+    kind: str  # text | interactive
+    choices: list[str] | None = None  # payloads for typed numbers; [] when the message offers buttons
 
 
 def escape(plain: str) -> str:
     """Plain text that WhatsApp shows as it is; URLs stay exact so that they still open."""
     pieces, last = [], 0
     for match in URL.finditer(plain):
-        pieces += [plain[last:match.start()].translate(LOOKALIKES), match.group()]
+        pieces += [plain[last : match.start()].translate(LOOKALIKES), match.group()]
         last = match.end()
     pieces.append(plain[last:].translate(LOOKALIKES))
     return "".join(pieces)
@@ -114,25 +114,47 @@ def _clip(label: str, limit: int) -> str:
 
 def _interactive(body: str, choices: list[Button], lang: str, limits: WhatsAppLimits) -> Outgoing:
     labels = [" ".join(b.label.split()) for b in choices]
-    if len(choices) <= limits.buttons and all(len(x) <= limits.button_title for x in labels) \
-            and len(set(labels)) == len(labels):
-        buttons = [{"type": "reply", "reply": {"id": b.payload, "title": label}}
-                   for b, label in zip(choices, labels, strict=True)]
-        return Outgoing({"type": "interactive", "interactive": {
-            "type": "button", "body": {"text": body}, "action": {"buttons": buttons}}}, "interactive", [])
+    if (
+        len(choices) <= limits.buttons
+        and all(len(x) <= limits.button_title for x in labels)
+        and len(set(labels)) == len(labels)
+    ):
+        buttons = [
+            {"type": "reply", "reply": {"id": b.payload, "title": label}}
+            for b, label in zip(choices, labels, strict=True)
+        ]
+        return Outgoing(
+            {
+                "type": "interactive",
+                "interactive": {"type": "button", "body": {"text": body}, "action": {"buttons": buttons}},
+            },
+            "interactive",
+            [],
+        )
     rows = []
     for button, label in zip(choices, labels, strict=True):
         row = {"id": button.payload, "title": _clip(label, limits.row_title)}
         if len(label) > limits.row_title and limits.row_description:
             row["description"] = _clip(label, limits.row_description)
         rows.append(row)
-    return Outgoing({"type": "interactive", "interactive": {
-        "type": "list", "body": {"text": body},
-        "action": {"button": _clip(text("list_button", lang), limits.list_button), "sections": [{"rows": rows}]}}},
-        "interactive", [])
+    return Outgoing(
+        {
+            "type": "interactive",
+            "interactive": {
+                "type": "list",
+                "body": {"text": body},
+                "action": {
+                    "button": _clip(text("list_button", lang), limits.list_button),
+                    "sections": [{"rows": rows}],
+                },
+            },
+        },
+        "interactive",
+        [],
+    )
 
 
-DEFAULT_LIMITS = WhatsAppLimits()
+DEFAULT_LIMITS = WhatsAppLimits.model_validate({})
 
 
 def render_turn(replies: list[Reply], lang: str, limits: WhatsAppLimits = DEFAULT_LIMITS) -> list[Outgoing]:
@@ -164,6 +186,7 @@ def render_turn(replies: list[Reply], lang: str, limits: WhatsAppLimits = DEFAUL
 
 # -- a turn in the outbox: Replies as JSON (steps and sources included) ------------------------------------------
 
+
 def reply_json(reply: Reply) -> dict:
     data: dict = {"text": reply.text}
     for key in ("title", "footer"):
@@ -181,8 +204,12 @@ def reply_json(reply: Reply) -> dict:
 
 
 def json_reply(data: dict) -> Reply:
-    return Reply(data.get("text", ""), title=data.get("title", ""), footer=data.get("footer", ""),
-                 steps=tuple(data.get("steps", ())), links=tuple(Link(a, b) for a, b in data.get("links", ())),
-                 buttons=tuple(tuple(Button(label, payload) for label, payload in row)
-                               for row in data.get("buttons", ())),
-                 meta={"lang": data.get("lang")})
+    return Reply(
+        data.get("text", ""),
+        title=data.get("title", ""),
+        footer=data.get("footer", ""),
+        steps=tuple(data.get("steps", ())),
+        links=tuple(Link(a, b) for a, b in data.get("links", ())),
+        buttons=tuple(tuple(Button(label, payload) for label, payload in row) for row in data.get("buttons", ())),
+        meta={"lang": data.get("lang")},
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from bot.config import WhatsAppSettings
 from bot.db.models import utcnow
@@ -54,13 +55,18 @@ def replies_of(item: OutboxItem) -> list[Reply]:
 class WhatsAppSender:
     """Delivers outbox rows to WhatsApp through the Graph API."""
 
-    def __init__(self, graph: GraphClient, window: WindowService, settings: WhatsAppSettings,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        graph: GraphClient,
+        window: WindowService,
+        settings: WhatsAppSettings,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.graph = graph
         self.window = window
         self.settings = settings
         self.clock = clock
-        self._paused_until = clock()   # 130429 or an account problem: the whole number waits until then
+        self._paused_until = clock()  # 130429 or an account problem: the whole number waits until then
 
     async def send(self, item: OutboxItem) -> Delivery:
         wait = (self._paused_until - self.clock()).total_seconds()
@@ -81,29 +87,47 @@ class WhatsAppSender:
             parts = render_turn(replies_of(item), item.lang, self.settings.limits)
         except ValueError as exc:
             raise Undeliverable(f"cannot be rendered within WhatsApp's limits: {exc}") from exc
-        wamid = None
+        wamid: str | None = None
         for part in parts:
-            body = {"messaging_product": "whatsapp", "recipient_type": "individual", **plan.window.recipient(),
-                    **part.body}
+            body = {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                **plan.window.recipient(),
+                **part.body,
+            }
             try:
-                wamid = await self.graph.send(body)
+                sent = await self.graph.send(body)
             except GraphError as exc:
                 await self._failed(item, exc)
-            await self.window.record(item.id, plan.window, wamid, part.kind,
-                                     choices=False if part.choices is None else part.choices)
+            await self.window.record(
+                item.id, plan.window, sent, part.kind, choices=False if part.choices is None else part.choices
+            )
+            wamid = sent
         return Delivery(wamid)
 
     async def _template(self, item: OutboxItem, plan: Plan) -> None:
         """Tell the employer, with the approved template, that the team answered ticket #n."""
         template = self.settings.template
         number = str(item.ticket_id or "")
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", **plan.window.recipient(),
-                "type": "template", "template": {
-                    "name": template.name, "language": {"code": template.language},
-                    "components": [
-                        {"type": "body", "parameters": [{"type": "text", "text": f"#{number}"}]},
-                        {"type": "button", "sub_type": "quick_reply", "index": "0",
-                         "parameters": [{"type": "payload", "payload": f"show_answer:{number}"}]}]}}
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            **plan.window.recipient(),
+            "type": "template",
+            "template": {
+                "name": template.name,
+                "language": {"code": template.language},
+                "components": [
+                    {"type": "body", "parameters": [{"type": "text", "text": f"#{number}"}]},
+                    {
+                        "type": "button",
+                        "sub_type": "quick_reply",
+                        "index": "0",
+                        "parameters": [{"type": "payload", "payload": f"show_answer:{number}"}],
+                    },
+                ],
+            },
+        }
         try:
             wamid = await self.graph.send(body)
         except GraphError as exc:
@@ -118,7 +142,7 @@ class WhatsAppSender:
     def _retryable(self, exc: GraphError) -> bool:
         return exc.code in THROTTLED | TRANSIENT | ACCOUNT | {130429, 131056}
 
-    async def _failed(self, item: OutboxItem, exc: GraphError) -> None:
+    async def _failed(self, item: OutboxItem, exc: GraphError) -> NoReturn:
         """Turn Meta's error into the outbox's action; always raises."""
         code = exc.code
         if code == 130429 or code in THROTTLED:
@@ -133,8 +157,12 @@ class WhatsAppSender:
                 raise RetryLater(f"{exc}: converted to the template path", 0) from exc
             raise Undeliverable(f"{exc} (the 24-hour window is closed)") from exc
         if code in ACCOUNT:
-            log.critical("WhatsApp refused the access token or account (%s): sending stops for %.0f s; "
-                         "check WHATSAPP_ACCESS_TOKEN and the Meta app", exc, self.settings.auth_pause_seconds)
+            log.critical(
+                "WhatsApp refused the access token or account (%s): sending stops for %.0f s; "
+                "check WHATSAPP_ACCESS_TOKEN and the Meta app",
+                exc,
+                self.settings.auth_pause_seconds,
+            )
             self._paused_until = self.clock() + timedelta(seconds=self.settings.auth_pause_seconds)
             raise RetryLater(str(exc), self.settings.auth_pause_seconds) from exc
         if code is None or code in TRANSIENT or (exc.http_status or 0) >= 500:

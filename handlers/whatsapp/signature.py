@@ -16,8 +16,8 @@ HEADER = "X-Hub-Signature-256"
 
 class Verdict(StrEnum):
     OK = "ok"
-    MISSING = "missing"   # 401
-    WRONG = "wrong"       # 403
+    MISSING = "missing"  # 401
+    WRONG = "wrong"  # 403
 
 
 def sign(body: bytes, secret: str) -> str:
