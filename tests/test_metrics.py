@@ -24,7 +24,8 @@ async def test_a_question_counts_as_an_update_a_decision_and_a_classification(co
 async def test_each_decision_counts_under_its_own_route(core):
     for text in ("Papiere", "Wie backe ich einen Kuchen?", "Darf mein Mitarbeiter Herr Ali seinen Antrag schon abholen?"):
         route = (await core.dialogue.understand(text)).decision.route.value
-        before = {r: sample("lotse_decisions_total", route=r) for r in ("answer", "clarify", "out_of_scope", "authority")}
+        before = {r: sample("lotse_decisions_total", route=r)
+                  for r in ("answer", "clarify", "out_of_scope", "authority", "coordinator", "smalltalk")}
         await core.dialogue.handle(IncomingMessage("terminal", f"m-{text}", Kind.TEXT, text=text))
         after = {r: sample("lotse_decisions_total", route=r) for r in before}
         assert {r: after[r] - before[r] for r in before} == {r: float(r == route) for r in before}
