@@ -111,6 +111,11 @@ class RetryLater(Exception):
         self.retry_after = retry_after
 
 
+class Held(RetryLater):
+    """No failure: the message waits on purpose (WhatsApp's 24-hour window) until `retry_after`, or
+    until the channel makes it due again (the employer wrote)."""
+
+
 class Undeliverable(Exception):
     """The message can never be delivered as it is (blocked by the user, bad request): give up."""
 
@@ -211,6 +216,8 @@ class OutboxWorker:
     async def _deliver(self, item: OutboxItem) -> None:
         try:
             delivery = await self.senders[item.channel].send(item)
+        except Held as exc:
+            await self._retry(item, str(exc), exc.retry_after, held=True)
         except RetryLater as exc:
             DELIVERY_FAILURES.labels(item.channel, "retry").inc()
             await self._retry(item, str(exc), exc.retry_after)
@@ -243,13 +250,13 @@ class OutboxWorker:
     def backoff(self, attempts: int) -> float:
         return min(self.settings.backoff_seconds * 2 ** max(attempts - 1, 0), self.settings.backoff_max_seconds)
 
-    async def _retry(self, item: OutboxItem, reason: str, retry_after: float | None) -> None:
+    async def _retry(self, item: OutboxItem, reason: str, retry_after: float | None, held: bool = False) -> None:
         if item.attempts >= self.settings.max_attempts and retry_after is None:
             await self._give_up(item, f"{reason} (after {item.attempts} attempts)")
             return
         wait = retry_after if retry_after is not None else self.backoff(item.attempts)
-        log.warning("outbox %s to %s:%s failed (%s); next try in %.1f s", item.id, item.channel, item.chat_id,
-                    reason, wait)
+        log.log(logging.INFO if held else logging.WARNING, "outbox %s to %s:%s %s (%s); next try in %.1f s",
+                item.id, item.channel, item.chat_id, "waits" if held else "failed", reason, wait)
         async with self.database.transaction() as session:
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)

@@ -21,6 +21,7 @@ from bot.db.models import utcnow
 from bot.messages import Reply
 from bot.tickets.outbox import (
     Delivery,
+    Held,
     OutboxItem,
     RetryLater,
     Undeliverable,
@@ -79,7 +80,7 @@ class WhatsAppSender:
             await self._template(item, plan)
             plan = Plan(Action.HOLD, Hold.TEMPLATE_SENT, plan.window)
         if plan.action is Action.HOLD:
-            raise RetryLater(f"waiting for the employer to write: {plan.reason}", self.settings.hold_hours * 3600)
+            raise Held(f"waiting for the employer to write: {plan.reason}", self.settings.hold_hours * 3600)
         return await self._messages(item, plan)
 
     async def _messages(self, item: OutboxItem, plan: Plan) -> Delivery:
