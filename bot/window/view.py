@@ -128,3 +128,20 @@ async def retry(window: WindowService, ticket_id: int, outbox_id: int) -> bool:
     if rowcount(done) == 1:
         window.on_release()
     return rowcount(done) == 1
+
+
+async def waiting_tickets(window: WindowService, ticket_ids: list[int]) -> set[int]:
+    """Which of these WhatsApp tickets have an answer waiting for the employer (a badge in the queue)."""
+    if not ticket_ids:
+        return set()
+    async with window.database.read() as session:
+        rows = await session.execute(
+            select(OutboxMessage.ticket_id).where(
+                OutboxMessage.ticket_id.in_(ticket_ids),
+                OutboxMessage.channel == CHANNEL,
+                OutboxMessage.status == PENDING,
+                OutboxMessage.last_error.startswith(WAITING_PREFIX),
+                OutboxMessage.next_attempt_at > window.clock(),
+            )
+        )
+        return {ticket_id for (ticket_id,) in rows if ticket_id is not None}

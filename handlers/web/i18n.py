@@ -51,6 +51,7 @@ GERMAN = {
     "WhatsApp window": "WhatsApp-Fenster (24 Stunden)", "Window": "Fenster", "open until": "offen bis",
     "May notify": "Darf benachrichtigen", "yes": "ja", "no": "nein", "not asked": "nicht gefragt",
     "Template sent": "Vorlage gesendet", "Send again": "Erneut senden",
+    "whatsapp_waiting": "Antwort wartet (WhatsApp)",
     "Arbeitgeber muss erneut schreiben": "Arbeitgeber muss erneut schreiben",
     "an answer waits until the employer writes again.": "eine Antwort wartet, bis der Arbeitgeber wieder schreibt.",
     "The employer was notified with the template; the answer waits for the tap on „Antwort anzeigen“.":

@@ -20,8 +20,8 @@ from bot.db.engine import Database
 from bot.db.models import utcnow
 from bot.tickets.models import ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, Ticket, TicketEvent, TicketMessage
 from bot.tickets.service import Actor, InvalidTransition, NotAllowed, TicketError, TicketNotFound, TicketService
-from bot.window.service import WindowService
-from bot.window.view import TicketWindow, ticket_window
+from bot.window.service import CHANNEL, WindowService
+from bot.window.view import TicketWindow, ticket_window, waiting_tickets
 from bot.window.view import retry as retry_delivery
 
 __all__ = ["InvalidTransition", "NotAllowed", "QueueFilter", "QueueRow", "TicketDetail", "TicketError",
@@ -111,7 +111,9 @@ class TicketsView:
         query = query.order_by(Ticket.created_at).limit(QUEUE_LIMIT)
         async with self.database.read() as session:
             rows = list((await session.execute(query)).scalars())
-        return [QueueRow(t, now - t.created_at, self.reminders(t, now)) for t in rows]
+        waiting = await waiting_tickets(self.window, [t.id for t in rows if t.channel == CHANNEL])
+        badges = {t.id: self.reminders(t, now) + (("whatsapp_waiting",) if t.id in waiting else ()) for t in rows}
+        return [QueueRow(t, now - t.created_at, badges[t.id]) for t in rows]
 
     async def counts(self, account: Account) -> dict[str, dict[str, int]]:
         """Per team of the account: how many tickets are open, claimed and answered."""

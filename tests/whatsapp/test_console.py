@@ -46,5 +46,7 @@ async def test_waiting_answer_failed_message_and_retry_on_the_ticket_page(lotse,
         page = await (await client.http.get(f"{lotse.base}/console/tickets/{ticket.id}")).text()
         assert "Arbeitgeber muss erneut schreiben" in page and "nur über den Chat" in page
         assert "wartet auf den Arbeitgeber" in page and "geschlossen" in page
+        queue = await (await client.http.get(f"{lotse.base}/console/queue")).text()
+        assert "Antwort wartet (WhatsApp)" in queue
     finally:
         await client.http.close()
