@@ -45,6 +45,9 @@ class TelegramSender:
             if item.kind == "topic":
                 topic = await self.bot.create_forum_topic(int(item.chat_id), item.payload["name"])
                 return Delivery(thread_id=topic.message_thread_id)
+            if item.kind == "rename":   # /delete: the topic's title loses the company's name
+                await self.bot.edit_forum_topic(int(item.chat_id), item.thread_id, name=item.payload["name"])
+                return Delivery()
             if item.kind == "edit":
                 parts = render(item.reply, item.lang)
                 await self.bot.edit_message_text(parts[0].text, chat_id=int(item.chat_id),
