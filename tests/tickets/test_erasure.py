@@ -15,7 +15,14 @@ from bot.db import Base
 from bot.retention import purge
 from bot.tickets.models import Ticket, TicketEvent
 from tests.tickets.conftest import AUTHORITY_GROUP
-from tests.tickets.test_telegram_flow import bot, hand_over_to_authority, people, settle, standin, table  # noqa: F401
+from tests.tickets.test_telegram_flow import (  # noqa: F401
+    bot,
+    hand_over_to_authority,
+    people,
+    settle,
+    standin,
+    table,
+)
 
 NOTE = "Herr Yilmaz, geboren 1987, wartet seit März"
 ANSWER = "Die Verlängerung ist beantragt; Frau Novak bekommt einen Termin."
