@@ -8,6 +8,7 @@ from typing import TextIO
 
 from bot.dialogue import Dialogue
 from bot.messages import Button, IncomingMessage, Kind, Reply
+from bot.text_input import clean_text, parse_id
 
 CHAT_ID = "local"
 QUIT = {"/quit", "/exit", "quit", "exit"}
@@ -47,9 +48,10 @@ class TerminalChannel:
         self.choices: list[Button] = []
 
     def to_message(self, line: str) -> IncomingMessage:
-        text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
-            button = self.choices[int(text) - 1]
+        text = clean_text(line).strip()
+        number = parse_id(text) if not text.startswith("#") else None
+        if number is not None and number <= len(self.choices):
+            button = self.choices[number - 1]
             return IncomingMessage("terminal", CHAT_ID, Kind.BUTTON, text=button.label, payload=button.payload)
         kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
         return IncomingMessage("terminal", CHAT_ID, kind, text=text)
