@@ -16,7 +16,13 @@ from bot.accounts.models import WebChatMessage
 from bot.tickets.models import Ticket, TicketMessage
 from handlers.web.chat_store import chat_id_of, new_token
 from handlers.web.security import _stored_key
-from tests.web.conftest import AUTHORITY_QUESTION, PASSWORD, Browserless, hand_over, new_http
+from tests.web.conftest import (
+    AUTHORITY_QUESTION,
+    PASSWORD,
+    Browserless,
+    hand_over,
+    new_http,
+)
 
 PROXY = "127.0.0.1"   # the tests' requests come from here: the "reverse proxy"
 
