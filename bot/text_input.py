@@ -15,18 +15,23 @@ import re
 
 # C0 controls but \t (0x09) and \n (0x0a); \r is dropped after turning \r\n and lone \r into \n. DEL too.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lone surrogates: what undecodable bytes become (surrogateescape); no database can store them.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 MAX_ID = 2**31 - 1          # the largest INTEGER on PostgreSQL; every id column is one
 MAX_JSON_DEPTH = 20         # a Telegram update nests about 6 deep, the web chat's body 3
 
 
 def clean_text(text: object) -> str:
-    """The text without NUL and other control characters (tab and newline stay); None gives ""."""
+    """The text without NUL and other control characters (tab and newline stay); None gives "".
+
+    Undecodable bytes that arrived as lone surrogates become U+FFFD (the replacement character).
+    """
     if text is None:
         return ""
     value = str(text)
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROLS.sub("", value)
+    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", value))
 
 
 def parse_id(raw: object) -> int | None:
