@@ -30,7 +30,7 @@ async def stored_texts(database) -> list[str]:
 
 @pytest.mark.parametrize("name", names("text"))
 async def test_every_bad_line_gets_a_reply(terminal, name, caplog):  # noqa: F811
-    chat, desk, cfg, url = terminal
+    chat, desk, _cfg, _url = terminal
     caplog.set_level(logging.INFO)
     await chat.say("/start")
     out = await chat.say(TEXTS[name])
@@ -40,7 +40,7 @@ async def test_every_bad_line_gets_a_reply(terminal, name, caplog):  # noqa: F81
 
 
 async def test_a_hand_over_with_control_characters_opens_a_clean_ticket(terminal, caplog):  # noqa: F811
-    chat, desk, cfg, url = terminal
+    chat, desk, _cfg, _url = terminal
     caplog.set_level(logging.INFO)
     await chat.say("/start")
     out = await chat.say("Wann bekommt mein Mitarbeiter\x00 Herr Yilmaz seine Verlängerung?\x1b Sein Titel läuft ab.")
