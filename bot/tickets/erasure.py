@@ -25,7 +25,15 @@ from bot.db.engine import Database
 from bot.db.models import Chat, DecisionLog, Feedback
 from bot.messages import Reply
 from bot.texts import t
-from bot.tickets.models import CLOSED, PENDING, ConversationState, OutboxMessage, Ticket, TicketEvent, TicketMessage
+from bot.tickets.models import (
+    CLOSED,
+    PENDING,
+    ConversationState,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 from bot.tickets.outbox import enqueue, reply_payload
 
 DELETED = "(deleted)"

@@ -15,8 +15,16 @@ from aiohttp_session import get_session
 
 from bot.accounts.service import LoginRefused
 from bot.text_input import clean_text, parse_id
-from handlers.web.security import (ACCOUNT, client_address, end_session, flash, safe_next, start_session,
-                                   trusted_networks, username_tag)
+from handlers.web.security import (
+    ACCOUNT,
+    client_address,
+    end_session,
+    flash,
+    safe_next,
+    start_session,
+    trusted_networks,
+    username_tag,
+)
 from handlers.web.services import SERVICES
 from handlers.web.tickets_view import AGES, QueueFilter, TicketError, TicketNotFound
 
