@@ -221,3 +221,27 @@ async def test_security_headers_on_every_response(server, http):
         assert response.headers.get("Referrer-Policy"), path
     page = await (await http.get(f"{server.url}/chat/")).text()
     assert "<script>" not in page and " on" + "click=" not in page   # no inline script for the CSP to allow
+
+
+def test_trusted_proxies_must_be_addresses():
+    from pydantic import ValidationError
+
+    from bot.config import WebSettings
+
+    assert WebSettings(trusted_proxies=["127.0.0.1", "10.0.0.0/8", "::1"]).trusted_proxies[1] == "10.0.0.0/8"
+    with pytest.raises(ValidationError, match="trusted_proxies"):
+        WebSettings(trusted_proxies=["proxy.example.org"])
+
+
+async def test_migration_0005_matches_the_sessions_model(server):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.db import Base
+
+    def differences(connection):
+        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False}), Base.metadata)
+
+    async with server.services.database.engine.connect() as connection:
+        found = await connection.run_sync(differences)
+    assert [d for d in found if "web_sessions" in repr(d)] == []
