@@ -17,7 +17,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.config import Config
-from bot.text_input import parse_id
+from bot.text_input import clean_text, parse_id
 from bot.texts import t
 from bot.tickets import staff
 from bot.tickets.outbox import Delivery, OutboxItem, RetryLater, Undeliverable
@@ -139,7 +139,7 @@ class StaffChannel:
         ticket, purpose = await self.tickets.for_staff_message(message.chat.id, thread, reply_to)
         if ticket is None or message.from_user is None or message.from_user.is_bot:
             return  # the group's own conversation
-        text = (message.text or message.caption or "").strip()
+        text = clean_text(message.text or message.caption).strip()   # an input edge: no NUL or control characters
         actor = self.actor(message.from_user)
         source = f"telegram:{update.update_id}"
         try:
