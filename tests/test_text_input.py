@@ -6,7 +6,14 @@ import argparse
 
 import pytest
 
-from bot.text_input import MAX_ID, JsonTooDeep, clean_text, json_depth, load_json, parse_id
+from bot.text_input import (
+    MAX_ID,
+    JsonTooDeep,
+    clean_text,
+    json_depth,
+    load_json,
+    parse_id,
+)
 from bot.tickets.cli import ticket_number
 
 
