@@ -92,7 +92,8 @@ def _tell_staff(session: AsyncSession, config: Config, ticket: Ticket, now: date
     text = t("st_deleted", lang, number=str(ticket.id))
     group = ticket.staff_chat_id
     # Not tied to the ticket row (it may be deleted): thread and card are resolved now.
-    options = {"thread": ticket.staff_thread_id, "reply_to": None if ticket.staff_thread_id else ticket.staff_message_id}
+    thread = ticket.staff_thread_id
+    options = {"thread": thread, "reply_to": None if thread else ticket.staff_message_id}
     enqueue(session, "telegram", group, reply_payload(Reply(text), lang, **options), purpose="deleted", now=now)
     if ticket.staff_message_id is not None:
         enqueue(session, "telegram", group, reply_payload(Reply(text), lang, message_id=ticket.staff_message_id),

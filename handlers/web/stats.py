@@ -115,7 +115,8 @@ async def report(services, period: str, now: datetime | None = None, teams: tupl
                 bucket.questions += 1
                 bucket.answered += route == "answer"
                 bucket.clarified += route == "clarify"
-        for (created,) in (await session.execute(select(Ticket.created_at).where(Ticket.created_at >= since, mine))).all():
+        opened = select(Ticket.created_at).where(Ticket.created_at >= since, mine)
+        for (created,) in (await session.execute(opened)).all():
             bucket = _slot(rows, created)
             if bucket:
                 bucket.handed_over += 1

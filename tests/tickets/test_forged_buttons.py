@@ -60,7 +60,7 @@ async def test_employers_ticket_button_with_a_huge_number(bot, standin, people):
 async def test_webhook_refuses_deeply_nested_json(bot, standin, people, depth):  # noqa: F811
     employer = people["employer"]
     body = '{"update_id": 1, "message": ' + "[" * depth + "]" * depth + "}"
-    async with employer.http.post(employer.webhook, data=body.encode(), headers={SECRET_HEADER: SECRET,
-                                                                                 "Content-Type": "application/json"}) as r:
-        assert r.status == 400
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    async with employer.http.post(employer.webhook, data=body.encode(), headers=headers) as response:
+        assert response.status == 400
     assert AUTHORITY_GROUP not in [c.chat_id for c in standin.sent()]
