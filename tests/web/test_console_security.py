@@ -17,14 +17,14 @@ from tests.web.conftest import AUTHORITY_QUESTION, new_http, PASSWORD, Browserle
 OUTSIDE_CONSOLE = {"/", "/chat", "/console", "/healthz", "/static"}
 
 
-def console_routes(server) -> list[tuple[str, str, str]]:
+def console_routes(server, sample: str = "1") -> list[tuple[str, str, str]]:
     """(method, path, name) of every route of the console, with sample ids filled in."""
     routes = []
     for resource in server.runner.app[CONSOLE].router.resources():
         for route in resource:
             if route.method == "HEAD":
                 continue
-            path = re.sub(r"\{[a-z_]+\}", "1", resource.canonical)
+            path = re.sub(r"\{[a-z_]+\}", sample, resource.canonical)
             routes.append((route.method, "/console" + path, route.name or ""))
     return routes
 
