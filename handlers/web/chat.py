@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.db.models import utcnow
 from bot.messages import IncomingMessage, Kind
-from bot.text_input import clean_text, load_json
+from bot.text_input import clean_text, load_json, parse_id
 from bot.texts import t
 from handlers.web.chat_store import CHANNEL, chat_id_of, new_token, reply_json
 from handlers.web.security import client_address, trusted_networks
@@ -112,8 +112,7 @@ async def _body(request: web.Request) -> dict:
 
 
 def _after(raw: object) -> int:
-    text = str(raw or "0")
-    return int(text) if text.isdigit() and len(text) < 16 else 0
+    return parse_id(raw) or 0   # past the database's range (or no number): from the start
 
 
 async def page(request: web.Request) -> web.Response:
