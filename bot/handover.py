@@ -16,7 +16,7 @@ from dataclasses import replace
 from bot.config import Config
 from bot.decision import Decision
 from bot.messages import Button, IncomingMessage, Kind, Reply
-from bot.text_input import clean_text, parse_id
+from bot.text_input import clean_payload, clean_text, parse_id
 from bot.texts import t
 from bot.tickets.conversation import ChatView, ConversationStore, State
 from bot.tickets.service import Contact, InvalidTransition, TicketNotFound, TicketService
@@ -92,7 +92,7 @@ class Handover:
 
         `view`: the chat as `view` read it for this message; read here if not given.
         """
-        message = replace(message, text=clean_text(message.text), payload=clean_text(message.payload))  # input edge
+        message = replace(message, text=clean_text(message.text), payload=clean_payload(message.payload))  # input edge
         command = _command(message.text) if message.kind is Kind.COMMAND else ""
         if command == "cancel":
             return await self._cancel(message, lang)

@@ -5,7 +5,9 @@ One place, so the web chat, the console, the hand-over, the terminal and Telegra
   refuses NUL in text, and control characters have no business in a question or a company name);
 - `load_json` refuses bodies nested deeper than any real payload (json.loads would recurse until
   RecursionError, which is no ValueError and ended as a 500);
-- `parse_id` reads a database id typed or forged by a user, None when it is no id we could have.
+- `parse_id` reads a database id typed or forged by a user, None when it is no id we could have;
+- `clean_payload` does the same for button data as a whole: a number past the database's range in
+  any of its parts marks it as forged, so no handler behind the edge ever parses such a number.
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ def parse_id(raw: object) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+FORGED = "forged"   # what a button with an impossible number becomes: no handler knows it ("unknown button")
+MAX_PAYLOAD = 200
+
+
+def clean_payload(payload: object) -> str:
+    """Button data as handlers may read it: clean text, at most MAX_PAYLOAD characters, no number out of range."""
+    value = clean_text(payload)[:MAX_PAYLOAD]
+    for part in value.split(":"):
+        if part.isdigit() and part.strip("0") and parse_id(part) is None:
+            return FORGED
+    return value
 
 
 class JsonTooDeep(ValueError):

@@ -25,7 +25,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.db import Inbox
 from bot.dialogue import Dialogue
 from bot.messages import IncomingMessage, Kind, Link, Reply
-from bot.text_input import clean_text
+from bot.text_input import clean_payload, clean_text
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def to_message(update: Update, me: User) -> IncomingMessage | None:
         if not query.data:
             return None
         chat_id = query.message.chat.id if query.message else query.from_user.id
-        return IncomingMessage(CHANNEL, str(chat_id), Kind.BUTTON, payload=clean_text(query.data)[:200],  # input edge
+        return IncomingMessage(CHANNEL, str(chat_id), Kind.BUTTON, payload=clean_payload(query.data),  # input edge
                                user_id=str(query.from_user.id),
                                user_name=query.from_user.full_name, language_hint=query.from_user.language_code,
                                external_id=str(update.update_id))

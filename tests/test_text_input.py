@@ -9,6 +9,7 @@ import pytest
 from bot.text_input import (
     MAX_ID,
     JsonTooDeep,
+    clean_payload,
     clean_text,
     json_depth,
     load_json,
@@ -49,3 +50,12 @@ def test_ticket_numbers_on_the_command_line_are_bounded():
     assert ticket_number("#12") == 12
     with pytest.raises(argparse.ArgumentTypeError):
         ticket_number("99999999999999999999")
+
+
+@pytest.mark.parametrize(("raw", "cleaned"), [
+    ("fb:u:network.about:12", "fb:u:network.about:12"), ("fb:u:network.about:0", "fb:u:network.about:0"),
+    ("fb:d:network.about:99999999999999999999", "forged"), ("tk:2147483648:solved", "forged"),
+    ("tk:١٢:solved", "forged"), ("ho:consent", "ho:consent"), ("x" * 300, "x" * 200), ("tk:1\x00:solved", "tk:1:solved"),
+])
+def test_clean_payload(raw, cleaned):
+    assert clean_payload(raw) == cleaned

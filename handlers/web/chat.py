@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.db.models import utcnow
 from bot.messages import IncomingMessage, Kind
-from bot.text_input import clean_text, load_json, parse_id
+from bot.text_input import clean_payload, clean_text, load_json, parse_id
 from bot.texts import t
 from handlers.web.chat_store import CHANNEL, chat_id_of, new_token, reply_json
 from handlers.web.security import client_address, trusted_networks
@@ -138,7 +138,7 @@ async def messages(request: web.Request) -> web.Response:
 
 
 def _incoming(chat_id: str, body: dict) -> IncomingMessage:
-    payload, text = clean_text(body.get("payload") or "")[:200], clean_text(body.get("text") or "").strip()
+    payload, text = clean_payload(body.get("payload") or ""), clean_text(body.get("text") or "").strip()
     client_id = str(body.get("id") or "")
     external = client_id if CLIENT_ID.match(client_id) else ""
     hint = clean_text(body.get("lang") or "")[:8] or None
