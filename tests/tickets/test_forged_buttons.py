@@ -23,6 +23,7 @@ from tests.tickets.test_telegram_flow import (  # noqa: F401
     table,
 )
 
+
 def forged(person, data: str, chat: dict) -> dict:
     message = {"message_id": 4711, "date": 1763800000, "chat": chat, "from": BOT_USER, "text": "Karte"}
     return {"update_id": next(person._ids), "callback_query": {
