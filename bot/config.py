@@ -342,6 +342,24 @@ class WebSettings(_Strict):
     chat_poll_seconds: float = Field(5, ge=1, le=300)            # how often the web chat asks for team answers
     chat_max_messages_per_minute: int = Field(20, ge=1)          # per chat; more gets a calm note
     chat_retention_days: float = Field(90, gt=0)                 # web chat transcripts are deleted after this
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); nobody else's is.
+    trusted_proxies: tuple[str, ...] = ()
+    chat_new_per_hour_per_address: int = Field(30, ge=1)         # new web chats one client address may start
+    chat_messages_per_minute_per_address: int = Field(60, ge=1)  # over all its chats; more gets a calm note
+    chat_tickets_per_hour_per_address: int = Field(5, ge=1)      # hand-overs from the web chat ...
+    chat_tickets_per_hour: int = Field(60, ge=1)                 # ... and from all web chats together
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for address in value:
+            try:
+                ipaddress.ip_network(address, strict=False)
+            except ValueError:
+                raise ValueError(f"{address!r} is no IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)")
+        return value
 
 
 class Retention(_Strict):

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.decision import Decision
 from bot.messages import AskAnew, Button, IncomingMessage, Kind, Reply
+from bot.text_input import clean_payload, clean_text, parse_id
 from bot.texts import t
 from bot.tickets.conversation import ChatView, ConversationStore, State
 from bot.tickets.service import Contact, InvalidTransition, TicketNotFound, TicketService
@@ -65,7 +67,8 @@ class Handover:
     async def offer(self, message: IncomingMessage, team: str, lang: str, question: str = "",
                     decision: Decision | None = None) -> list[Reply]:
         """Offer to pass the question to `team`; without a question, the chat's latest one (or ask for it)."""
-        question = question.strip() or (await self.tickets.last_question(message.channel, message.chat_id) or "")
+        question = clean_text(question).strip() or (
+            await self.tickets.last_question(message.channel, message.chat_id) or "")
         data = {"team": team, "lang": lang, "question": question[:MAX_QUESTION],
                 "classification": classification_of(decision)}
         intro = t("handover_authority" if team == "authority" else "handover_coordinator", lang)
@@ -92,6 +95,7 @@ class Handover:
 
         `view`: the chat as `view` read it for this message; read here if not given.
         """
+        message = replace(message, text=clean_text(message.text), payload=clean_payload(message.payload))  # input edge
         command = _command(message.text) if message.kind is Kind.COMMAND else ""
         if command == "cancel":
             return await self._cancel(message, lang)
@@ -281,9 +285,9 @@ class Handover:
     async def _ticket_button(self, message: IncomingMessage, lang: str) -> list[Reply]:
         """Reply / Solved under a team's answer."""
         _, number, action = (message.payload.split(":") + ["", ""])[:3]
-        if not number.isdigit():
+        ticket_id = parse_id(number)   # forged button data: bounded like every id from outside
+        if ticket_id is None:
             return [Reply(t("unknown_button", lang))]
-        ticket_id = int(number)
         try:
             if action == "solved":
                 await self.tickets.solve(ticket_id, message.channel, message.chat_id)

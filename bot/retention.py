@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_
 
+from bot.accounts.models import FaqSuggestion
 from bot.config import Retention
 from bot.db.engine import Database
 from bot.db import Inbox
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 async def purge(database: Database, retention: Retention, now: datetime | None = None) -> dict[str, int]:
     """Delete what is older than the retention; returns the number of rows per table.
 
-    Decisions, feedback and closed tickets (with their messages and audit trail) go after
-    `retention.days`; delivered or failed outbox messages and stale hand-over conversations
+    Decisions, feedback, closed tickets (with their messages and audit trail) and FAQ suggestions
+    go after `retention.days`; delivered or failed outbox messages and stale hand-over conversations
     with them; the record of processed updates after `retention.processed_updates_days`
     (Telegram redelivers for at most a day).
     """
@@ -36,6 +37,8 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
         "tickets": delete(Ticket).where(Ticket.status == CLOSED,
                                         or_(Ticket.closed_at < cutoff, Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff))),
         "conversation_states": delete(ConversationState).where(ConversationState.updated_at < cutoff),
+        # They quote employers' questions: kept no longer than the questions themselves.
+        "faq_suggestions": delete(FaqSuggestion).where(FaqSuggestion.created_at < cutoff),
     }
     removed = {}
     async with database.transaction() as session:

@@ -262,6 +262,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "st_reminder": {"de": "⏰ #{number} wartet seit {since} auf Übernahme.", "en": "⏰ #{number} has been waiting since {since}."},
     "st_not_member": {"de": "Nur Mitglieder von {team} können das.", "en": "Only members of {team} can do this."},
     "st_refused": {"de": "Das geht nicht: {reason}", "en": "Not possible: {reason}"},
+    # A button of a ticket that is not the presser's team's, or of no ticket at all: one answer for both.
+    "st_button_refused": {"de": "Nur Mitglieder des Teams dieses Tickets können das.",
+                          "en": "Only members of this ticket's team can do this."},
     "st_not_a_ticket": {
         "de": "Diese Nachricht gehört zu keinem Ticket. Antworten Sie im Thema des Tickets oder auf seine Karte.",
         "en": "This message belongs to no ticket. Reply in the ticket's topic or to its card.",

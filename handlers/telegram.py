@@ -25,6 +25,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.db import Inbox
 from bot.dialogue import Dialogue
 from bot.messages import IncomingMessage, Kind, Link, Reply
+from bot.text_input import clean_payload, clean_text
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ def to_message(update: Update, me: User) -> IncomingMessage | None:
         if not query.data:
             return None
         chat_id = query.message.chat.id if query.message else query.from_user.id
-        return IncomingMessage(CHANNEL, str(chat_id), Kind.BUTTON, payload=query.data, user_id=str(query.from_user.id),
+        return IncomingMessage(CHANNEL, str(chat_id), Kind.BUTTON, payload=clean_payload(query.data),  # input edge
+                               user_id=str(query.from_user.id),
                                user_name=query.from_user.full_name, language_hint=query.from_user.language_code,
                                external_id=str(update.update_id))
     message = update.message or update.edited_message
@@ -105,7 +107,8 @@ def to_message(update: Update, me: User) -> IncomingMessage | None:
         if not addressed:
             return None
     user = message.from_user
-    return IncomingMessage(CHANNEL, str(message.chat.id), kind, text=text, user_id=str(user.id),
+    # text: the input edge, no NUL or other control characters (bot/text_input.py)
+    return IncomingMessage(CHANNEL, str(message.chat.id), kind, text=clean_text(text), user_id=str(user.id),
                            user_name=user.full_name, language_hint=user.language_code,
                            external_id=str(update.update_id))
 

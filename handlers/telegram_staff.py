@@ -17,10 +17,11 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.config import Config
+from bot.text_input import clean_text, parse_id
 from bot.texts import t
 from bot.tickets import staff
 from bot.tickets.outbox import Delivery, OutboxItem, RetryLater, Undeliverable
-from bot.tickets.service import Actor, TicketError, TicketService
+from bot.tickets.service import Actor, NotAllowed, TicketError, TicketNotFound, TicketService
 from handlers.telegram import NO_PREVIEW, render
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ class TelegramSender:
             if item.kind == "topic":
                 topic = await self.bot.create_forum_topic(int(item.chat_id), item.payload["name"])
                 return Delivery(thread_id=topic.message_thread_id)
+            if item.kind == "rename":   # /delete: the topic's title loses the company's name
+                await self.bot.edit_forum_topic(int(item.chat_id), item.thread_id, name=item.payload["name"])
+                return Delivery()
             if item.kind == "edit":
                 parts = render(item.reply, item.lang)
                 await self.bot.edit_message_text(parts[0].text, chat_id=int(item.chat_id),
@@ -97,21 +101,32 @@ class StaffChannel:
         return Actor("staff", str(user.id), user.full_name, self.config.tickets.teams_of(user.id))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Claim / Hand over / Close on a ticket card; anyone not in the ticket's team is refused."""
+        """Claim / Hand over / Close on a ticket card; anyone not in the ticket's team is refused.
+
+        Forged data (no such ticket, a number out of range, another team's ticket, an unknown
+        action) gets one and the same answer: a button tells nobody what exists elsewhere.
+        """
         query = update.callback_query
         _, number, action = query.data.split(":")
-        actor = self.actor(query.from_user)
+        actor, ticket_id = self.actor(query.from_user), parse_id(number)
         try:
+            if ticket_id is None or not actor.teams:
+                raise TicketNotFound(f"no ticket #{number[:12]}")
             if action == "claim":
-                await self.tickets.claim(int(number), actor)
+                await self.tickets.claim(ticket_id, actor)
             elif action == "close":
-                await self.tickets.close(int(number), actor)
+                await self.tickets.close(ticket_id, actor)
             elif action == "handover":
-                await self.tickets.prompt_handover(int(number), actor)
+                await self.tickets.prompt_handover(ticket_id, actor)
             elif action == "handover_now":
-                ticket = await self.tickets.get(int(number))
+                ticket = await self.tickets.get(ticket_id)
                 await self.tickets.hand_over(ticket.id, actor, staff.other_team(self.config, ticket.team))
+            else:
+                raise TicketNotFound(f"no action {action[:20]}")
             await self._answer(query)
+        except (TicketNotFound, NotAllowed) as exc:
+            log.info("staff %s: %s on #%s refused: %s", actor.id, action[:20], number[:12], exc)
+            await self._answer(query, self._unknown(query), alert=True)
         except TicketError as exc:
             log.info("staff %s: %s on #%s refused: %s", actor.id, action, number, exc)
             await self._answer(query, self._refusal(exc), alert=True)
@@ -124,7 +139,7 @@ class StaffChannel:
         ticket, purpose = await self.tickets.for_staff_message(message.chat.id, thread, reply_to)
         if ticket is None or message.from_user is None or message.from_user.is_bot:
             return  # the group's own conversation
-        text = (message.text or message.caption or "").strip()
+        text = clean_text(message.text or message.caption).strip()   # an input edge: no NUL or control characters
         actor = self.actor(message.from_user)
         source = f"telegram:{update.update_id}"
         try:
@@ -145,6 +160,11 @@ class StaffChannel:
 
     def _lang(self, team: str) -> str:
         return self.config.tickets.teams[team].lang
+
+    def _unknown(self, query) -> str:
+        chat = query.message.chat.id if query.message else None
+        team = self.config.tickets.team_of_group(chat) if chat is not None else None
+        return t("st_button_refused", self._lang(team) if team else "de")
 
     @staticmethod
     def _refusal(exc: TicketError) -> str:

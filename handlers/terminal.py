@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.dialogue import Dialogue
 from bot.messages import Button, IncomingMessage, Kind, Reply
+from bot.text_input import clean_text, parse_id
 from bot.tickets.outbox import Delivery, OutboxItem
 
 if TYPE_CHECKING:
@@ -121,9 +122,10 @@ class TerminalChannel:
         return await self._reader.readline()
 
     def to_message(self, line: str) -> IncomingMessage:
-        text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
-            button = self.choices[int(text) - 1]
+        text = clean_text(line).strip()
+        number = parse_id(text) if not text.startswith("#") else None
+        if number is not None and number <= len(self.choices):
+            button = self.choices[number - 1]
             return IncomingMessage("terminal", CHAT_ID, Kind.BUTTON, text=button.label, payload=button.payload)
         kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
         return IncomingMessage("terminal", CHAT_ID, kind, text=text)

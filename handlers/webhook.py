@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
+
+from bot.text_input import load_json
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class TelegramWebhook:
         if not self.application.running:
             return web.Response(status=503, text="starting or stopping")  # Telegram delivers again later
         try:
-            update = Update.de_json(json.loads(await request.read()), self.application.bot)
+            update = Update.de_json(load_json(await request.read()), self.application.bot)  # depth-bounded
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             log.warning("webhook body is not an update")
             return web.Response(status=400, text="not a Telegram update")

@@ -31,6 +31,19 @@ class WebUser(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class WebSession(Base):
+    """A console session that may still act: log-out, a new password or disabling deletes it (migration 0005).
+
+    The cookie carries a random id; only its SHA-256 is stored, so a copy of this table opens no session.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class FaqSuggestion(Base):
     """A coordinator's answer proposed for the FAQ: the editors review it and copy the YAML."""
 

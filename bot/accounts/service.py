@@ -2,23 +2,30 @@
 
 Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's low-memory profile).
 After `max_failures` wrong passwords in a row an account is locked for `lock_minutes`; while it
-is locked even the right password is refused, and the answer is the same as for a wrong one, so
-that a guesser learns nothing about which accounts exist or are locked.
+is locked the right password is refused too, except from a client the web layer vouches for (no
+recent failures for this account from its address), so that a guesser cannot lock a known
+colleague out for good. The answer is the same for every refusal, so that a guesser learns nothing
+about which accounts exist or are locked.
+
+Sessions are rows (web_sessions): the cookie carries a random id whose hash is stored; log-out
+deletes the row, a new password or disabling deletes all of the account's rows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from bot.accounts.models import WebUser
+from bot.accounts.models import WebSession, WebUser
 from bot.db.engine import Database
 from bot.db.models import utcnow
 
@@ -116,6 +123,8 @@ class Accounts:
                 .values(updated_at=self.clock(), session_epoch=WebUser.session_epoch + 1, **values))
             if done.rowcount != 1:
                 raise AccountError(f"no account {username}")
+            user_id = select(WebUser.id).where(WebUser.username == username.strip().lower()).scalar_subquery()
+            await session.execute(delete(WebSession).where(WebSession.user_id == user_id))
 
     async def passwd(self, username: str, password: str) -> None:
         """Set a new password; unlocks the account and ends its sessions."""
@@ -136,16 +145,34 @@ class Accounts:
         async with self.database.read() as session:
             return list((await session.execute(select(WebUser).order_by(WebUser.username))).scalars())
 
-    async def current(self, user_id: int, epoch: int) -> Account | None:
-        """The account behind a session, if it may still act (not disabled, no newer password)."""
+    async def open_session(self, account: Account, max_age: timedelta) -> str:
+        """A new session for a successful log-in; returns its id for the cookie (sessions past max_age go)."""
+        session_id = secrets.token_urlsafe(32)
+        async with self.database.transaction() as session:
+            await session.execute(delete(WebSession).where(WebSession.created_at < self.clock() - max_age))
+            session.add(WebSession(id=_digest(session_id), user_id=account.id, created_at=self.clock()))
+        return session_id
+
+    async def end_session(self, session_id: str) -> None:
+        """Log-out: the session's cookie, and every copy of it, opens nothing any more."""
+        async with self.database.transaction() as session:
+            await session.execute(delete(WebSession).where(WebSession.id == _digest(session_id)))
+
+    async def current(self, user_id: int, epoch: int, session_id: str) -> Account | None:
+        """The account behind a session, if it may still act (not logged out, not disabled, no newer password)."""
         async with self.database.read() as session:
-            row = await session.get(WebUser, user_id)
+            row = (await session.execute(select(WebUser).join(WebSession, WebSession.user_id == WebUser.id).where(
+                WebUser.id == user_id, WebSession.id == _digest(session_id)))).scalar_one_or_none()
         if row is None or row.disabled or row.session_epoch != epoch:
             return None
         return Account.of(row)
 
-    async def login(self, username: str, password: str) -> Account:
+    async def login(self, username: str, password: str, *, vouched: bool = False) -> Account:
         """Check a password, counting failures and locking after too many.
+
+        Args:
+            vouched: the client has no recent failures for this account (the web layer's throttle
+                knows): a lock-out made by others does not refuse its right password.
 
         Raises:
             LoginRefused: for every reason alike (unknown, wrong, locked, disabled).
@@ -160,7 +187,8 @@ class Accounts:
             await asyncio.to_thread(_verify, _DUMMY_HASH, password)
             raise LoginRefused(username)
         right = await asyncio.to_thread(_verify, row.password_hash, password)
-        if (row.locked_until is not None and row.locked_until > now) or row.disabled:
+        locked = row.locked_until is not None and row.locked_until > now
+        if (locked and not (vouched and right)) or row.disabled:
             raise LoginRefused(username)
         if not right:
             async with self.database.transaction() as session:
@@ -180,6 +208,10 @@ class Accounts:
 
 async def _hash(password: str) -> str:
     return await asyncio.to_thread(_hasher.hash, password)
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -13,6 +13,15 @@ import sys
 
 from bot.config import Config
 from bot.db import Database, prepare
+from bot.text_input import parse_id
+
+
+def ticket_number(raw: str) -> int:
+    """A ticket number as argparse reads it: bounded like every id from outside (bot/text_input.py)."""
+    number = parse_id(raw)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{raw[:24]!r} is no ticket number")
+    return number
 
 
 def add_parser(commands) -> None:
@@ -24,12 +33,12 @@ def add_parser(commands) -> None:
     listing.add_argument("--status", choices=("open", "claimed", "answered", "closed"))
     for verb, text in (("show", "one ticket with its messages and audit trail"), ("claim", "take a ticket"),
                        ("close", "close a ticket")):
-        verbs.add_parser(verb, help=text).add_argument("number", type=int)
+        verbs.add_parser(verb, help=text).add_argument("number", type=ticket_number)
     answer = verbs.add_parser("answer", help="answer the employer (signed with the team's name)")
-    answer.add_argument("number", type=int)
+    answer.add_argument("number", type=ticket_number)
     answer.add_argument("text")
     handover = verbs.add_parser("handover", help="give a ticket to another team")
-    handover.add_argument("number", type=int)
+    handover.add_argument("number", type=ticket_number)
     handover.add_argument("team")
     handover.add_argument("--note", default="")
 

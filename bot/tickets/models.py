@@ -110,7 +110,7 @@ class OutboxMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     # Messages of one stream (one chat) go out one after the other, in order.
     stream: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16), default="message")   # message | topic | edit
+    kind: Mapped[str] = mapped_column(String(16), default="message")   # message | topic | edit | rename
     payload: Mapped[dict] = mapped_column(JSON)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     purpose: Mapped[str | None] = mapped_column(String(32))   # card | answer | handover_prompt | ...

@@ -79,7 +79,7 @@ class OutboxItem:
     id: int
     channel: str
     chat_id: str
-    kind: str                       # message | topic | edit
+    kind: str                       # message | topic | edit | rename (a topic)
     payload: dict
     ticket_id: int | None
     purpose: str | None

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,14 +24,14 @@ from bot.db.models import Chat, DecisionLog, utcnow
 from bot.metrics import HANDOVERS
 from bot.texts import t
 from bot.tickets import staff
-from bot.tickets.models import (ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, PENDING, ConversationState, OutboxMessage,
-                                Ticket, TicketEvent, TicketMessage)
+from bot.tickets.erasure import erase_chat
+from bot.tickets.models import (ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, OutboxMessage, Ticket, TicketEvent,
+                                TicketMessage)
 from bot.tickets.outbox import enqueue, reply_payload
 from bot.messages import Button, Reply
 
 log = logging.getLogger(__name__)
 
-DELETED = "(deleted)"
 
 
 class TicketError(Exception):
@@ -494,63 +494,10 @@ class TicketService:
     # -- privacy -------------------------------------------------------------------------------------------------
 
     async def delete_chat(self, channel: str, chat_id: str) -> int:
-        """Erase everything about a chat: its tickets (deleted or anonymised per tickets.on_delete),
-        their messages, the chat's questions, feedback, settings and flow state, unsent messages to it.
-
-        Returns:
-            How many tickets were deleted or anonymised.
-        """
-        actor = Actor("employer", "deleted")
-
-        async with self.database.transaction() as session:
-            # A write first (SQLite's write lock), then the rest.
-            await session.execute(delete(ConversationState).where(
-                ConversationState.channel == channel, ConversationState.chat_external_id == chat_id))
-            tickets = list((await session.execute(select(Ticket).where(
-                Ticket.channel == channel, Ticket.chat_external_id == chat_id)
-                .with_for_update())).scalars())
-            for ticket in tickets:
-                self._deleted_notice(session, ticket)
-            ids = [ticket.id for ticket in tickets]
-            await session.execute(delete(OutboxMessage).where(
-                OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.status == PENDING))
-            if ids and self.settings.on_delete == "delete":
-                await session.execute(update(OutboxMessage).where(OutboxMessage.ticket_id.in_(ids))
-                                      .values(ticket_id=None))
-                await session.execute(delete(Ticket).where(Ticket.id.in_(ids)))
-            elif ids:
-                await session.execute(update(TicketMessage).where(TicketMessage.ticket_id.in_(ids))
-                                      .values(text=DELETED, author_id=None, author_name=None))
-                for ticket in tickets:
-                    before = ticket.status
-                    ticket.channel = ticket.chat_external_id = ticket.contact_value = None
-                    ticket.question, ticket.company, ticket.history, ticket.classification = DELETED, DELETED, [], {}
-                    if ticket.status != CLOSED:
-                        ticket.closed_at, ticket.close_reason = self.clock(), "deleted"
-                    self._touch(ticket, CLOSED)
-                    ticket.deleted_at = self.clock()
-                    self._event(session, ticket, actor, "anonymised", before)
-            for erase in self.erasers:
-                await erase(session, channel, chat_id)
-            # The chat's questions and feedback go with the chat row (ON DELETE CASCADE).
-            await session.execute(delete(Chat).where(Chat.channel == channel, Chat.external_id == chat_id))
+        """Erase everything about a chat (bot/tickets/erasure.py); returns how many tickets went or were anonymised."""
+        erased = await erase_chat(self.database, self.config, channel, chat_id, self.clock, also=self.erasers)
         self.on_commit()
-        return len(ids)
-
-    def _deleted_notice(self, session: AsyncSession, ticket: Ticket) -> None:
-        """Tell the team, and blank the card, so the question leaves the staff group too."""
-        if ticket.staff_chat_id is None:
-            return
-        lang = self.settings.teams[ticket.team].lang
-        text = t("st_deleted", lang, number=str(ticket.id))
-        # Not tied to the ticket row (it may be deleted): thread and card are resolved now.
-        options = {"thread": ticket.staff_thread_id, "reply_to": None if ticket.staff_thread_id else ticket.staff_message_id}
-        enqueue(session, "telegram", ticket.staff_chat_id, reply_payload(Reply(text), lang, **options),
-                purpose="deleted", now=self.clock())
-        if ticket.staff_message_id is not None:
-            enqueue(session, "telegram", ticket.staff_chat_id,
-                    reply_payload(Reply(text), lang, message_id=ticket.staff_message_id), kind="edit",
-                    purpose="deleted", now=self.clock())
+        return erased
 
     # -- reminders (bot/tickets/reminders.py drives these) -------------------------------------------------------
 

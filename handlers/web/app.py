@@ -74,7 +74,7 @@ async def _console_context(request: web.Request) -> dict:
 
 
 def console_app(services: WebServices) -> web.Application:
-    app = web.Application(middlewares=[headers])
+    app = web.Application()
     app[SERVICES] = services
     install_sessions(app, services.config, services.session_key)
     app.middlewares.append(guard(services.config, services.accounts))
@@ -86,10 +86,10 @@ def console_app(services: WebServices) -> web.Application:
 
 
 def chat_app(services: WebServices) -> web.Application:
-    app = web.Application(middlewares=[headers], client_max_size=chat.MAX_BODY)
+    app = web.Application(client_max_size=chat.MAX_BODY)
     app[SERVICES] = services
     _environment(app, services, [_page_context])
-    chat.add_routes(app, services.config.web.chat_max_messages_per_minute)
+    chat.add_routes(app, services.config.web)
     return app
 
 
@@ -102,7 +102,13 @@ async def _to_console(request: web.Request) -> web.Response:
 
 
 def setup_web(app: web.Application, services: WebServices) -> None:
-    """Add the web chat, the console and their static files to `app` (before it starts)."""
+    """Add the web chat, the console and their static files to `app` (before it starts).
+
+    The security headers go on `app` itself, so every response of the server has them: pages,
+    static files, redirects, errors, the webhook and /healthz.
+    """
+    if headers not in app.middlewares:
+        app.middlewares.append(headers)
     app[CONSOLE] = console_app(services)
     app.add_subapp("/console", app[CONSOLE])
     app.add_subapp("/chat", chat_app(services))

@@ -2,38 +2,51 @@
 
 A web page cannot be pushed to, so the outbox's "web" sender delivers by storing the message;
 the page asks for messages newer than the last it has (polling). The browser's token is never
-stored: the chat id is a hash of it.
+stored: the chat id is a hash of it. Tokens are made and signed by the server (HMAC with the
+session key), so a client cannot make up chats to get round the per-chat limits.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.accounts.models import WebChatMessage
 from bot.db.engine import Database
-from bot.db.models import utcnow
+from bot.db.models import Chat, DecisionLog, Feedback, utcnow
 from bot.messages import Reply
+from bot.text_input import parse_id
+from bot.tickets.models import Ticket
 from bot.tickets.outbox import Delivery, OutboxItem, payload_reply
 
 CHANNEL = "web"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{64}$")   # 32 characters of nonce, 32 of signature
 PAGE = 200   # messages per poll at most
 
 
-def new_token() -> str:
-    """A chat's secret token, kept by the browser: 256 random bits."""
-    return secrets.token_urlsafe(32)
+def _signature(key: bytes, nonce: str) -> str:
+    digest = hmac.new(key, b"lotse-web-chat:" + nonce.encode(), hashlib.sha256).digest()[:24]
+    return base64.urlsafe_b64encode(digest).decode()
 
 
-def chat_id_of(token: str) -> str | None:
-    """The chat id for a token, or None if it is no token of ours."""
+def new_token(key: bytes) -> str:
+    """A chat's secret token, kept by the browser: 192 random bits and the server's signature of them."""
+    nonce = secrets.token_urlsafe(24)
+    return nonce + _signature(key, nonce)
+
+
+def chat_id_of(token: str, key: bytes) -> str | None:
+    """The chat id for a token, or None if the server did not make it."""
     if not TOKEN.match(token or ""):
+        return None
+    if not hmac.compare_digest(token[32:], _signature(key, token[:32])):
         return None
     return hashlib.sha256(token.encode()).hexdigest()[:40]
 
@@ -92,6 +105,25 @@ class WebChatStore:
                 select(WebChatMessage).where(WebChatMessage.chat_id == chat_id, WebChatMessage.id > after)
                 .order_by(WebChatMessage.id).limit(PAGE))).scalars()
             return [message_json(row) for row in rows]
+
+    async def tickets_since(self, since: datetime) -> int:
+        """Tickets opened from web chats since then (the global hand-over budget, across processes)."""
+        async with self.database.read() as session:
+            return (await session.execute(select(func.count()).select_from(Ticket).where(
+                Ticket.channel == CHANNEL, Ticket.created_at >= since))).scalar_one()
+
+    async def voted(self, chat_id: str, payload: str) -> bool:
+        """Whether the chat has rated this answer already ("fb:u:<topic>:<decision>"): one vote per answer."""
+        _, _, ref = payload.partition(":")[2].partition(":")
+        faq_id, _, decision = ref.partition(":")
+        decision_id = parse_id(decision)
+        async with self.database.read() as session:
+            query = select(Feedback.id).join(Chat, Chat.id == Feedback.chat_id).where(
+                Chat.channel == CHANNEL, Chat.external_id == chat_id, Feedback.faq_id == faq_id)
+            if decision_id is not None:
+                query = query.join(DecisionLog, DecisionLog.id == Feedback.decision_id).where(
+                    DecisionLog.id == decision_id)
+            return (await session.execute(query.limit(1))).first() is not None
 
     async def delete_chat(self, chat_id: str) -> None:
         async with self.database.transaction() as session:

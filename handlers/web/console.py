@@ -7,13 +7,24 @@ the log-in requirement and CSRF checks are middlewares (handlers/web/security.py
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.accounts.service import LoginRefused
-from handlers.web.security import ACCOUNT, flash, safe_next, start_session
+from bot.text_input import clean_text, parse_id
+from handlers.web.security import (
+    ACCOUNT,
+    client_address,
+    end_session,
+    flash,
+    safe_next,
+    start_session,
+    trusted_networks,
+    username_tag,
+)
 from handlers.web.services import SERVICES
 from handlers.web.tickets_view import AGES, QueueFilter, TicketError, TicketNotFound
 
@@ -30,10 +41,10 @@ def _login_page(request: web.Request, target: str, error: str = "", status: int 
 
 
 def _ticket_id(request: web.Request) -> int:
-    raw = request.match_info["ticket_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    ticket_id = parse_id(request.match_info["ticket_id"])   # out of the database's range: no such ticket
+    if ticket_id is None:
         raise web.HTTPNotFound()
-    return int(raw)
+    return ticket_id
 
 
 async def login(request: web.Request) -> web.Response:
@@ -47,24 +58,29 @@ async def login(request: web.Request) -> web.Response:
 async def login_submit(request: web.Request) -> web.Response:
     """Check the password; a fresh session on success, the same answer for every failure."""
     services, form = request.app[SERVICES], await request.post()
-    client = request.remote or "?"
+    client = client_address(request, trusted_networks(services.config.web.trusted_proxies))
+    username = clean_text(form.get("username", ""))[:64]
     target = safe_next(str(form.get("next", "")))
-    if services.throttle.blocked(client):
+    throttle = services.throttle
+    if throttle.blocked(client, username):
         return _login_page(request, target, "throttled", 429)
     try:
-        account = await services.accounts.login(str(form.get("username", "")), str(form.get("password", "")))
-    except LoginRefused as refused:
-        services.throttle.failed(client)
-        log.warning("console log-in refused for %r from %s", str(refused)[:64], client)
+        account = await services.accounts.login(username, str(form.get("password", "")),
+                                                vouched=throttle.clean(client, username))
+    except LoginRefused:
+        throttle.failed(client, username)
+        log.warning("console log-in refused for user #%s from %s", username_tag(username), client)
         return _login_page(request, target, "refused", 401)
-    await start_session(request, account)
+    throttle.succeeded(client, username)
+    await start_session(request, account, services.accounts,
+                        timedelta(hours=services.config.web.session_max_hours))
     log.info("console log-in: %s from %s", account.username, client)
     raise web.HTTPSeeOther(target)
 
 
 async def logout(request: web.Request) -> web.Response:
-    """End the session."""
-    (await get_session(request)).invalidate()
+    """End the session, on the server too."""
+    await end_session(request, request.app[SERVICES].accounts)
     raise web.HTTPSeeOther("/console/login")
 
 
@@ -76,7 +92,7 @@ async def queue(request: web.Request) -> web.Response:
     """The queue of the account's teams, filtered and searched."""
     services, account, query = request.app[SERVICES], request[ACCOUNT], request.query
     wanted = QueueFilter(team=query.get("team", "") if query.get("team") in account.teams else "",
-                         status=query.get("status", "active"), q=query.get("q", "")[:200],
+                         status=query.get("status", "active"), q=clean_text(query.get("q", ""))[:200],
                          age=query.get("age", "") if query.get("age") in AGES else "", mine=query.get("mine") == "1")
     rows = await services.view.queue(account, wanted)
     counts = await services.view.counts(account)
@@ -106,7 +122,7 @@ async def _act(request: web.Request, action: str) -> web.Response:
     services, account, form = request.app[SERVICES], request[ACCOUNT], await request.post()
     ticket_id = _ticket_id(request)
     session = await get_session(request)
-    text = str(form.get("text", "")).strip()
+    text = clean_text(form.get("text", "")).strip()
     try:
         if action == "claim":
             await services.view.claim(account, ticket_id)
@@ -115,10 +131,11 @@ async def _act(request: web.Request, action: str) -> web.Response:
                 raise TicketError(f"write 1 to {MAX_ANSWER} characters")
             await getattr(services.view, action)(account, ticket_id, text)
         elif action == "handover":
-            await services.view.hand_over(account, ticket_id, str(form.get("to_team", "")), text[:1000])
+            await services.view.hand_over(account, ticket_id, clean_text(form.get("to_team", "")), text[:1000])
         elif action == "retry":
-            outbox_id = str(form.get("message", ""))
-            await services.view.retry(account, ticket_id, int(outbox_id) if outbox_id.isdigit() else 0)
+            outbox_id = clean_text(form.get("message", ""))
+            await services.view.retry(account, ticket_id, int(outbox_id) if outbox_id.isdigit() and len(outbox_id) < 12
+                                      else 0)
         else:
             await services.view.close(account, ticket_id)
     except TicketNotFound:

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from bot.accounts.models import FaqSuggestion
 from bot.db.models import utcnow
 from bot.knowledge.law_changes import LAW_CHANGES_FILE, StaleTopic, load_law_changes, stale_topics
+from bot.text_input import clean_text, parse_id
 from handlers.web.security import ACCOUNT, flash
 from handlers.web.services import SERVICES
 from handlers.web.stats import todo_query
@@ -67,16 +68,17 @@ def snippet(suggestion: FaqSuggestion, today: date | None = None) -> str:
 async def propose(request: web.Request) -> web.Response:
     """Store an answered ticket's question and answer as a suggestion for the editors."""
     services, account, form = request.app[SERVICES], request[ACCOUNT], await request.post()
-    raw = request.match_info["ticket_id"]
-    if not raw.isdigit():
+    ticket_id = parse_id(request.match_info["ticket_id"])   # out of the database's range: no such ticket
+    if ticket_id is None:
         raise web.HTTPNotFound()
     try:
-        detail = await services.view.detail(account, int(raw))
+        detail = await services.view.detail(account, ticket_id)
     except TicketNotFound:
         raise web.HTTPNotFound(text="No such ticket in your teams' queues.")
     session = await get_session(request)
-    question, answer = str(form.get("question", "")).strip(), str(form.get("answer", "")).strip()
-    topic, new_topic = str(form.get("topic_id", "")).strip(), str(form.get("new_topic_id", "")).strip().lower()
+    question, answer = clean_text(form.get("question", "")).strip(), clean_text(form.get("answer", "")).strip()
+    topic = clean_text(form.get("topic_id", "")).strip()
+    new_topic = clean_text(form.get("new_topic_id", "")).strip().lower()
     if topic and topic not in services.core.knowledge.current.faq.topics:
         topic = ""
     if not question or not answer or len(question) > 3000 or len(answer) > 4000:
@@ -145,12 +147,12 @@ async def export(request: web.Request) -> web.Response:
 async def set_status(request: web.Request) -> web.Response:
     """Mark a suggestion done or dismissed."""
     _editor(request)
-    form, raw = await request.post(), request.match_info["suggestion_id"]
+    form, suggestion_id = await request.post(), parse_id(request.match_info["suggestion_id"])
     status = str(form.get("status", ""))
-    if not raw.isdigit() or status not in STATUSES:
+    if suggestion_id is None or status not in STATUSES:
         raise web.HTTPBadRequest(text="unknown suggestion or status")
     async with request.app[SERVICES].database.transaction() as session:
-        await session.execute(update(FaqSuggestion).where(FaqSuggestion.id == int(raw)).values(status=status))
+        await session.execute(update(FaqSuggestion).where(FaqSuggestion.id == suggestion_id).values(status=status))
     raise web.HTTPSeeOther("/console/suggestions")
 
 

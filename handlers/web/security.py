@@ -1,22 +1,27 @@
-"""The console's cross-cutting rules, in one place: sessions, log-in required, CSRF, headers.
+"""The web's cross-cutting rules, in one place: sessions, log-in required, CSRF, headers, the
+client's address behind a proxy, and the log-in throttle.
 
 Sessions live in an encrypted, signed cookie (aiohttp-session's EncryptedCookieStorage: Fernet,
 AES-128-CBC with HMAC-SHA256). The key comes from LOTSE_SESSION_SECRET; without it a random key
 is made once and kept in var/session.key (mode 0600), so sessions survive a restart of a local
 installation. Every console route needs a logged-in session except the ones in PUBLIC; every
 POST needs the session's CSRF token. Both are middlewares of the console's sub-application, so
-a route added later is covered without anyone remembering to.
+a route added later is covered without anyone remembering to. A session is also a row in the
+database (bot/accounts/service.py): log-out ends it for every copy of the cookie.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import secrets
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -55,10 +60,13 @@ def session_key(config: Config, environ: dict | None = None) -> bytes:
 
 def _stored_key(path: Path) -> bytes:
     if path.exists():
+        if path.stat().st_mode & 0o077:   # made by an older version, or copied around: only the owner reads it
+            path.chmod(0o600)
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48).encode()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(descriptor, 0o600)   # whatever the umask
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key + b"\n")
     log.warning("no %s set: made a session key and kept it in %s", SESSION_SECRET_ENV, path)
@@ -81,13 +89,62 @@ def csrf_token(session: Session) -> str:
     return token
 
 
-async def start_session(request: web.Request, account: Account) -> Session:
+async def start_session(request: web.Request, account: Account, accounts, max_age: timedelta) -> Session:
     """A fresh session for a successful login (never the one from before: no session fixation)."""
     session = await new_session(request)
     now = int(time.time())
     session.update({"uid": account.id, "epoch": account.session_epoch, "at": now, "seen": now,
-                    "csrf": secrets.token_urlsafe(32)})
+                    "sid": await accounts.open_session(account, max_age), "csrf": secrets.token_urlsafe(32)})
     return session
+
+
+async def end_session(request: web.Request, accounts) -> None:
+    """Log-out: the server forgets the session, so a copied cookie opens nothing either."""
+    session = await get_session(request)
+    if session.get("sid"):
+        await accounts.end_session(str(session["sid"]))
+    session.invalidate()
+
+
+def trusted_networks(addresses: Iterable[str]) -> tuple:
+    """config web.trusted_proxies as networks ("127.0.0.1", "10.0.0.0/8")."""
+    return tuple(ipaddress.ip_network(address, strict=False) for address in addresses)
+
+
+def client_address(request: web.Request, trusted: tuple) -> str:
+    """The client's address: the peer's, or behind a trusted proxy the nearest untrusted one in X-Forwarded-For.
+
+    X-Forwarded-For is only read when the peer itself is a trusted proxy; anyone else could write it.
+    """
+    peer = request.remote or "?"
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+    for hop in reversed(hops):   # the right end was written by our proxy, the left by whoever asked
+        if not _within(hop, trusted):
+            return hop if _valid(hop) else peer
+    return hops[0] if hops and _valid(hops[0]) else peer
+
+
+def _valid(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def username_tag(username: str) -> str:
+    """What the log says about a failed log-in's user name: a short hash, never the text (it may be a password)."""
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:10]
 
 
 def flash(session: Session, text: str, kind: str = "info") -> None:
@@ -95,26 +152,49 @@ def flash(session: Session, text: str, kind: str = "info") -> None:
 
 
 class LoginThrottle:
-    """Failed logins per client address in a sliding window: against guessing many usernames."""
+    """Failed log-ins per client address and per (address, user name), in a sliding window.
 
-    def __init__(self, limit: int = 30, window_seconds: float = 900):
+    - one address and user name: after `per_user` failures that pair waits for the window;
+    - one address: after `limit` failures it may only try user names it has not failed for yet
+      (guessing many names is slowed; a colleague behind the same address logs in as usual).
+    Nothing here is keyed on the user name alone, so nobody elsewhere can lock a known user out.
+    """
+
+    def __init__(self, limit: int = 30, window_seconds: float = 900, per_user: int = 5):
         self.limit = limit
+        self.per_user = per_user
         self.window = window_seconds
         self._failures: dict[str, deque] = defaultdict(deque)
+        self._pairs: dict[tuple[str, str], deque] = defaultdict(deque)
 
-    def _recent(self, client: str) -> deque:
-        entries, cutoff = self._failures[client], time.monotonic() - self.window
+    def _recent(self, entries: deque) -> deque:
+        cutoff = time.monotonic() - self.window
         while entries and entries[0] < cutoff:
             entries.popleft()
         return entries
 
-    def blocked(self, client: str) -> bool:
-        return len(self._recent(client)) >= self.limit
+    def clean(self, client: str, username: str = "") -> bool:
+        """No recent failures from this address for this user name."""
+        key = (client, username.strip().lower())
+        return key not in self._pairs or not self._recent(self._pairs[key])
 
-    def failed(self, client: str) -> None:
-        self._recent(client).append(time.monotonic())
-        if len(self._failures) > 10_000:  # bounded memory under a spray of addresses
+    def blocked(self, client: str, username: str = "") -> bool:
+        key = (client, username.strip().lower())
+        if key in self._pairs and len(self._recent(self._pairs[key])) >= self.per_user:
+            return True
+        return client in self._failures and len(self._recent(self._failures[client])) >= self.limit \
+            and not self.clean(client, username)
+
+    def failed(self, client: str, username: str = "") -> None:
+        now = time.monotonic()
+        self._recent(self._failures[client]).append(now)
+        self._recent(self._pairs[(client, username.strip().lower())]).append(now)
+        if len(self._failures) > 10_000 or len(self._pairs) > 50_000:  # bounded memory under a spray
             self._failures.clear()
+            self._pairs.clear()
+
+    def succeeded(self, client: str, username: str) -> None:
+        self._pairs.pop((client, username.strip().lower()), None)
 
 
 def _refuse(request: web.Request) -> web.StreamResponse:
@@ -149,7 +229,7 @@ def guard(config: Config, accounts) -> web.middleware:
             now = int(time.time())
             account = None
             if "uid" in session and now - session.get("seen", 0) <= idle and now - session.get("at", 0) <= longest:
-                account = await accounts.current(session["uid"], session.get("epoch", -1))
+                account = await accounts.current(session["uid"], session.get("epoch", -1), str(session.get("sid", "")))
             if account is None:
                 session.invalidate()
                 _refuse(request)

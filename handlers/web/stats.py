@@ -7,6 +7,9 @@
 - open (unanswered) tickets by age; the editors' to-do: questions the bot could not answer
   (clarify, out of scope) or answered with low confidence (below answer + margin).
 
+Scoped by team: the ticket figures count the account's teams' tickets only, and the raw
+questions of the to-do list are shown to editors only (the one role that sees everything).
+
 Computed in Python over the period's rows: portable across SQLite and PostgreSQL and fast
 enough for a district (thousands of questions a month).
 """
@@ -25,6 +28,7 @@ from sqlalchemy import func, select
 from bot.db.models import DecisionLog, Feedback, utcnow
 from bot.tickets.models import CLAIMED, OPEN, Ticket, TicketMessage
 from handlers.web.charts import Series, hbars, rate_line, stacked_bars
+from handlers.web.security import ACCOUNT
 from handlers.web.services import SERVICES
 
 AGE_BUCKETS = ((timedelta(hours=1), "< 1 h"), (timedelta(hours=4), "1–4 h"), (timedelta(days=1), "4–24 h"),
@@ -61,6 +65,7 @@ class Report:
     response: list[tuple[str, int, float, float]] = field(default_factory=list)  # team, n, median h, p90 h
     open_ages: list[tuple[str, int]] = field(default_factory=list)
     todo: list[DecisionLog] = field(default_factory=list)
+    show_todo: bool = False
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -96,9 +101,16 @@ def _slot(rows: list[Bucket], moment: datetime) -> Bucket | None:
     return found
 
 
-async def report(services, period: str, now: datetime | None = None) -> Report:
-    """The statistics of the last 14 days or 8 weeks."""
+async def report(services, period: str, now: datetime | None = None, teams: tuple[str, ...] | None = None,
+                 editor: bool = True) -> Report:
+    """The statistics of the last 14 days or 8 weeks.
+
+    Args:
+        teams: count only these teams' tickets (None: all; editors see all).
+        editor: include the to-do list of raw questions.
+    """
     config, now = services.config, now or utcnow()
+    mine = Ticket.team.in_(teams) if teams is not None and not editor else Ticket.id.is_not(None)
     zone = ZoneInfo(config.tickets.reminders.office_hours.timezone)
     rows = buckets(period, now, zone)
     since = rows[0].start
@@ -111,7 +123,8 @@ async def report(services, period: str, now: datetime | None = None) -> Report:
                 bucket.questions += 1
                 bucket.answered += route == "answer"
                 bucket.clarified += route == "clarify"
-        for (created,) in (await session.execute(select(Ticket.created_at).where(Ticket.created_at >= since))).all():
+        opened = select(Ticket.created_at).where(Ticket.created_at >= since, mine)
+        for (created,) in (await session.execute(opened)).all():
             bucket = _slot(rows, created)
             if bucket:
                 bucket.handed_over += 1
@@ -122,11 +135,11 @@ async def report(services, period: str, now: datetime | None = None) -> Report:
                  .where(TicketMessage.author == "staff").group_by(TicketMessage.ticket_id).subquery())
         answered = (await session.execute(
             select(Ticket.team, Ticket.created_at, first.c.first).join(first, first.c.ticket_id == Ticket.id)
-            .where(Ticket.created_at >= since))).all()
+            .where(Ticket.created_at >= since, mine))).all()
         waiting = (await session.execute(select(Ticket.created_at).where(
-            Ticket.status.in_((OPEN, CLAIMED)), Ticket.deleted_at.is_(None)))).scalars().all()
-        todo = list((await session.execute(todo_query(since, low))).scalars())
-    result = Report(period, rows, todo=todo)
+            Ticket.status.in_((OPEN, CLAIMED)), Ticket.deleted_at.is_(None), mine))).scalars().all()
+        todo = [] if not editor else list((await session.execute(todo_query(since, low))).scalars())
+    result = Report(period, rows, todo=todo, show_todo=editor)
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for faq_id, helpful, count in votes:
         tally[faq_id][0 if helpful else 1] += count
@@ -168,7 +181,8 @@ async def page(request: web.Request) -> web.Response:
     """The statistics page."""
     services = request.app[SERVICES]
     period = "week" if request.query.get("period") == "week" else "day"
-    result = await report(services, period)
+    account = request[ACCOUNT]
+    result = await report(services, period, teams=account.teams, editor=account.editor)
     context = await _context(request)
     return aiohttp_jinja2.render_template("stats.html", request, {"r": result, "charts": charts(result, context)})
 

@@ -18,6 +18,7 @@ from bot.accounts.service import Account
 from bot.config import Config
 from bot.db.engine import Database
 from bot.db.models import utcnow
+from bot.text_input import parse_id
 from bot.tickets.models import ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, Ticket, TicketEvent, TicketMessage
 from bot.tickets.service import Actor, InvalidTransition, NotAllowed, TicketError, TicketNotFound, TicketService
 from bot.window.service import CHANNEL, WindowService
@@ -102,8 +103,8 @@ class TicketsView:
         if wanted.mine:
             query = query.where(Ticket.claimed_by == actor(account).id)
         words = wanted.q.strip()
-        if words.lstrip("#").isdigit():
-            query = query.where(Ticket.id == int(words.lstrip("#")))
+        if words.lstrip("#").isdigit():   # a number past the database's range finds nothing, like an unknown one
+            query = query.where(Ticket.id == (parse_id(words) or 0))
         elif words:
             cleaned = words.replace("\\", "").replace("%", "").replace("_", " ")  # no LIKE wildcards from users
             pattern = f"%{cleaned}%"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -23,6 +22,7 @@ from bot.config import Config
 from bot.db import Database, Inbox
 from bot.db.models import utcnow
 from bot.messages import IncomingMessage, Kind, Reply
+from bot.text_input import load_json
 from bot.texts import t
 from bot.window.consent import NotifyConsent, say
 from bot.window.service import CHANNEL, WindowService, is_stop
@@ -75,8 +75,8 @@ class WhatsAppWebhook:
             log.warning("whatsapp webhook from %s: signature %s", request.remote, verdict)
             return web.Response(status=401 if verdict is Verdict.MISSING else 403, text=f"signature {verdict}")
         try:
-            body = json.loads(raw)
-        except ValueError:
+            body = load_json(raw)  # depth-bounded (bot/text_input.py)
+        except (ValueError, RecursionError):
             return web.Response(status=400, text="not JSON")
         if not isinstance(body, dict):
             return web.Response(status=400, text="not a webhook body")

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.messages import IncomingMessage, Kind
+from bot.text_input import clean_payload, clean_text
 
 CHANNEL = "whatsapp"
 # Neither downloaded nor stored: documents and photos can hold refugees' personal data.
 MEDIA = frozenset({"image", "audio", "video", "document", "sticker", "location", "contacts", "reaction", "unsupported"})
 MAX_TEXT = 4096
+MAX_TITLE = 200
+MAX_KEY = 128  # chat ids and wamids: the database's columns
 
 
 @dataclass(frozen=True)
@@ -57,21 +60,27 @@ def _values(body: dict) -> Iterator[dict]:
                 yield value
 
 
+def _part(message: dict, key: str) -> dict:
+    part = message.get(key)
+    return part if isinstance(part, dict) else {}
+
+
 def _kind_and_content(message: dict) -> tuple[Kind, str, str] | None:
     """(kind, text, payload) by the message's type; None for what is not for the dialogue."""
     kind = message.get("type")
     if kind == "text":
-        text = str((message.get("text") or {}).get("body", ""))[:MAX_TEXT]
+        text = clean_text(_part(message, "text").get("body"))[:MAX_TEXT]
         return (Kind.COMMAND if text.lstrip().startswith("/") else Kind.TEXT), text.strip(), ""
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
+        interactive = _part(message, "interactive")
         reply = interactive.get("button_reply") or interactive.get("list_reply")
         if isinstance(reply, dict) and reply.get("id"):
-            return Kind.BUTTON, str(reply.get("title", "")), str(reply["id"])
+            return Kind.BUTTON, clean_text(reply.get("title"))[:MAX_TITLE], clean_payload(reply["id"])
         return None
     if kind == "button":  # a template's quick-reply button (not "interactive")
-        button = message.get("button") or {}
-        return Kind.BUTTON, str(button.get("text", "")), str(button.get("payload") or button.get("text") or "")
+        button = _part(message, "button")
+        payload = button.get("payload") or button.get("text")
+        return Kind.BUTTON, clean_text(button.get("text"))[:MAX_TITLE], clean_payload(payload)
     if kind in MEDIA:
         return Kind.MEDIA, "", ""
     return None  # system (number changed), errors, unknown future types
@@ -79,14 +88,15 @@ def _kind_and_content(message: dict) -> tuple[Kind, str, str] | None:
 
 def to_message(message: dict, contacts: dict[str, dict]) -> Inbound | None:
     """One entry of `messages[]` as the dialogue sees it; `contacts` by user id and by wa_id."""
-    phone = message.get("from") or None
-    contact = contacts.get(message.get("from_user_id") or "") or contacts.get(phone or "") or {}
-    chat_id = message.get("from_user_id") or contact.get("user_id") or phone
+    phone = clean_text(message.get("from"))[:32] or None
+    contact = contacts.get(str(message.get("from_user_id") or "")) or contacts.get(phone or "") or {}
+    chat_id = clean_text(message.get("from_user_id") or contact.get("user_id") or phone)
+    wamid = clean_text(message.get("id"))
     content = _kind_and_content(message)
-    if not chat_id or not message.get("id") or content is None:
+    if not 0 < len(chat_id) <= MAX_KEY or not 0 < len(wamid) <= MAX_KEY or content is None:
         return None
     kind, text, payload = content
-    name = str((contact.get("profile") or {}).get("name", ""))[:128]
+    name = clean_text(_part(contact, "profile").get("name"))[:128]
     incoming = IncomingMessage(
         CHANNEL,
         str(chat_id),
@@ -95,26 +105,30 @@ def to_message(message: dict, contacts: dict[str, dict]) -> Inbound | None:
         payload=payload,
         user_id=str(chat_id),
         user_name=name,
-        external_id=str(message["id"]),
+        external_id=wamid,
     )
-    return Inbound(incoming, timestamp(message.get("timestamp")), phone or contact.get("wa_id"))
+    return Inbound(
+        incoming, timestamp(message.get("timestamp")), phone or clean_text(contact.get("wa_id"))[:32] or None
+    )
 
 
 def to_status(status: dict) -> Status | None:
-    if not status.get("id") or not status.get("status"):
+    wamid, state = clean_text(status.get("id")), clean_text(status.get("status"))
+    if not 0 < len(wamid) <= MAX_KEY or not state:
         return None
-    errors = status.get("errors") or [{}]
-    error = errors[0] if isinstance(errors[0], dict) else {}
+    errors = status.get("errors")
+    error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     code = error.get("code")
-    details = (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
-    title = " – ".join(str(part) for part in (error.get("title"), details) if part) or None
-    chat_id = status.get("recipient_user_id") or status.get("recipient_id") or ""
+    details = _part(error, "error_data").get("details")
+    title = " – ".join(clean_text(part) for part in (error.get("title"), details) if part)[:500] or None
+    chat_id = clean_text(status.get("recipient_user_id") or status.get("recipient_id"))[:MAX_KEY]
+    number = str(code)
     return Status(
-        str(status["id"]),
-        str(status["status"]),
-        str(chat_id),
+        wamid,
+        state[:16],
+        chat_id,
         timestamp(status.get("timestamp")),
-        int(str(code)) if isinstance(code, int) or str(code).isdigit() else None,
+        int(number) if number.isdigit() and len(number) < 10 else None,
         title,
     )
 

@@ -26,3 +26,10 @@ class ForumStandIn(BotApiStandIn):
         if params.get("message_thread_id"):
             message |= {"message_thread_id": int(params["message_thread_id"]), "is_topic_message": True}
         return message
+
+    async def _api_editForumTopic(self, params: dict):
+        thread = int(params.get("message_thread_id", 0))
+        if thread not in self.topics:
+            return self._bad_request("TOPIC_ID_INVALID")
+        self.topics[thread]["name"] = params.get("name", self.topics[thread]["name"])
+        return True
