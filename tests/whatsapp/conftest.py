@@ -9,6 +9,7 @@ The process is the real runtime (bot/runtime.py) with the web and WhatsApp chann
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import uuid
@@ -79,7 +80,7 @@ class Lotse:
         headers = {"Content-Type": "application/json"}
         if signature is not None:
             headers[HEADER] = sign(raw, APP_SECRET) if signature == "sign" else signature
-        async with self.http.post(self.url, data=raw, headers=headers) as response:
+        async with self.http.post(self.url, data=io.BytesIO(raw), headers=headers) as response:
             return response.status
 
     async def drain(self) -> int:
