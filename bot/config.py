@@ -64,8 +64,8 @@ class Thresholds(_Strict):
     answer: float = Field(0.45, gt=0, le=1)
     margin: float = Field(0.15, ge=0, le=1)
     clarify_min: float = Field(0.08, gt=0, le=1)
-    escalate: float = Field(0.40, gt=0, le=1)
-    out_of_scope: float = Field(0.40, gt=0, le=1)
+    escalate: float = Field(0.35, gt=0, le=1)
+    out_of_scope: float = Field(0.25, gt=0, le=1)
     smalltalk: float = Field(0.50, gt=0, le=1)
     max_candidates: int = Field(3, ge=2, le=5)
 
@@ -82,6 +82,9 @@ class EmbeddedNlu(_Strict):
     word_ngram_max: int = Field(2, ge=1, le=3)
     regularisation: float = Field(0.5, gt=0)
     calibration_folds: int = Field(3, ge=2, le=10)
+    term_weight: float = Field(0.0, ge=0, le=10)
+    domain_weight: float = Field(0.5, ge=0, le=10)
+    terms_as_examples: bool = True
 
 
 RASA_TOKEN_ENV = "LOTSE_RASA_TOKEN"

@@ -19,6 +19,7 @@ class TrainingExample:
     text: str
     label: str
     lang: str
+    kind: str = "example"  # "example": a question; "term": an editor's key term of the topic (lang "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,9 @@ class Source(_Strict):
 
 class Topic(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
+    # Words that say this topic whatever else a question says ("Duldung", "60a"): the classifier
+    # weighs them as their own features (nlu/terms.py). Language-neutral; checked by the loader.
+    terms: tuple[str, ...] = ()
     title: Text
     answer: Text
     steps: TextList | None = None
@@ -93,6 +96,7 @@ class Faq:
             for lang in LANGS:
                 examples.append(TrainingExample(topic.title.get(lang), topic.id, lang))
                 examples.extend(TrainingExample(q, topic.id, lang) for q in topic.examples.get(lang))
+            examples.extend(TrainingExample(term, topic.id, "", kind="term") for term in topic.terms)
         for route in ROUTE_LABELS:
             texts = self.routes.get(route, TextList())
             for lang in LANGS:
