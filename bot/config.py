@@ -62,6 +62,7 @@ class Languages(_Strict):
 
 class Thresholds(_Strict):
     answer: float = Field(0.45, gt=0, le=1)
+    answer_without_term: float = Field(0.50, gt=0, le=1)
     margin: float = Field(0.15, ge=0, le=1)
     clarify_min: float = Field(0.08, gt=0, le=1)
     escalate: float = Field(0.35, gt=0, le=1)
@@ -73,6 +74,8 @@ class Thresholds(_Strict):
     def _ordered(self) -> Thresholds:
         if self.clarify_min >= self.answer:
             raise ValueError("clarify_min must be lower than answer")
+        if self.answer_without_term < self.answer:
+            raise ValueError("answer_without_term must be at least answer")
         return self
 
 

@@ -165,9 +165,9 @@ class EmbeddedClassifier:
         folded = [fold(e.text) for e in trained]
         blocks = [v.fit_transform(folded) for v in self._vectorizers]
         width = sum(b.shape[1] for b in blocks)
-        use_terms = self.settings.term_weight > 0 or self.settings.domain_weight > 0
-        self._terms = TermMatcher(terms if use_terms else {}, self.settings.term_weight, self.settings.domain_weight, width)
-        if self._terms.size:
+        self._terms = TermMatcher(terms, self.settings.term_weight, self.settings.domain_weight, width)
+        self._term_features = bool(self._terms.size) and (self.settings.term_weight > 0 or self.settings.domain_weight > 0)
+        if self._term_features:
             blocks.append(self._terms.matrix(folded))
         features = sp.hstack(blocks).tocsr()
         # ensemble=True: one SVM per fold, each calibrated on its held-out part, averaged;
@@ -203,21 +203,24 @@ class EmbeddedClassifier:
         """The model's input for raw texts, built the way training built it (scikit-learn's path)."""
         folded = [fold(text) for text in texts]
         blocks = [v.transform(folded) for v in self._vectorizers]
-        if self._terms.size:
+        if self._term_features:
             blocks.append(self._terms.matrix(folded))
         return sp.hstack(blocks).tocsr()
 
     def probabilities(self, text: str) -> np.ndarray:
-        """Calibrated probability per label, as CalibratedClassifierCV.predict_proba computes them.
+        """Calibrated probability per label, as CalibratedClassifierCV.predict_proba computes them."""
+        folded = fold(text)
+        return self._probabilities(folded, self._terms.columns(folded))
+
+    def _probabilities(self, folded: str, term_columns: np.ndarray) -> np.ndarray:
+        """probabilities() for a folded text whose term columns are known.
 
         Done with the fitted parameters directly because sklearn's per-call input checks cost
         several milliseconds for 50+ labels, while the arithmetic takes microseconds
         (tests compare both).
         """
-        folded = fold(text)
         rows = [row(folded) for row in self._rows]
-        if self._terms.size:
-            term_columns = self._terms.columns(folded)
+        if self._term_features:
             rows.append((term_columns, self._terms.weights(term_columns)))
         columns = np.concatenate([columns for columns, _ in rows])
         weights = np.concatenate([weights for _, weights in rows])
@@ -238,7 +241,9 @@ class EmbeddedClassifier:
         return (str(second), p_second) if p_second >= 0.5 else (str(first), 1 - p_second)
 
     def classify_sync(self, text: str) -> Classification:
-        probabilities = self.probabilities(text)
+        folded = fold(text)
+        term_columns = self._terms.columns(folded)
+        probabilities = self._probabilities(folded, term_columns)
         order = np.argsort(probabilities)[::-1][: self.settings.max_ranked].tolist()
         probabilities = probabilities.tolist()  # Python floats: indexing numpy scalars one by one is slow
         lang, lang_confidence = self.language(text)
@@ -248,6 +253,7 @@ class EmbeddedClassifier:
             lang_confidence=lang_confidence,
             ranking=tuple(Scored(self.labels[i], probabilities[i]) for i in order),
             backend=self.name,
+            term_topics=self._terms.topics_of(term_columns) if self._terms.size else None,
         )
 
     async def classify(self, text: str) -> Classification:

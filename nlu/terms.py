@@ -101,9 +101,13 @@ class TermMatcher:
         found.add(self.domain_column)
         return np.fromiter(sorted(found), dtype=np.intp, count=len(found)) + self.offset
 
+    def topics_of(self, columns: np.ndarray) -> tuple[str, ...]:
+        """The topics of columns that columns() returned."""
+        return tuple(self.labels[c - self.offset] for c in columns.tolist() if c - self.offset < len(self.labels))
+
     def matched(self, text: str) -> tuple[str, ...]:
-        """The topics whose terms a raw text contains (for tests and explanations)."""
-        return tuple(self.labels[c - self.offset] for c in self.columns(fold(text)) if c - self.offset < len(self.labels))
+        """The topics whose terms a raw text contains."""
+        return self.topics_of(self.columns(fold(text)))
 
     def weights(self, columns: np.ndarray) -> np.ndarray:
         """The feature values of columns that columns() returned."""
