@@ -2,9 +2,9 @@
 
 Usage: .venv/bin/python bench/nlu_variants.py [--folds 5] [--unseen]
 
-Every variant is trained from a copy of faq/ (some variants strip what they leave out) and routed
-with the decision rule of config.yml, on the FAQ's own examples in k-fold cross-validation and on
-../shared/eval/dev.yml. --unseen adds bench/data/unseen.yml; choose between variants without it
+Every variant is trained from a copy of faq/ (the first from the FAQ before issue 13, the others
+strip what they leave out) and routed with its decision rule, on the FAQ's own examples in k-fold
+cross-validation and on ../shared/eval/dev.yml. Each row adds one change to the row above it. --unseen adds bench/data/unseen.yml; choose between variants without it
 (the unseen set only reports figures).
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import re
 import shutil
 import subprocess
@@ -34,12 +33,14 @@ from nlu.embedded import EmbeddedSettings  # noqa: E402
 BASELINE_COMMIT = "8f1af23"  # the FAQ before issue 13 (no hard negatives, no terms)
 
 
-def _faq_copy(target: Path, *, hard_negatives: bool, terms: bool) -> Path:
+def _faq_copy(target: Path, *, baseline: bool, hard_negatives: bool, terms: bool) -> Path:
     shutil.copytree(ROOT / "faq", target)
-    if not hard_negatives:
-        old = subprocess.run(["git", "show", f"{BASELINE_COMMIT}:faq/routes.yml"], cwd=ROOT, check=True,
+    old_files = [name for name in ("routes.yml",) if not hard_negatives] if not baseline else \
+        [p.name for p in target.glob("*.yml")]
+    for name in old_files:
+        old = subprocess.run(["git", "show", f"{BASELINE_COMMIT}:faq/{name}"], cwd=ROOT, check=True,
                              capture_output=True, text=True).stdout
-        (target / "routes.yml").write_text(old, encoding="utf-8")
+        (target / name).write_text(old, encoding="utf-8")
     if not terms:
         for path in target.glob("*.yml"):
             text = path.read_text(encoding="utf-8")
@@ -47,13 +48,19 @@ def _faq_copy(target: Path, *, hard_negatives: bool, terms: bool) -> Path:
     return target
 
 
+OLD_RULE = {"out_of_scope": 0.40, "escalate": 0.40, "answer_without_term": 0.45}
+NO_TERM_FEATURES = {"term_weight": 0.0, "domain_weight": 0.0}
 VARIANTS = (
-    # name, FAQ with hard negatives, with terms, classifier settings
-    ("before (no hard negatives, no terms)", False, False, {}),
-    ("+ hard negatives for out_of_scope", True, False, {}),
-    ("+ terms as training questions only", True, True, {"term_weight": 0.0}),
-    ("+ term features only", True, True, {"terms_as_examples": False}),
-    ("+ terms as features and questions", True, True, {}),
+    # name, FAQ of the baseline commit, hard negatives, terms, classifier settings, thresholds
+    ("before: FAQ, model and rule of 8f1af23", True, False, False, NO_TERM_FEATURES, OLD_RULE),
+    ("+ hard negatives and new examples", False, True, False, NO_TERM_FEATURES, OLD_RULE),
+    ("+ terms as training questions", False, True, True, NO_TERM_FEATURES, OLD_RULE),
+    ("+ per-topic term features (0.3) and domain (0.3)", False, True, True,
+     {"term_weight": 0.3, "domain_weight": 0.3}, OLD_RULE),
+    ("+ domain feature only (0.5)", False, True, True, {"term_weight": 0.0, "domain_weight": 0.5}, OLD_RULE),
+    ("+ out_of_scope 0.25, escalate 0.35", False, True, True, {"term_weight": 0.0, "domain_weight": 0.5},
+     {"answer_without_term": 0.45}),
+    ("+ answer_without_term 0.50 (= config.yml)", False, True, True, {}, {}),
 )
 
 
@@ -66,14 +73,15 @@ async def main() -> int:
     files = [p for p in DEFAULT_FILES if p.exists() and (args.unseen or p.name != "unseen.yml")]
     config = load_config(ROOT / "config.yml")
     rows: dict[str, dict[str, list[str]]] = {}
-    for name, negatives, terms, overrides in VARIANTS:
+    for name, baseline, negatives, terms, overrides, rule in VARIANTS:
         if args.only and args.only not in name:
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            faq_dir = _faq_copy(Path(tmp) / "faq", hard_negatives=negatives, terms=terms)
+            faq_dir = _faq_copy(Path(tmp) / "faq", baseline=baseline, hard_negatives=negatives, terms=terms)
             embedded = config.nlu.embedded.model_copy(update=overrides)
             variant = config.model_copy(update={
                 "faq": config.faq.model_copy(update={"path": faq_dir}),
+                "thresholds": config.thresholds.model_copy(update=rule),
                 "nlu": config.nlu.model_copy(update={"embedded": embedded})})
             core = build_core(variant)
             reports = {p.name: await evaluate(core.dialogue, load_cases(p)) for p in files}

@@ -6,9 +6,9 @@ import logging
 import math
 import time
 from collections import Counter
-from itertools import chain
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
