@@ -90,7 +90,8 @@ def met(value, target, higher: bool) -> bool:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=list(DEFAULT_FILES))
-    parser.add_argument("--folds", type=int, default=5, help="k of the cross-validation on the FAQ's examples (0: skip)")
+    parser.add_argument("--folds", type=int, default=5,
+                        help="k of the cross-validation on the FAQ's examples (0: skip)")
     parser.add_argument("--repeat", type=int, default=5, help="training runs to time (median is reported)")
     parser.add_argument("--errors", action="store_true", help="list the misrouted questions of each set")
     args = parser.parse_args()
@@ -145,11 +146,12 @@ async def main() -> int:
     print(f"classification p50 / p99 in process: {p50:.3f} / {p99:.3f} ms (target p99 <= 2 ms)")
     print(f"resident memory: {rss_mib():.0f} MiB")
     for name, report in reports.items():
-        print(f"\n{name}:\n" + "\n".join(report.lines()[-9:]))
+        print(f"\n{name}:\n" + "\n".join(report.lines()[5:]))
         if args.errors:
             for o in report.outcomes:
                 if not o.correct:
-                    print(f"  {o.case.expect:<38} got {o.route:<12} {o.faq_id or ','.join(o.candidates)}  | {o.case.text}")
+                    got = o.faq_id or ",".join(o.candidates)
+                    print(f"  {o.case.expect:<38} got {o.route:<12} {got}  | {o.case.text}")
     return 0 if ok else 1
 
 

@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/nlu_variants.py [--folds 5] [--unseen]
 
 Every variant is trained from a copy of faq/ (the first from the FAQ before issue 13, the others
 strip what they leave out) and routed with its decision rule, on the FAQ's own examples in k-fold
-cross-validation and on ../shared/eval/dev.yml. Each row adds one change to the row above it. --unseen adds bench/data/unseen.yml; choose between variants without it
+cross-validation and on ../shared/eval/dev.yml. Each row adds one change to the row above it.
+--unseen adds bench/data/unseen.yml; choose between variants without it
 (the unseen set only reports figures).
 """
 

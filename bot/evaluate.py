@@ -115,8 +115,8 @@ class Report:
         for gold, went in self.confusion().items():
             n = sum(went.values())
             right = sum(1 for o in self.outcomes if o.case.expect == gold and o.correct)
-            elsewhere = [(target, count) for target, count in went.most_common()
-                         if not (target == gold or target == "clarify (offered)" or target == gold.removeprefix("route:"))]
+            right_places = {gold, gold.removeprefix("route:"), "clarify (offered)"}
+            elsewhere = [(target, count) for target, count in went.most_common() if target not in right_places]
             if elsewhere or everything:
                 where = ", ".join(f"{target} x {count}" for target, count in elsewhere) or "-"
                 rows.append(f"  {gold:<38} {n:>4} {right / n:>6.2f}  {where}")
@@ -128,11 +128,13 @@ class Report:
 
     def group_lines(self, title: str, key, order: tuple[str, ...] = ()) -> list[str]:
         """The main figures per group of questions (key: Outcome -> group name)."""
-        groups = sorted({key(o) for o in self.outcomes}, key=lambda g: (order.index(g) if g in order else len(order), g))
+        groups = sorted({key(o) for o in self.outcomes},
+                        key=lambda g: (order.index(g) if g in order else len(order), g))
         out = [f"by {title}:", f"  {title:<14} {'n':>4} {'correct':>8} {'wrong':>6} {'clarify':>8}"]
         for group in groups:
             part = self.subset(lambda o, g=group: key(o) == g)
-            out.append(f"  {group:<14} {len(part.outcomes):>4} {part.correct:>8.3f} {part.wrong:>6.3f} {part.clarify:>8.3f}")
+            out.append(f"  {group:<14} {len(part.outcomes):>4} {part.correct:>8.3f} {part.wrong:>6.3f}"
+                       f" {part.clarify:>8.3f}")
         return out
 
     def lines(self) -> list[str]:

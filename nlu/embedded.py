@@ -166,7 +166,8 @@ class EmbeddedClassifier:
         blocks = [v.fit_transform(folded) for v in self._vectorizers]
         width = sum(b.shape[1] for b in blocks)
         self._terms = TermMatcher(terms, self.settings.term_weight, self.settings.domain_weight, width)
-        self._term_features = bool(self._terms.size) and (self.settings.term_weight > 0 or self.settings.domain_weight > 0)
+        weighted = self.settings.term_weight > 0 or self.settings.domain_weight > 0
+        self._term_features = bool(self._terms.size) and weighted
         if self._term_features:
             blocks.append(self._terms.matrix(folded))
         features = sp.hstack(blocks).tocsr()

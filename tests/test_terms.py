@@ -83,11 +83,14 @@ def test_terms_reach_the_classifier_as_term_examples(shared_core):
 
 
 TOY = [TrainingExample(text, label, "de") for label, texts in {
-    "a.tolerated": ["darf jemand mit duldung arbeiten", "geduldete im betrieb", "duldung und job", "arbeit mit duldung"],
-    "a.internship": ["praktikum im betrieb", "darf ein praktikant kommen", "schülerpraktikum bei uns", "praktikum erlaubt"],
+    "a.tolerated": ["darf jemand mit duldung arbeiten", "geduldete im betrieb", "duldung und job",
+                    "arbeit mit duldung"],
+    "a.internship": ["praktikum im betrieb", "darf ein praktikant kommen", "schülerpraktikum bei uns",
+                     "praktikum erlaubt"],
     "out_of_scope": ["wetter morgen", "lohnabrechnung im betrieb", "steuer abgeben", "urlaub planen"],
 }.items() for text in texts] + [TrainingExample(t, "a.tolerated", "", kind="term") for t in ("Duldung", "Geduldete")] \
-    + [TrainingExample("Praktikum", "a.internship", "", kind="term"), TrainingExample("hello there", "out_of_scope", "en")]
+    + [TrainingExample("Praktikum", "a.internship", "", kind="term"),
+       TrainingExample("hello there", "out_of_scope", "en")]
 
 
 @pytest.mark.parametrize("text", ["Geduldeter im Betrieb?", "Praktikum und Duldung", "Wetter", ""])
