@@ -41,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--backend", choices=("embedded", "rasa"), help="override nlu.backend of config.yml")
     evaluate = commands.add_parser(
         "evaluate", help="measure routing on a labelled question file",
-        description="Prints correct rate, wrong-answer rate, clarify rate, route recalls and the most confused "
-                    "pairs for a file in the format of shared/eval/dev.yml. Exits 1 when a --min/--max is missed.")
+        description="Prints correct rate, wrong-answer rate, clarify rate, route recalls, the most confused pairs "
+                    "and a confusion table (gold label -> where its misrouted questions went) for a file in the "
+                    "format of shared/eval/dev.yml. Exits 1 when a --min/--max is missed.")
     evaluate.add_argument("file", type=Path, help="YAML list of {text, lang, expect}")
     evaluate.add_argument("--min-correct", type=float, help="fail below this correct rate")
     evaluate.add_argument("--max-wrong", type=float, help="fail above this wrong-answer rate")
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-handover-recall", type=float, help="fail below this authority+coordinator recall")
     evaluate.add_argument("--min-out-of-scope-recall", type=float, help="fail below this out_of_scope recall")
     evaluate.add_argument("--errors", action="store_true", help="list every question routed wrongly")
+    evaluate.add_argument("--by-language", action="store_true", help="figures per language of the questions")
+    evaluate.add_argument("--by-kind", action="store_true",
+                          help="figures per kind: topic, authority, coordinator, out_of_scope, smalltalk")
+    evaluate.add_argument("--confusion-all", action="store_true",
+                          help="list every gold label in the confusion table, also those always routed right")
     evaluate.add_argument("--backend", choices=("embedded", "rasa"), help="override nlu.backend of config.yml")
 
     faq = commands.add_parser("faq", help="editors' tools for faq/*.yml", description="Editors' tools for faq/*.yml.")

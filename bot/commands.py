@@ -7,10 +7,12 @@ import json
 import sys
 from typing import TextIO
 
+import yaml
+
 from bot.app import build_core
 from bot.config import Config
+from bot.evaluate import KINDS, load_cases
 from bot.evaluate import evaluate as run_evaluation
-from bot.evaluate import load_cases
 from bot.knowledge import FaqError
 
 
@@ -56,7 +58,7 @@ async def classify(config: Config, stdin: TextIO, stdout: TextIO) -> int:
 async def evaluate(config: Config, args) -> int:
     try:
         cases = load_cases(args.file)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
         print(f"cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
     try:
@@ -74,6 +76,11 @@ async def evaluate(config: Config, args) -> int:
             if not o.correct:
                 print(f"  {o.case.expect:<38} got {o.route:<12} {o.faq_id or ','.join(o.candidates)}  | {o.case.text}")
     print("\n".join(report.lines()))
+    print("\n".join(report.confusion_lines(everything=getattr(args, "confusion_all", False))))
+    if getattr(args, "by_language", False):
+        print("\n".join(report.group_lines("language", lambda o: o.case.lang or "?")))
+    if getattr(args, "by_kind", False):
+        print("\n".join(report.group_lines("kind", lambda o: o.case.kind, KINDS)))
     failures = []
     checks = [
         (args.min_correct, report.correct, "correct", lambda v, lim: v >= lim),

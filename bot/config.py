@@ -64,10 +64,11 @@ class Languages(_Strict):
 
 class Thresholds(_Strict):
     answer: float = Field(0.45, gt=0, le=1)
+    answer_without_term: float = Field(0.50, gt=0, le=1)
     margin: float = Field(0.15, ge=0, le=1)
     clarify_min: float = Field(0.08, gt=0, le=1)
-    escalate: float = Field(0.40, gt=0, le=1)
-    out_of_scope: float = Field(0.40, gt=0, le=1)
+    escalate: float = Field(0.35, gt=0, le=1)
+    out_of_scope: float = Field(0.25, gt=0, le=1)
     smalltalk: float = Field(0.50, gt=0, le=1)
     max_candidates: int = Field(3, ge=2, le=5)
 
@@ -75,6 +76,8 @@ class Thresholds(_Strict):
     def _ordered(self) -> Thresholds:
         if self.clarify_min >= self.answer:
             raise ValueError("clarify_min must be lower than answer")
+        if self.answer_without_term < self.answer:
+            raise ValueError("answer_without_term must be at least answer")
         return self
 
 
@@ -84,6 +87,9 @@ class EmbeddedNlu(_Strict):
     word_ngram_max: int = Field(2, ge=1, le=3)
     regularisation: float = Field(0.5, gt=0)
     calibration_folds: int = Field(3, ge=2, le=10)
+    term_weight: float = Field(0.0, ge=0, le=10)
+    domain_weight: float = Field(0.5, ge=0, le=10)
+    terms_as_examples: bool = True
 
 
 RASA_TOKEN_ENV = "LOTSE_RASA_TOKEN"

@@ -48,6 +48,10 @@ def decide(classification: Classification, thresholds: Thresholds) -> Decision:
     runner_up = ranking[1].confidence if len(ranking) > 1 else 0.0
     topics = tuple(s for s in ranking if is_topic(s.label))
     best_topic = topics[0] if topics else None
+    # A question without any of the field's key terms (faq `terms:`) is answered only when the
+    # model is surer: most of them are general HR, tax or payroll questions that merely look alike.
+    no_term = classification.term_topics == ()
+    needed = thresholds.answer_without_term if no_term else thresholds.answer
 
     if not is_topic(top.label):
         threshold_name, route = _ROUTE_THRESHOLDS[top.label]
@@ -55,9 +59,9 @@ def decide(classification: Classification, thresholds: Thresholds) -> Decision:
         if top.confidence >= threshold:
             return Decision(route, None, top.confidence, (),
                             f"{top.label} {top.confidence:.2f} >= {threshold_name} threshold {threshold:.2f}")
-    elif top.confidence >= thresholds.answer and top.confidence - runner_up >= thresholds.margin:
+    elif top.confidence >= needed and top.confidence - runner_up >= thresholds.margin:
         return Decision(Route.ANSWER, top.label, top.confidence, (top,),
-                        f"{top.label} {top.confidence:.2f} >= answer {thresholds.answer:.2f}, "
+                        f"{top.label} {top.confidence:.2f} >= answer {needed:.2f}, "
                         f"ahead of the runner-up by {top.confidence - runner_up:.2f} >= margin {thresholds.margin:.2f}")
 
     candidates = tuple(s for s in topics if s.confidence >= thresholds.clarify_min)[: thresholds.max_candidates]
@@ -69,6 +73,8 @@ def decide(classification: Classification, thresholds: Thresholds) -> Decision:
         if is_topic(top.label):
             why = (f"{top.label} {top.confidence:.2f} below answer {thresholds.answer:.2f}"
                    if top.confidence < thresholds.answer
+                   else f"{top.label} {top.confidence:.2f} below answer_without_term {needed:.2f}: no key term"
+                   if top.confidence < needed
                    else f"{top.label} only {top.confidence - runner_up:.2f} ahead of the runner-up (margin {thresholds.margin:.2f})")
         else:
             why = f"{top.label} {top.confidence:.2f} below its threshold"

@@ -13,6 +13,7 @@ from bot.decision import Route
 from bot.dialogue import Dialogue
 
 ROUTES = ("authority", "coordinator", "out_of_scope", "smalltalk")
+KINDS = ("topic",) + ROUTES
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,11 @@ class Case:
     text: str
     lang: str
     expect: str          # a topic id, or "route:<name>"
+
+    @property
+    def kind(self) -> str:
+        """topic, or the expected route (authority, coordinator, out_of_scope, smalltalk)."""
+        return self.expect.removeprefix("route:") if self.expect.startswith("route:") else "topic"
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,14 @@ class Outcome:
     @property
     def predicted(self) -> str:
         return self.faq_id if self.route == Route.ANSWER else self.route
+
+    @property
+    def went(self) -> str:
+        """Where the question went, for the confusion table: a topic answered, a route, or a clarification
+        that did or did not offer the expected topic."""
+        if self.route == Route.CLARIFY and not self.expected_route:
+            return "clarify (offered)" if self.correct else "clarify (not offered)"
+        return self.predicted or self.route
 
 
 @dataclass
@@ -83,6 +97,45 @@ class Report:
     def confused(self, most: int = 8) -> list[tuple[tuple[str, str], int]]:
         pairs = Counter((o.case.expect, o.predicted) for o in self.outcomes if not o.correct)
         return pairs.most_common(most)
+
+    def subset(self, predicate) -> Report:
+        chosen = [o for o in self.outcomes if predicate(o)]
+        return Report(chosen, self.seconds * len(chosen) / max(len(self.outcomes), 1))
+
+    def confusion(self) -> dict[str, Counter]:
+        """Gold label -> where its questions went (how many each), gold labels sorted."""
+        table: dict[str, Counter] = {}
+        for o in self.outcomes:
+            table.setdefault(o.case.expect, Counter())[o.went] += 1
+        return dict(sorted(table.items()))
+
+    def confusion_lines(self, everything: bool = False) -> list[str]:
+        """The confusion table; without `everything`, gold labels routed right every time are left out."""
+        rows = []
+        for gold, went in self.confusion().items():
+            n = sum(went.values())
+            right = sum(1 for o in self.outcomes if o.case.expect == gold and o.correct)
+            right_places = {gold, gold.removeprefix("route:"), "clarify (offered)"}
+            elsewhere = [(target, count) for target, count in went.most_common() if target not in right_places]
+            if elsewhere or everything:
+                where = ", ".join(f"{target} x {count}" for target, count in elsewhere) or "-"
+                rows.append(f"  {gold:<38} {n:>4} {right / n:>6.2f}  {where}")
+        if not rows:
+            return ["confusion: every question went where it should"]
+        return ["confusion (gold label -> where the misrouted went; labels always right are left out):"
+                if not everything else "confusion (gold label -> where the misrouted went):",
+                f"  {'gold label':<38} {'n':>4} {'right':>6}  went elsewhere"] + rows
+
+    def group_lines(self, title: str, key, order: tuple[str, ...] = ()) -> list[str]:
+        """The main figures per group of questions (key: Outcome -> group name)."""
+        groups = sorted({key(o) for o in self.outcomes},
+                        key=lambda g: (order.index(g) if g in order else len(order), g))
+        out = [f"by {title}:", f"  {title:<14} {'n':>4} {'correct':>8} {'wrong':>6} {'clarify':>8}"]
+        for group in groups:
+            part = self.subset(lambda o, g=group: key(o) == g)
+            out.append(f"  {group:<14} {len(part.outcomes):>4} {part.correct:>8.3f} {part.wrong:>6.3f}"
+                       f" {part.clarify:>8.3f}")
+        return out
 
     def lines(self) -> list[str]:
         n = len(self.outcomes)

@@ -6,9 +6,9 @@ import logging
 import math
 import time
 from collections import Counter
-from itertools import chain
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
+from nlu.terms import TermMatcher
 from nlu.text import fold
 from nlu.types import Classification, Scored, TrainingExample
 
@@ -34,6 +35,9 @@ class EmbeddedSettings:
     word_ngram_max: int = 2
     regularisation: float = 0.5
     calibration_folds: int = 3
+    term_weight: float = 0.0        # value of a topic's key-term feature (nlu/terms.py) ...
+    domain_weight: float = 0.5      # ... and of the feature "some topic's term occurs"; both 0: no term features
+    terms_as_examples: bool = True  # each topic's terms are also short training questions of it
     max_ranked: int = 10
 
 
@@ -151,17 +155,29 @@ class EmbeddedClassifier:
             raise ValueError("the embedded classifier needs training examples")
         self.settings = settings or EmbeddedSettings()
         started = time.perf_counter()
-        texts = [e.text for e in examples]
+        terms: dict[str, list[str]] = {}
+        for example in examples:
+            if example.kind == "term":
+                terms.setdefault(example.label, []).append(example.text)
+        questions = [e for e in examples if e.kind != "term"]
+        trained = examples if self.settings.terms_as_examples else questions
         self._vectorizers = _vectorizers(self.settings)
-        folded = [fold(text) for text in texts]
-        features = sp.hstack([v.fit_transform(folded) for v in self._vectorizers]).tocsr()
+        folded = [fold(e.text) for e in trained]
+        blocks = [v.fit_transform(folded) for v in self._vectorizers]
+        width = sum(b.shape[1] for b in blocks)
+        self._terms = TermMatcher(terms, self.settings.term_weight, self.settings.domain_weight, width)
+        weighted = self.settings.term_weight > 0 or self.settings.domain_weight > 0
+        self._term_features = bool(self._terms.size) and weighted
+        if self._term_features:
+            blocks.append(self._terms.matrix(folded))
+        features = sp.hstack(blocks).tocsr()
         # ensemble=True: one SVM per fold, each calibrated on its held-out part, averaged;
         # cheaper than refitting on all data, and the average is smoother.
         model = CalibratedClassifierCV(LinearSVC(C=self.settings.regularisation),
                                        cv=self.settings.calibration_folds, ensemble=True)
         # liblinear releases the GIL, so the folds train side by side on threads.
         with parallel_config(backend="threading", n_jobs=2):
-            model.fit(features, [e.label for e in examples])
+            model.fit(features, [e.label for e in trained])
         self.labels: tuple[str, ...] = tuple(model.classes_)
         folds = model.calibrated_classifiers_
         # (features, folds x labels): one gather and one product per message serve every fold.
@@ -174,24 +190,39 @@ class EmbeddedClassifier:
         offsets = np.cumsum([0] + [len(v.vocabulary_) for v in self._vectorizers[:-1]])
         self._rows = [_SparseRow(v, int(offset)) for v, offset in zip(self._vectorizers, offsets)]
 
+        texts = [e.text for e in questions]  # terms carry no language
         self._lang_vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
         self._lang_model = LogisticRegression(C=10.0, max_iter=1000)
-        self._lang_model.fit(self._lang_vectorizer.fit_transform(texts), [e.lang for e in examples])
+        self._lang_model.fit(self._lang_vectorizer.fit_transform(texts), [e.lang for e in questions])
         self._lang_row = _SparseRow(self._lang_vectorizer)
         self._lang_coef = self._lang_model.coef_.ravel().astype(np.float32)
         self.training_seconds = time.perf_counter() - started
         log.info("embedded classifier trained on %d examples, %d labels, in %.2f s",
                  len(examples), len(self.labels), self.training_seconds)
 
+    def features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The model's input for raw texts, built the way training built it (scikit-learn's path)."""
+        folded = [fold(text) for text in texts]
+        blocks = [v.transform(folded) for v in self._vectorizers]
+        if self._term_features:
+            blocks.append(self._terms.matrix(folded))
+        return sp.hstack(blocks).tocsr()
+
     def probabilities(self, text: str) -> np.ndarray:
-        """Calibrated probability per label, as CalibratedClassifierCV.predict_proba computes them.
+        """Calibrated probability per label, as CalibratedClassifierCV.predict_proba computes them."""
+        folded = fold(text)
+        return self._probabilities(folded, self._terms.columns(folded))
+
+    def _probabilities(self, folded: str, term_columns: np.ndarray) -> np.ndarray:
+        """probabilities() for a folded text whose term columns are known.
 
         Done with the fitted parameters directly because sklearn's per-call input checks cost
         several milliseconds for 50+ labels, while the arithmetic takes microseconds
         (tests compare both).
         """
-        folded = fold(text)
         rows = [row(folded) for row in self._rows]
+        if self._term_features:
+            rows.append((term_columns, self._terms.weights(term_columns)))
         columns = np.concatenate([columns for columns, _ in rows])
         weights = np.concatenate([weights for _, weights in rows])
         scores = self._intercept + (weights @ self._coef[columns]).reshape(self._intercept.shape)
@@ -211,7 +242,9 @@ class EmbeddedClassifier:
         return (str(second), p_second) if p_second >= 0.5 else (str(first), 1 - p_second)
 
     def classify_sync(self, text: str) -> Classification:
-        probabilities = self.probabilities(text)
+        folded = fold(text)
+        term_columns = self._terms.columns(folded)
+        probabilities = self._probabilities(folded, term_columns)
         order = np.argsort(probabilities)[::-1][: self.settings.max_ranked].tolist()
         probabilities = probabilities.tolist()  # Python floats: indexing numpy scalars one by one is slow
         lang, lang_confidence = self.language(text)
@@ -221,6 +254,7 @@ class EmbeddedClassifier:
             lang_confidence=lang_confidence,
             ranking=tuple(Scored(self.labels[i], probabilities[i]) for i in order),
             backend=self.name,
+            term_topics=self._terms.topics_of(term_columns) if self._terms.size else None,
         )
 
     async def classify(self, text: str) -> Classification:

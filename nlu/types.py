@@ -19,6 +19,7 @@ class TrainingExample:
     text: str
     label: str
     lang: str
+    kind: str = "example"  # "example": a question; "term": an editor's key term of the topic (lang "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,9 @@ class Classification:
     lang_confidence: float
     ranking: tuple[Scored, ...]
     backend: str = "embedded"
+    # Topics whose editors' key terms (faq `terms:`) occur in the text; () when none does, None when
+    # the backend does not look for terms (Rasa). The decision rule reads it (bot/decision.py).
+    term_topics: tuple[str, ...] | None = None
 
     @property
     def top(self) -> Scored:

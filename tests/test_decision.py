@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.config import Thresholds
@@ -86,3 +88,46 @@ def test_routes_at_and_below_their_thresholds(label, route, threshold):
 def test_thresholds_are_validated():
     with pytest.raises(ValueError, match="clarify_min must be lower than answer"):
         Thresholds(answer=0.3, clarify_min=0.3)
+
+
+def with_terms(classification: Classification, term_topics) -> Classification:
+    return dataclasses.replace(classification, term_topics=term_topics)
+
+
+def test_a_question_without_any_key_term_needs_answer_without_term():
+    t = Thresholds(answer=0.45, answer_without_term=0.55, margin=0.15)
+    plain = ranked(("permit.minijob_parttime", 0.50), ("out_of_scope", 0.20))
+    without = decide(with_terms(plain, ()), t)
+    assert without.route is Route.CLARIFY
+    assert "answer_without_term 0.55: no key term" in without.reason
+    surer = ranked(("permit.minijob_parttime", 0.55), ("out_of_scope", 0.20))
+    assert decide(with_terms(surer, ()), t).route is Route.ANSWER
+
+
+@pytest.mark.parametrize("term_topics", [("status.tolerated",), ("permit.minijob_parttime",), None])
+def test_a_key_term_or_a_backend_without_terms_keeps_the_plain_answer_threshold(term_topics):
+    """Any topic's term counts (the question is of the field); None is Rasa, which does not look for terms."""
+    t = Thresholds(answer=0.45, answer_without_term=0.55, margin=0.15)
+    d = decide(with_terms(ranked(("permit.minijob_parttime", 0.50), ("out_of_scope", 0.20)), term_topics), t)
+    assert (d.route, d.faq_id) == (Route.ANSWER, "permit.minijob_parttime")
+    assert "answer 0.45" in d.reason
+
+
+def test_routes_do_not_depend_on_key_terms():
+    t = Thresholds(out_of_scope=0.25, answer_without_term=0.55)
+    d = decide(with_terms(ranked(("out_of_scope", 0.25), ("a.one", 0.20)), ()), t)
+    assert d.route is Route.OUT_OF_SCOPE
+
+
+def test_the_configured_out_of_scope_and_escalate_thresholds():
+    """config.yml: out_of_scope from 0.25, authority and coordinator from 0.35 (chosen on k-fold, README)."""
+    t = Thresholds()
+    assert decide(ranked(("out_of_scope", 0.25), ("a.one", 0.20)), t).route is Route.OUT_OF_SCOPE
+    assert decide(ranked(("out_of_scope", 0.24), ("a.one", 0.20)), t).route is Route.CLARIFY
+    assert decide(ranked(("authority", 0.35), ("a.one", 0.20)), t).route is Route.AUTHORITY
+    assert decide(ranked(("coordinator", 0.34), ("a.one", 0.20)), t).route is Route.CLARIFY
+
+
+def test_answer_without_term_below_answer_is_refused():
+    with pytest.raises(ValueError, match="answer_without_term must be at least answer"):
+        Thresholds(answer=0.45, answer_without_term=0.40)

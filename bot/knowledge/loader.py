@@ -161,6 +161,7 @@ def load_faq(directory: Path, settings: CheckSettings) -> tuple[Faq, list[Issue]
     complete = len(parsed) == len(files)
     issues.extend(_check_content(topics, routes, origin, settings, complete))
     issues.extend(_check_duplicate_examples(topics, routes, origin))
+    issues.extend(_check_terms(topics, routes, origin))
     if complete:
         from bot.knowledge.editor_checks import editor_issues  # it builds on Issue and CheckSettings from here
 
@@ -243,6 +244,36 @@ def _check_duplicate_examples(topics, routes, origin) -> Iterable[Issue]:
                     yield Issue("error", item.path, line,
                                 f"'{text}' is an example of both '{owner}' ({where}) and '{label}'",
                                 "keep it under the one topic it belongs to; the classifier cannot learn both")
+
+
+MAX_TERM_WORDS, MAX_TERM_CHARS = 4, 40
+
+
+def _check_terms(topics, routes, origin) -> Iterable[Issue]:
+    """A term says one topic: it must be short, findable after folding, and belong to that topic alone."""
+    examples: dict[str, str] = {}
+    for label, texts in [(t.id, t.examples) for t in topics.values()] + list(routes.items()):
+        for lang in LANGS:
+            examples.update((fold(text), label) for text in texts.get(lang))
+    owners: dict[str, str] = {}
+    for topic in topics.values():
+        item, loc = origin[topic.id]
+        for index, term in enumerate(topic.terms):
+            line = line_of(item.raw, loc + ("terms", index))
+            folded = fold(term)
+            if not folded or len(folded.split()) > MAX_TERM_WORDS or len(term) > MAX_TERM_CHARS:
+                yield Issue("error", item.path, line, f"{topic.id}: term '{term}' is empty or too long",
+                            f"a term is a word or a short phrase (at most {MAX_TERM_WORDS} words, "
+                            f"{MAX_TERM_CHARS} characters), e.g. Duldung or Blaue Karte")
+                continue
+            owner = owners.setdefault(folded, topic.id)
+            if owner != topic.id:
+                yield Issue("error", item.path, line, f"term '{term}' belongs to both '{owner}' and '{topic.id}'",
+                            "a term says one topic: keep it under the topic it names")
+            elif examples.get(folded, topic.id) != topic.id:
+                yield Issue("error", item.path, line,
+                            f"term '{term}' of '{topic.id}' is an example question of '{examples[folded]}'",
+                            "remove the term or move the example; the classifier cannot learn both")
 
 
 def _check_required(topics, routes, settings: CheckSettings, directory: Path) -> Iterable[Issue]:

@@ -46,6 +46,9 @@ NormText = Annotated[str, AfterValidator(checked_norm)]
 
 class Topic(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
+    # Words that say this topic whatever else a question says ("Duldung", "60a"): the classifier
+    # weighs them as their own features (nlu/terms.py). Language-neutral; checked by the loader.
+    terms: tuple[str, ...] = ()
     title: Text
     answer: Text
     steps: TextList | None = None
@@ -121,6 +124,7 @@ class Faq:
             for lang in LANGS:
                 examples.append(TrainingExample(topic.title.get(lang), topic.id, lang))
                 examples.extend(TrainingExample(q, topic.id, lang) for q in topic.examples.get(lang))
+            examples.extend(TrainingExample(term, topic.id, "", kind="term") for term in topic.terms)
         for route in ROUTE_LABELS:
             texts = self.routes.get(route, TextList())
             for lang in LANGS:

@@ -72,7 +72,7 @@ async def test_employer_hands_over_and_gets_the_coordinators_answer(server, brow
     await chat.goto(f"{server.url}/chat/")
     await chat.get_by_text("Guten Tag!").wait_for()
 
-    await ask(chat, "Kann mein Mitarbeiter mit Duldung bei uns eine Ausbildung anfangen?")
+    await ask(chat, "Darf jemand mit Duldung bei uns arbeiten?")
     await chat.locator(".bubble .title").first.wait_for()
     await press(chat, "👍")
     await chat.get_by_text("Danke").last.wait_for()

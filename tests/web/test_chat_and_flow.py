@@ -22,7 +22,7 @@ async def test_a_question_is_answered_with_buttons_and_feedback(client):
     greeting = await client.say(text="/start")
     assert "Lotse" in greeting[0]["text"]
     assert not any(m["role"] == "employer" for m in greeting)  # the page's automatic /start is not shown
-    answer = (await client.say(text="Kann mein Mitarbeiter mit Duldung bei uns eine Ausbildung anfangen?"))[-1]
+    answer = (await client.say(text="Darf jemand mit Duldung bei uns arbeiten?"))[-1]
     assert answer["role"] == "bot" and answer["title"]
     assert answer["links"] and all(link["url"].startswith("https://") for link in answer["links"])
     payloads = [b["payload"] for row in answer["buttons"] for b in row]
@@ -93,7 +93,7 @@ async def test_hand_over_to_the_other_team_with_a_note(client, server, http):
 
 
 async def test_statistics_page_draws_charts(client, server):
-    await client.say(text="Kann mein Mitarbeiter mit Duldung bei uns eine Ausbildung anfangen?")
+    await client.say(text="Darf jemand mit Duldung bei uns arbeiten?")
     await client.say(text="asdf qwer zxcv")
     await hand_over(client, AUTHORITY_QUESTION)
     await client.login("carl")

@@ -1,0 +1,76 @@
+"""The failure patterns of issue 13, on fresh questions written for these tests (not in any FAQ or
+evaluation file): adjacent questions out of the field, salient legal terms, hand-over phrased as facts
+about one case, short questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.decision import Route
+
+OUT_OF_THE_FIELD = [
+    ("Bis wann muss die Lohnsteueranmeldung für November beim Finanzamt sein?", "de"),
+    ("Mein Bruder möchte sich einbürgern lassen, was braucht er dafür?", "de"),
+    ("Gibt es einen Zuschuss für eine neue Kühltheke in meiner Metzgerei?", "de"),
+    ("Kurzarbeitergeld für die Wintermonate beantragen, wie?", "de"),
+    ("Wie hoch ist der Beitragssatz zur Arbeitslosenversicherung für Arbeitgeber?", "de"),
+    ("When is the monthly payroll tax return due?", "en"),
+    ("My fiancée lives in Peru, how can she come to Germany so we can marry?", "en"),
+    ("Is there funding for a new website for my shop?", "en"),
+    ("How many sick days can an employee take before the health insurer pays?", "en"),
+]
+
+
+@pytest.mark.parametrize("question, lang", OUT_OF_THE_FIELD, ids=[q[:40] for q, _ in OUT_OF_THE_FIELD])
+async def test_adjacent_questions_out_of_the_field_are_declined(core, question, lang):
+    understood = await core.dialogue.understand(question)
+    assert understood.decision.route is Route.OUT_OF_SCOPE, understood.decision.reason
+    assert understood.lang == lang
+
+
+SALIENT_TERMS = [
+    ("Ein Bewerber hat eine Duldung – darf der bei uns in der Werkstatt anpacken?", "status.tolerated"),
+    ("Geduldete einstellen erlaubt?", "status.tolerated"),
+    ("Wir würden gern eine Geduldete als Verkäuferin in unserer Bäckerei nehmen, geht das?", "status.tolerated"),
+    ("May a person with a Duldung work in our plant?", "status.tolerated"),
+    ("Duldung?", "status.tolerated"),
+    ("Chancenkarte", "fachkraefte.opportunity_card"),
+    ("Beschäftigungsduldung", "training.employment_toleration"),
+    ("Westbalkanregelung?", "fachkraefte.western_balkans"),
+    ("opportunity card?", "fachkraefte.opportunity_card"),
+]
+
+
+@pytest.mark.parametrize("question, topic", SALIENT_TERMS, ids=[q[:40] for q, _ in SALIENT_TERMS])
+async def test_a_salient_term_is_answered_directly(core, question, topic):
+    decision = (await core.dialogue.understand(question)).decision
+    assert (decision.route, decision.faq_id) == (Route.ANSWER, topic), decision.reason
+
+
+HAND_OVER_FACTS = [
+    ("Für unsere Küchenkraft Herrn Rahmani läuft seit Juli ein Verfahren bei der Ausländerbehörde. "
+     "Gibt es schon einen Stand?"),
+    "Unsere Mitarbeiterin Frau Nouri hat die Verlängerung ihres Titels beantragt. Wann kommt der Bescheid?",
+    "Bei unserem Lageristen Herrn Okoye wurde die Zustimmung der Arbeitsagentur angefragt, ist sie schon da?",
+    "The authority opened a procedure for our driver Mr. Haidar in March. What is the status?",
+    "Our employee Ms. Amadi applied for her permit extension in June, has it been decided yet?",
+]
+
+
+@pytest.mark.parametrize("question", HAND_OVER_FACTS, ids=[q[:40] for q in HAND_OVER_FACTS])
+async def test_one_named_persons_case_goes_to_the_authority(core, question):
+    decision = (await core.dialogue.understand(question)).decision
+    assert decision.route is Route.AUTHORITY, decision.reason
+
+
+NAMING_ONLY = [
+    ("Kosovo?", {"fachkraefte.western_balkans", "status.safe_country"}),
+    ("Aufenthaltstitel?", {"permit.check_documents", "permit.document_expiry"}),
+]
+
+
+@pytest.mark.parametrize("question, expected", NAMING_ONLY, ids=[q for q, _ in NAMING_ONLY])
+async def test_a_question_only_naming_a_country_or_document_asks_back(core, question, expected):
+    decision = (await core.dialogue.understand(question)).decision
+    assert decision.route is Route.CLARIFY, decision.reason
+    assert expected <= {c.label for c in decision.candidates}

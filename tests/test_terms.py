@@ -1,0 +1,106 @@
+"""Editors' key terms (faq `terms:`): how they match, how the check guards them, and the features they give."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.knowledge import FaqError, check_settings, load_faq
+from nlu.embedded import EmbeddedClassifier, EmbeddedSettings
+from nlu.terms import TermMatcher
+from nlu.types import TrainingExample
+
+MATCHER = TermMatcher({
+    "status.tolerated": ["Duldung", "Geduldete", "60a"],
+    "status.safe_country": ["sichere Herkunftsstaat"],
+    "training.entry_qualification": ["EQ"],
+    "training.apprenticeship_toleration": ["Ausbildungsduldung"],
+})
+
+
+@pytest.mark.parametrize("text, topics", [
+    ("Kann ich einen Geduldeten einstellen?", ("status.tolerated",)),          # inflected form
+    ("duldungsbescheinigung vorhanden", ("status.tolerated",)),               # compound starting with the term
+    ("Ausbildungsduldung?", ("training.apprenticeship_toleration",)),          # compound ending with it: its own term
+    ("Bewerber aus sicheren Herkunftsstaaten", ("status.safe_country",)),      # a phrase, inflected word by word
+    ("Herkunftsstaat sicher?", ()),                                            # a phrase keeps its order
+    ("EQ vor der Lehre", ("training.entry_qualification",)),
+    ("equal pay for all", ()),                                                 # short terms match whole words only
+    ("Duldung nach § 60a", ("status.tolerated",)),
+    ("Lohnabrechnung für Dezember", ()),
+])
+def test_terms_match_words_by_their_beginning(text, topics):
+    assert MATCHER.matched(text) == topics
+
+
+def test_any_term_sets_the_domain_column_too():
+    from nlu.text import fold
+
+    columns = MATCHER.columns(fold("Duldung und EQ"))
+    assert MATCHER.domain_column in columns.tolist() and len(columns) == 3
+    assert MATCHER.columns(fold("Wetter morgen")).size == 0
+
+
+@pytest.fixture
+def faq_copy(tmp_path, config) -> Path:
+    target = tmp_path / "faq"
+    shutil.copytree(config.resolve(config.faq.path), target)
+    return target
+
+
+def add_term(faq: Path, file: str, topic: str, term: str) -> None:
+    path = faq / file
+    text = path.read_text(encoding="utf-8")
+    marker = f"  - id: {topic}\n    terms: ["
+    assert marker in text
+    path.write_text(text.replace(marker, marker + f'"{term}", ', 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("term, message, file", [
+    # files load in name order, so the second owner of a term is found in status.yml
+    ("Duldung", "term 'Duldung' belongs to both 'permit.temp_agency' and 'status.tolerated'", "status.yml"),
+    ("eine viel zu lange Wortfolge als Begriff", "empty or too long", "permit.yml"),
+    ("?!", "empty or too long", "permit.yml"),
+    ("duldung arbeiten?", "is an example question of 'status.tolerated'", "permit.yml"),
+])
+def test_the_check_names_a_bad_term_with_its_line(faq_copy, config, term, message, file):
+    add_term(faq_copy, "permit.yml", "permit.temp_agency", term)
+    with pytest.raises(FaqError) as caught:
+        load_faq(faq_copy, check_settings(config))
+    errors = [i for i in caught.value.issues if i.severity == "error"]
+    assert len(errors) == 1 and message in errors[0].message, errors
+    assert errors[0].file.name == file and errors[0].line
+
+
+def test_terms_reach_the_classifier_as_term_examples(shared_core):
+    faq = shared_core.knowledge.current.faq
+    terms = [e for e in faq.training_examples() if e.kind == "term"]
+    assert TrainingExample("Duldung", "status.tolerated", "", kind="term") in terms
+    assert sum(len(t.terms) for t in faq.topics.values()) == len(terms)
+
+
+TOY = [TrainingExample(text, label, "de") for label, texts in {
+    "a.tolerated": ["darf jemand mit duldung arbeiten", "geduldete im betrieb", "duldung und job",
+                    "arbeit mit duldung"],
+    "a.internship": ["praktikum im betrieb", "darf ein praktikant kommen", "schülerpraktikum bei uns",
+                     "praktikum erlaubt"],
+    "out_of_scope": ["wetter morgen", "lohnabrechnung im betrieb", "steuer abgeben", "urlaub planen"],
+}.items() for text in texts] + [TrainingExample(t, "a.tolerated", "", kind="term") for t in ("Duldung", "Geduldete")] \
+    + [TrainingExample("Praktikum", "a.internship", "", kind="term"),
+       TrainingExample("hello there", "out_of_scope", "en")]
+
+
+@pytest.mark.parametrize("text", ["Geduldeter im Betrieb?", "Praktikum und Duldung", "Wetter", ""])
+def test_fast_inference_with_term_features_equals_sklearn(text):
+    classifier = EmbeddedClassifier(TOY, EmbeddedSettings(term_weight=0.7, domain_weight=0.4, calibration_folds=2))
+    expected = classifier._model.predict_proba(classifier.features([text]))[0]
+    np.testing.assert_allclose(classifier.probabilities(text), expected, rtol=1e-4, atol=1e-6)
+    assert classifier.classify_sync(text).term_topics == classifier._terms.matched(text)
+
+
+def test_without_terms_in_the_faq_the_classifier_reports_none():
+    plain = [e for e in TOY if e.kind != "term"]
+    assert EmbeddedClassifier(plain, EmbeddedSettings(calibration_folds=2)).classify_sync("duldung").term_topics is None
