@@ -18,12 +18,18 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Literal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.db import Database
-from bot.db.turns import claim_update, flood_state, lock_chat, save_flood_state
+from bot.db.turns import flood_state, save_flood_state, take_turn
 
 Verdict = Literal["ok", "note", "drop"]
+# The session of the chat turn the current task holds (PostgreSQL): the flood check runs on its
+# connection, in its transaction, instead of taking a second connection and two more round trips.
+_turn_session: ContextVar[AsyncSession | None] = ContextVar("turn_session", default=None)
 
 
 class ChatTurns:
@@ -59,8 +65,8 @@ class ChatTurns:
 class SharedChatTurns(ChatTurns):
     """Several processes on one PostgreSQL database: a chat's turn is also its advisory lock.
 
-    Each turn holds one database connection; `max_held` turns at once leave the rest of the pool
-    (pool_size + overflow = 3 x pool_size) to the work done inside them.
+    Each turn holds one database connection; `max_held` turns at once (2 x pool_size) leave the
+    rest of the pool (pool_size + overflow = 3 x pool_size) to the work done inside them.
     """
 
     claims_updates = True
@@ -81,14 +87,17 @@ class SharedChatTurns(ChatTurns):
         """
         # the process's own queue first: one connection per chat waiting, not one per update
         async with self._local(f"{channel}:{chat_id}"), self._held, self.database.transaction() as session:
-            await lock_chat(session, channel, chat_id)
-            new = await claim_update(session, channel, update_id)
-            yield new
+            new = await take_turn(session, channel, chat_id, update_id)
+            token = _turn_session.set(session)
+            try:
+                yield new
+            finally:
+                _turn_session.reset(token)
 
 
 def turns_for(database: Database, pool_size: int) -> ChatTurns:
     """The chat turns a runtime on `database` needs: shared on PostgreSQL, in-process on SQLite."""
-    return SharedChatTurns(database, max_held=pool_size) if database.dialect == "postgresql" else ChatTurns()
+    return SharedChatTurns(database, max_held=2 * pool_size) if database.dialect == "postgresql" else ChatTurns()
 
 
 def flood_verdict(answered: list[float], noted: bool, now: float, max_messages: int,
@@ -122,8 +131,14 @@ class SharedFloodGuard:
         self.clock = clock
 
     async def verdict(self, chat_id: str) -> Verdict:
+        session = _turn_session.get()
+        if session is not None:  # within the chat's turn: in its transaction
+            return await self._verdict(session, chat_id)
         async with self.database.transaction() as session:
-            answered, noted = await flood_state(session, self.channel, chat_id)
-            verdict, answered, noted = flood_verdict(answered, noted, self.clock(), self.max_messages, self.window)
-            await save_flood_state(session, self.channel, chat_id, answered, noted)
+            return await self._verdict(session, chat_id)
+
+    async def _verdict(self, session: AsyncSession, chat_id: str) -> Verdict:
+        answered, noted = await flood_state(session, self.channel, chat_id)
+        verdict, answered, noted = flood_verdict(answered, noted, self.clock(), self.max_messages, self.window)
+        await save_flood_state(session, self.channel, chat_id, answered, noted)
         return verdict
