@@ -107,3 +107,11 @@ async def test_flood_counts_are_shared_by_the_processes(two_processes):
     verdicts = [await guards[n % 2].verdict("42") for n in range(5)]
     assert verdicts == ["ok", "ok", "ok", "note", "drop"]  # per process it would have been 3 "ok" each
     assert await guards[0].verdict("43") == "ok"  # another chat has its own count
+
+
+@pytest.mark.postgres
+async def test_processes_starting_together_migrate_one_after_the_other(pg_url):
+    async with Database(pg_url) as first, Database(pg_url) as second, Database(pg_url) as third:
+        await asyncio.gather(*(prepare(db, migrate=True) for db in (first, second, third)))  # none fails
+        async with first.read() as session:
+            assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
