@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -70,7 +71,8 @@ async def measure(url: str, count: int, args) -> dict:
         await prepare(database, migrate=True)
     standin = RoutedStandIn()
     await standin.start()
-    cluster = Cluster(Path(tempfile.mkdtemp(prefix=f"lotse-multi{count}-")), url, standin, count=count)
+    directory = Path(tempfile.mkdtemp(prefix=f"lotse-multi{count}-"))  # configs, logs, nginx's files
+    cluster = Cluster(directory, url, standin, count=count)
     try:
         await cluster.start()
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency)) as http:
@@ -88,6 +90,7 @@ async def measure(url: str, count: int, args) -> dict:
     finally:
         await cluster.stop()
         await standin.stop()
+        shutil.rmtree(directory, ignore_errors=True)
     answered: dict[int, list[float]] = defaultdict(list)
     for call in replies:
         answered[call.chat_id].append(call.at)
