@@ -12,7 +12,7 @@ from sqlalchemy import delete, or_
 from bot.config import Retention
 from bot.db.engine import Database
 from bot.db import Inbox
-from bot.db.models import DecisionLog, Feedback, utcnow
+from bot.db.models import ChatFlood, DecisionLog, Feedback, utcnow
 from bot.tickets.models import CLOSED, FAILED, SENT, ConversationState, OutboxMessage, Ticket
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,8 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
 
     Decisions, feedback and closed tickets (with their messages and audit trail) go after
     `retention.days`; delivered or failed outbox messages and stale hand-over conversations
-    with them; the record of processed updates after `retention.processed_updates_days`
-    (Telegram redelivers for at most a day).
+    with them; the record of processed updates, and the chats' flood counts, after
+    `retention.processed_updates_days` (Telegram redelivers for at most a day).
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=retention.days)
@@ -36,6 +36,9 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
         "tickets": delete(Ticket).where(Ticket.status == CLOSED,
                                         or_(Ticket.closed_at < cutoff, Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff))),
         "conversation_states": delete(ConversationState).where(ConversationState.updated_at < cutoff),
+        # flood counts (several processes): long out of their window, and they name the chat
+        "chat_floods": delete(ChatFlood).where(
+            ChatFlood.updated_at < now - timedelta(days=retention.processed_updates_days)),
     }
     removed = {}
     async with database.transaction() as session:

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.chat_order import ChatTurns, SharedChatTurns, SharedFloodGuard, flood_verdict, turns_for
+from bot.config import Retention
 from bot.db import Database, ProcessedUpdate, prepare
+from bot.db.models import ChatFlood, utcnow
+from bot.retention import purge
 
 
 async def run_turns(turns: list[ChatTurns], jobs: list[tuple[str, str]], hold: float = 0.05) -> list[str]:
@@ -115,3 +119,14 @@ async def test_processes_starting_together_migrate_one_after_the_other(pg_url):
         await asyncio.gather(*(prepare(db, migrate=True) for db in (first, second, third)))  # none fails
         async with first.read() as session:
             assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+
+
+@pytest.mark.postgres
+async def test_flood_counts_go_with_the_retention(two_processes):
+    first, _ = two_processes
+    await SharedFloodGuard(first, "telegram", 3, 60).verdict("42")
+    retention = Retention(days=30, processed_updates_days=7)
+    assert (await purge(first, retention, now=utcnow()))["chat_floods"] == 0
+    assert (await purge(first, retention, now=utcnow() + timedelta(days=8)))["chat_floods"] == 1
+    async with first.read() as session:
+        assert await session.scalar(select(func.count()).select_from(ChatFlood)) == 0
