@@ -39,7 +39,7 @@ class ChatTurns:
     claims_updates = False
     shared = False
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
 
