@@ -23,7 +23,7 @@ constraints: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/python -m bot run
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium nginx
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # ruff (lint and format) and mypy on the product's code; part of `make test`, so CI runs them too.
@@ -38,6 +38,12 @@ lint: $(STAMP)
 .PHONY: chromium
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
+# The test of several processes (tests/multiproc, markers `postgres` and `slow`) puts Debian's nginx in front
+# of them, as docs/deployment.md does; it runs nginx from a temporary folder, never the system's service.
+.PHONY: nginx
+nginx:
+	@test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq --no-install-recommends nginx-light; }
 
 # Rasa as the classifier (docs/rasa.md): sets up .venv-rasa (Python 3.10, ~3 min, 2.7 GB) and trains
 # the FAQ's model when needed (both cached), then serves it on 127.0.0.1 until Ctrl-C. `make test`

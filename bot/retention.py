@@ -13,7 +13,7 @@ from bot.accounts.models import FaqSuggestion
 from bot.config import Retention
 from bot.db.engine import Database
 from bot.db import Inbox
-from bot.db.models import DecisionLog, Feedback, utcnow
+from bot.db.models import ChatFlood, DecisionLog, Feedback, utcnow
 from bot.tickets.models import CLOSED, FAILED, SENT, ConversationState, OutboxMessage, Ticket
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,8 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
 
     Decisions, feedback, closed tickets (with their messages and audit trail) and FAQ suggestions
     go after `retention.days`; delivered or failed outbox messages and stale hand-over conversations
-    with them; the record of processed updates after `retention.processed_updates_days`
-    (Telegram redelivers for at most a day).
+    with them; the record of processed updates, and the chats' flood counts, after
+    `retention.processed_updates_days` (Telegram redelivers for at most a day).
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=retention.days)
@@ -39,6 +39,9 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
         "conversation_states": delete(ConversationState).where(ConversationState.updated_at < cutoff),
         # They quote employers' questions: kept no longer than the questions themselves.
         "faq_suggestions": delete(FaqSuggestion).where(FaqSuggestion.created_at < cutoff),
+        # flood counts (several processes): long out of their window, and they name the chat
+        "chat_floods": delete(ChatFlood).where(
+            ChatFlood.updated_at < now - timedelta(days=retention.processed_updates_days)),
     }
     removed = {}
     async with database.transaction() as session:

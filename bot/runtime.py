@@ -24,6 +24,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import Core, build_core
+from bot.chat_order import ChatTurns, turns_for
 from bot.config import Config
 from bot.db import Database, DbChatStore, prepare
 from bot.dialogue import Dialogue
@@ -76,6 +77,8 @@ class Runtime:
     senders: dict[str, Sender] = field(default_factory=dict)
     ready: bool = False
     runner: web.AppRunner | None = None
+    # a chat's updates one at a time: in this process (SQLite) or across processes (PostgreSQL)
+    chat_turns: ChatTurns = field(default_factory=ChatTurns)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     @property
@@ -176,7 +179,8 @@ async def running(config: Config, channels: Sequence[Channel] = (), *, knowledge
         desk = TicketDesk.build(database, config, senders) if config.tickets.enabled else None
         if desk is not None:
             core.dialogue.attach_handover(desk.handover)
-        runtime = Runtime(config, database, core, desk, http, web.Application(), tuple(channels), senders)
+        runtime = Runtime(config, database, core, desk, http, web.Application(), tuple(channels), senders,
+                          chat_turns=turns_for(database, config.database.pool_size))
         runtime.web_app.router.add_get("/healthz", runtime._health)
         runtime.web_app.router.add_get("/metrics", runtime._metrics)
         for channel in channels:

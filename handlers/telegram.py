@@ -22,6 +22,7 @@ from telegram.constants import ChatType, InlineKeyboardButtonLimit, MessageLimit
 from telegram.error import BadRequest, ChatMigrated, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.chat_order import SharedFloodGuard
 from bot.db import Inbox
 from bot.dialogue import Dialogue
 from bot.messages import IncomingMessage, Kind, Link, Reply
@@ -276,6 +277,10 @@ class FloodGuard:
         self._noted.add(chat_id)
         return "note"
 
+    async def verdict(self, chat_id: str) -> Literal["ok", "note", "drop"]:
+        """`check` as the channel calls it (bot.chat_order.SharedFloodGuard counts in the database instead)."""
+        return self.check(chat_id)
+
     def _forget_quiet_chats(self, now: float) -> None:
         for chat_id in [c for c, times in self._answered.items() if not times or times[-1] <= now - self.window]:
             del self._answered[chat_id]
@@ -292,7 +297,8 @@ def _lang(message: IncomingMessage | None, default: str = "de") -> str:
 class TelegramChannel:
     """Turns updates into dialogue turns and the dialogue's replies into Telegram messages."""
 
-    def __init__(self, dialogue: Dialogue, inbox: Inbox, flood: FloodGuard, unlimited_chats: frozenset[str] = frozenset()):
+    def __init__(self, dialogue: Dialogue, inbox: Inbox, flood: FloodGuard | SharedFloodGuard,
+                 unlimited_chats: frozenset[str] = frozenset()):
         self.dialogue = dialogue
         self.inbox = inbox
         self.flood = flood
@@ -309,7 +315,7 @@ class TelegramChannel:
         message = to_message(update, context.bot.bot)
         if message is None or message.chat_id in self.unlimited_chats:
             return
-        verdict = self.flood.check(message.chat_id)
+        verdict = await self.flood.verdict(message.chat_id)  # per process, or shared on PostgreSQL
         if verdict == "ok":
             return
         log.warning("chat %s sends too fast (%s)", message.chat_id, verdict)

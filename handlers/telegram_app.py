@@ -8,7 +8,6 @@ server PTB does not call post_init/post_shutdown).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -22,12 +21,13 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (AIORateLimiter, Application, BaseUpdateProcessor, CallbackQueryHandler, MessageHandler,
                           TypeHandler, filters)
 
+from bot.chat_order import ChatTurns, SharedFloodGuard
 from bot.config import Config
 from bot.db import Inbox
 from bot.knowledge import KnowledgeBase
 from bot.runtime import ChannelError, Runtime
 from bot.runtime import running as runtime_running
-from handlers.telegram import FloodGuard, TelegramChannel
+from handlers.telegram import CHANNEL, FloodGuard, TelegramChannel
 from handlers.telegram_request import AiohttpRequest
 from handlers.telegram_staff import StaffChannel, TelegramSender
 from handlers.webhook import TelegramWebhook
@@ -46,27 +46,27 @@ HTTP_POOL_TIMEOUT = 10.0
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Different chats in parallel, each chat's updates one after the other and in order."""
+    """Different chats in parallel, each chat's updates one after the other and in order.
+
+    The order is the runtime's `chat_turns` (bot/chat_order.py), given on attach: in this process
+    on SQLite, across all processes on PostgreSQL (which also skips updates processed before).
+    """
 
     def __init__(self, max_concurrent_updates: int):
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
+        self.turns = ChatTurns()
 
     async def do_process_update(self, update: object, coroutine) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
+        if not isinstance(update, Update):
             await coroutine
             return
-        lock = self._locks.setdefault(chat.id, asyncio.Lock())
-        self._users[chat.id] = self._users.get(chat.id, 0) + 1
-        try:
-            async with lock:
+        chat = update.effective_chat or update.effective_user  # a button under an inline message: its user
+        async with self.turns.turn(CHANNEL, str(chat.id if chat else "-"), str(update.update_id)) as new:
+            if new:
                 await coroutine
-        finally:
-            self._users[chat.id] -= 1
-            if not self._users[chat.id]:
-                del self._users[chat.id], self._locks[chat.id]
+            else:
+                coroutine.close()  # never awaited: a redelivery
+                log.info("update %s was delivered again; skipped", update.update_id)
 
     async def initialize(self) -> None:
         return None
@@ -129,10 +129,15 @@ def build_application(config: Config) -> Application:
     return builder.build()
 
 
-def register(application: Application, channel: TelegramChannel, staff: StaffChannel | None = None) -> None:
-    """Every handler, in the order PTB consults them (lower groups first; first match per group)."""
+def register(application: Application, channel: TelegramChannel, staff: StaffChannel | None = None,
+             deduplicate: bool = True) -> None:
+    """Every handler, in the order PTB consults them (lower groups first; first match per group).
+
+    `deduplicate=False`: the update processor's chat turns skip redeliveries already (PostgreSQL).
+    """
     # group -2: a redelivered update (same update_id) stops here, recorded in the database
-    application.add_handler(TypeHandler(Update, channel.deduplicate), group=-2)
+    if deduplicate:
+        application.add_handler(TypeHandler(Update, channel.deduplicate), group=-2)
     # group -1: a chat sending more than telegram.flood allows gets one note, then is ignored for a while
     application.add_handler(TypeHandler(Update, channel.limit_flood), group=-1)
     # group 0, first: the teams' staff groups and ticket buttons (handlers/telegram_staff.py)
@@ -181,12 +186,19 @@ class TelegramBot:
             await self.application.bot.shutdown()
             raise ChannelError(f"cannot reach the Telegram Bot API at {settings.api_base_url}: {exc}") from exc
         self._initialized = True
-        flood = FloodGuard(settings.flood.max_messages, settings.flood.window_seconds)
+        # -- several processes on PostgreSQL: order, redeliveries and flood counts shared (bot/chat_order.py)
+        turns = runtime.chat_turns
+        if isinstance(self.application.update_processor, PerChatUpdateProcessor):
+            self.application.update_processor.turns = turns
+        flood = (SharedFloodGuard(runtime.database, CHANNEL, settings.flood.max_messages, settings.flood.window_seconds)
+                 if turns.shared else FloodGuard(settings.flood.max_messages, settings.flood.window_seconds))
+        # -- end
         staff_groups = frozenset(str(team.telegram_group) for team in self.config.tickets.teams.values()
                                  if team.telegram_group is not None)
         self.channel = TelegramChannel(runtime.dialogue, Inbox(runtime.database), flood, unlimited_chats=staff_groups)
         desk = runtime.desk
-        register(self.application, self.channel, StaffChannel(desk.service, self.config) if desk else None)
+        register(self.application, self.channel, StaffChannel(desk.service, self.config) if desk else None,
+                 deduplicate=not turns.claims_updates)
         runtime.add_sender("telegram", TelegramSender(self.application.bot))
         if settings.webhook_url:
             self.webhook = TelegramWebhook(self.application, settings.webhook_secret.get_secret_value())

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.db.engine import Database, DatabaseError, redacted
@@ -35,7 +36,15 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# Processes starting together on one PostgreSQL database migrate one after the other: the first
+# upgrades, the others wait for this lock and then find the schema current (Alembic reads the
+# version after the lock). Any fixed 64-bit number; the chat turns' keys are hashes (bot/db/turns.py).
+MIGRATION_LOCK = 0x4C6F747365  # "Lotse"
+
+
 def _upgrade(connection: Connection, config: AlembicConfig) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
 

@@ -102,3 +102,18 @@ class ProcessedUpdate(Base):
     external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
+
+
+class ChatFlood(Base):
+    """A chat's recent answered messages, shared by all processes (flood control on PostgreSQL).
+
+    `answered` holds at most `telegram.flood.max_messages` Unix times; `noted`: the chat was told once.
+    """
+
+    __tablename__ = "chat_floods"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    answered: Mapped[list] = mapped_column(JSON, default=list)
+    noted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

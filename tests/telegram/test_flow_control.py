@@ -64,4 +64,4 @@ async def test_one_chat_in_order_different_chats_in_parallel():
     )
     assert log.index("a1 end") < log.index("a2 start")  # chat 1 strictly in order
     assert log.index("b1 end") < log.index("a1 end")  # chat 2 did not wait for chat 1
-    assert processor._locks == {}  # nothing kept for idle chats
+    assert processor.turns._locks == {}  # nothing kept for idle chats
