@@ -54,7 +54,7 @@ class Outcome:
 
     @property
     def predicted(self) -> str:
-        return self.faq_id if self.route == Route.ANSWER else self.route
+        return (self.faq_id or "") if self.route == Route.ANSWER else self.route
 
     @property
     def went(self) -> str:

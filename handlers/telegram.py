@@ -340,6 +340,7 @@ class TelegramChannel:
         message = to_message(update, context.bot.bot)
         if message is None:
             return
+        assert update.callback_query is not None  # to_message made a button press of it
         await self._retire_buttons(update.callback_query.message, message.payload)
         replies = await self.dialogue.handle(message)
         await self.send(context.bot, update, replies, _lang(message, self.dialogue.config.languages.default))
@@ -394,6 +395,8 @@ class TelegramChannel:
         raise NetworkError(f"could not send to chat {chat_id}")
 
     async def _answer_query(self, update: Update) -> None:
+        if update.callback_query is None:
+            return
         try:
             await update.callback_query.answer()
         except BadRequest as exc:  # "query is too old": the employer pressed long ago; carry on

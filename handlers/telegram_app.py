@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiolimiter import AsyncLimiter
+from pydantic import SecretStr
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (AIORateLimiter, Application, BaseUpdateProcessor, CallbackQueryHandler, MessageHandler,
@@ -25,7 +26,7 @@ from bot.chat_order import ChatTurns, SharedFloodGuard
 from bot.config import Config
 from bot.db import Inbox
 from bot.knowledge import KnowledgeBase
-from bot.runtime import ChannelError, Runtime
+from bot.runtime import Channel, ChannelError, Runtime
 from bot.runtime import running as runtime_running
 from handlers.telegram import CHANNEL, FloodGuard, TelegramChannel
 from handlers.telegram_request import AiohttpRequest
@@ -107,11 +108,18 @@ class PerChatRateLimiter(AIORateLimiter):
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
+def secret(value: SecretStr | None, variable: str) -> str:
+    """A secret the configuration must have for Telegram (config validation checks it; this says so to mypy)."""
+    if value is None:
+        raise ChannelError(f"{variable} is not set")
+    return value.get_secret_value()
+
+
 def build_application(config: Config) -> Application:
     """The PTB Application: token, Bot API address, rate limits, concurrency; no handlers yet."""
     settings = config.telegram
     builder = (Application.builder()
-               .token(settings.token.get_secret_value())
+               .token(secret(settings.token, "TELEGRAM_BOT_TOKEN"))
                .base_url(settings.api_base_url)
                .base_file_url(settings.api_base_url.removesuffix("/bot") + "/file/bot")
                .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
@@ -120,7 +128,7 @@ def build_application(config: Config) -> Application:
                .get_updates_request(AiohttpRequest(1)))
     if settings.rate_limit.enabled:
         limits = settings.rate_limit
-        builder = builder.rate_limiter(PerChatRateLimiter(
+        builder = builder.rate_limiter(PerChatRateLimiter(  # type: ignore[arg-type]  # PTB types it by the builder
             overall_max_rate=limits.overall_per_second, overall_time_period=1,
             group_max_rate=limits.group_per_minute, group_time_period=60, max_retries=limits.max_retries,
             per_chat_per_second=limits.per_chat_per_second, per_chat_burst=limits.per_chat_burst))
@@ -201,7 +209,7 @@ class TelegramBot:
                  deduplicate=not turns.claims_updates)
         runtime.add_sender("telegram", TelegramSender(self.application.bot))
         if settings.webhook_url:
-            self.webhook = TelegramWebhook(self.application, settings.webhook_secret.get_secret_value())
+            self.webhook = TelegramWebhook(self.application, secret(settings.webhook_secret, "TELEGRAM_WEBHOOK_SECRET"))
             runtime.web_app.router.add_post(settings.webhook_path, self.webhook.receive)
 
     async def start(self) -> None:
@@ -209,9 +217,10 @@ class TelegramBot:
         await self.application.start()
         if settings.webhook_url:
             await self.application.bot.set_webhook(
-                settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
+                settings.webhook_url, secret_token=secret(settings.webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
                 allowed_updates=ALLOWED_UPDATES, drop_pending_updates=settings.drop_pending_updates)
         else:
+            assert self.application.updater is not None  # built with one: only webhook mode leaves it out
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
                                                          drop_pending_updates=settings.drop_pending_updates)
 
@@ -249,6 +258,6 @@ async def running(config: Config, knowledge: KnowledgeBase | None = None) -> Asy
     from handlers.web.channel import WebChannel
 
     bot = TelegramBot(config)
-    channels = [bot, WebChannel()] if config.web.enabled else [bot]
+    channels: list[Channel] = [bot, WebChannel()] if config.web.enabled else [bot]
     async with runtime_running(config, channels, knowledge=knowledge):
         yield bot

@@ -75,8 +75,8 @@ class _SparseRow:
         if self._per_word is not None:
             counts = Counter(chain.from_iterable(map(self._columns_of, self._per_word(text))))
         else:
-            counts = Counter(map(self.vocabulary.get, self.analyze(text)))
-            counts.pop(None, None)  # n-grams never seen in training
+            counts = Counter(column for column in map(self.vocabulary.get, self.analyze(text))
+                             if column is not None)  # None: an n-gram never seen in training
         if not counts:
             return _NO_COLUMNS, _NO_WEIGHTS
         columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))

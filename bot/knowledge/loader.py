@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import yaml
 from pydantic import ValidationError
 
-from bot.knowledge.model import LANGS, Area, AreaFile, Faq, RoutesFile, Topic, placeholders_in
+from bot.knowledge.model import LANGS, Area, AreaFile, Faq, RoutesFile, TextList, Topic, placeholders_in
 from bot.knowledge.yaml_lines import duplicate_keys, line_of, load_with_lines
 from nlu.text import fold
 
@@ -98,7 +98,7 @@ def _parse(path: Path, issues: list[Issue]) -> _Parsed | None:
         return None
 
 
-def _schema_fix(error: dict) -> str:
+def _schema_fix(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "missing":
         return f"add '{error['loc'][-1]}' (see faq/README.md for the layout)"
@@ -131,7 +131,10 @@ def load_faq(directory: Path, settings: CheckSettings) -> tuple[Faq, list[Issue]
     if not files:
         raise FaqError([Issue("error", directory, None, "no *.yml files found", "check faq.path in config.yml")])
     parsed = [p for p in (_parse(path, issues) for path in files) if p]
-    areas, topics, routes, origin = [], {}, {}, {}
+    areas: list[Area] = []
+    topics: dict[str, Topic] = {}
+    routes: dict[str, TextList] = {}
+    origin: dict[str, tuple[_Parsed, tuple[str | int, ...]]] = {}
     for item in parsed:
         if isinstance(item.model, RoutesFile):
             for index, route in enumerate(item.model.routes):
