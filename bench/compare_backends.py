@@ -79,14 +79,20 @@ def _pct(value: float | None) -> str:
 
 def table(reports: dict[str, Report], extra: dict[str, dict[str, str]]) -> list[str]:
     names = list(reports)
-    rows = [("questions", {n: str(len(r.outcomes)) for n, r in reports.items()}),
-            ("correct (answer or right button)", {n: _pct(r.correct) for n, r in reports.items()}),
-            ("wrong answers", {n: _pct(r.wrong) for n, r in reports.items()}),
-            ("clarify rate", {n: _pct(r.clarify) for n, r in reports.items()}),
-            ("language detected", {n: _pct(r.language) for n, r in reports.items()})]
+    rows = [
+        ("questions", {n: str(len(r.outcomes)) for n, r in reports.items()}),
+        ("correct (answer or right button)", {n: _pct(r.correct) for n, r in reports.items()}),
+        ("wrong answers", {n: _pct(r.wrong) for n, r in reports.items()}),
+        ("clarify rate", {n: _pct(r.clarify) for n, r in reports.items()}),
+        ("language detected", {n: _pct(r.language) for n, r in reports.items()}),
+    ]
     rows += [(f"recall {route}", {n: _pct(r.recall(route)) for n, r in reports.items()}) for route in ROUTES]
-    rows.append(("recall hand-over (authority + coordinator)",
-                 {n: _pct(r.recall("authority", "coordinator")) for n, r in reports.items()}))
+    rows.append(
+        (
+            "recall hand-over (authority + coordinator)",
+            {n: _pct(r.recall("authority", "coordinator")) for n, r in reports.items()},
+        )
+    )
     rows += [(label, {n: extra[n][label] for n in names}) for label in extra[names[0]]]
     lines = [f"| | {' | '.join(names)} |", f"|---|{'---:|' * len(names)}"]
     lines += [f"| {label} | {' | '.join(values[n] for n in names)} |" for label, values in rows]
@@ -110,8 +116,9 @@ async def main() -> int:
     started = time.perf_counter()
     with server:
         load_seconds = server.wait_ready(say)
-        rasa = RasaClassifier(RasaSettings(url=server.url, token=server.token, timeout_seconds=30),
-                              embedded.labels, embedded)
+        rasa = RasaClassifier(
+            RasaSettings(url=server.url, token=server.token, timeout_seconds=30), embedded.labels, embedded
+        )
         say(f"evaluating both backends on {len(cases)} questions from {args.file.name}")
         reports, timings = {}, {}
         for classifier in (embedded, rasa):
@@ -121,25 +128,38 @@ async def main() -> int:
     say(f"server run took {time.perf_counter() - started:.0f} s")
 
     train = {"embedded": embedded.training_seconds, "rasa": rasa_tools.model.training_seconds}
-    extra = {name: {
-        "training time": f"{train[name]:.1f} s",
-        "ready after start (Rasa: model load)": "at once" if name == "embedded" else f"{load_seconds:.0f} s",
-        "latency p50 / p99 per message": f"{timings[name].percentile(50):.1f} / {timings[name].percentile(99):.1f} ms",
-        "memory (RSS)": (f"{bot_rss:.0f} MB (bot process)" if name == "embedded"
-                         else f"{rasa_rss:.0f} MB (Rasa server) + the bot process"),
-    } for name in reports}
-    header = (f"{len(cases)} questions of `{args.file.name}`, {len(rasa_tools.faq.topics)} topics, "
-              f"{len(examples)} training examples; Rasa model `{rasa_tools.model.path.name}` "
-              f"({rasa_tools.export.intents} intents); measured {time.strftime('%Y-%m-%d')} on this 2-core machine.")
+    extra = {
+        name: {
+            "training time": f"{train[name]:.1f} s",
+            "ready after start (Rasa: model load)": "at once" if name == "embedded" else f"{load_seconds:.0f} s",
+            "latency p50 / p99 per message": (
+                f"{timings[name].percentile(50):.1f} / {timings[name].percentile(99):.1f} ms"
+            ),
+            "memory (RSS)": (
+                f"{bot_rss:.0f} MB (bot process)"
+                if name == "embedded"
+                else f"{rasa_rss:.0f} MB (Rasa server) + the bot process"
+            ),
+        }
+        for name in reports
+    }
+    header = (
+        f"{len(cases)} questions of `{args.file.name}`, {len(rasa_tools.faq.topics)} topics, "
+        f"{len(examples)} training examples; Rasa model `{rasa_tools.model.path.name}` "
+        f"({rasa_tools.export.intents} intents); measured {time.strftime('%Y-%m-%d')} on this 2-core machine."
+    )
     lines = [header, "", *table(reports, extra)]
     print("\n".join(lines))
     for name, report in reports.items():
         print(f"\n{name}, most confused (expected -> got):")
         print("\n".join(f"  {count} x {exp} -> {got}" for (exp, got), count in report.confused(5)))
     speedup = train["rasa"] / max(train["embedded"], 1e-9)
-    print(f"\nembedded trains {speedup:.0f}x faster; correct {_pct(reports['embedded'].correct)} vs "
-          f"{_pct(reports['rasa'].correct)}; median latency "
-          f"{statistics.median(timings['embedded'].seconds) * 1000:.1f} vs {statistics.median(timings['rasa'].seconds) * 1000:.1f} ms")
+    print(
+        f"\nembedded trains {speedup:.0f}x faster; correct {_pct(reports['embedded'].correct)} vs "
+        f"{_pct(reports['rasa'].correct)}; median latency "
+        f"{statistics.median(timings['embedded'].seconds) * 1000:.1f} vs "
+        f"{statistics.median(timings['rasa'].seconds) * 1000:.1f} ms"
+    )
     if args.write:
         text = args.write.read_text(encoding="utf-8")
         head, _, rest = text.partition(BEGIN)

@@ -37,22 +37,34 @@ from tests.multiproc.cluster import NGINX, SECRET, Cluster, RoutedStandIn  # noq
 from tests.tickets.conftest import empty_schema  # noqa: E402
 
 # Each is answered with exactly one message (as in bench/webhook_bench.py).
-QUESTIONS = ["What is a Blue Card?", "Darf ein Geflüchteter mit Duldung bei uns eine Ausbildung machen?",
-             "Arbeitserlaubnis", "Wie lange dauert die Anerkennung eines ausländischen Abschlusses?",
-             "Wie backe ich einen Kuchen?"]
+QUESTIONS = [
+    "What is a Blue Card?",
+    "Darf ein Geflüchteter mit Duldung bei uns eine Ausbildung machen?",
+    "Arbeitserlaubnis",
+    "Wie lange dauert die Anerkennung eines ausländischen Abschlusses?",
+    "Wie backe ich einen Kuchen?",
+]
 ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
 
 
 def update(chat_id: int, text: str) -> dict:
     update_id = next(ids)
     user = {"id": chat_id, "is_bot": False, "first_name": f"Bench {chat_id}", "language_code": "de"}
-    return {"update_id": update_id, "message": {
-        "message_id": update_id % 1_000_000, "date": int(time.time()), "from": user, "text": text,
-        "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]}}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id % 1_000_000,
+            "date": int(time.time()),
+            "from": user,
+            "text": text,
+            "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+        },
+    }
 
 
-async def post_all(http: aiohttp.ClientSession, hook: str, updates: list[dict], concurrency: int,
-                   posted: dict[int, float]) -> None:
+async def post_all(
+    http: aiohttp.ClientSession, hook: str, updates: list[dict], concurrency: int, posted: dict[int, float]
+) -> None:
     queue = iter(updates)
 
     async def worker() -> None:
@@ -97,15 +109,23 @@ async def measure(url: str, count: int, args) -> dict:
     asked: dict[int, list[float]] = defaultdict(list)
     for item in updates:
         asked[item["message"]["chat"]["id"]].append(posted[item["update_id"]])
-    latencies = sorted((answer - post) * 1000 for chat, posts in asked.items()
-                       for post, answer in zip(sorted(posts), sorted(answered[chat]), strict=True))
+    latencies = sorted(
+        (answer - post) * 1000
+        for chat, posts in asked.items()
+        for post, answer in zip(sorted(posts), sorted(answered[chat]), strict=True)
+    )
     quantiles = statistics.quantiles(latencies, n=100)
     by_process = defaultdict(int)
     for call in replies:
         by_process[call.via] += 1
-    return {"processes": count, "rate": len(updates) / (finished - started), "p50": quantiles[49],
-            "p99": quantiles[98], "split": "/".join(str(by_process[f"p{n}"]) for n in range(count)),
-            "load": os.getloadavg()[0]}
+    return {
+        "processes": count,
+        "rate": len(updates) / (finished - started),
+        "p50": quantiles[49],
+        "p99": quantiles[98],
+        "split": "/".join(str(by_process[f"p{n}"]) for n in range(count)),
+        "load": os.getloadavg()[0],
+    }
 
 
 async def main(args) -> None:
@@ -123,12 +143,16 @@ async def main(args) -> None:
     finally:
         if server is not None:
             server.stop()
-    print(f"{args.updates} updates from {args.chats} chats, {args.concurrency} requests in flight, through nginx, "
-          f"on PostgreSQL; {os.cpu_count()} CPUs")
+    print(
+        f"{args.updates} updates from {args.chats} chats, {args.concurrency} requests in flight, through nginx, "
+        f"on PostgreSQL; {os.cpu_count()} CPUs"
+    )
     print(f"{'processes':>9}  {'updates/s':>9}  {'p50 ms':>7}  {'p99 ms':>7}  {'answers per process':>19}  load")
     for r in results:
-        print(f"{r['processes']:>9}  {r['rate']:>9.0f}  {r['p50']:>7.0f}  {r['p99']:>7.0f}  {r['split']:>19}  "
-              f"{r['load']:.1f}")
+        print(
+            f"{r['processes']:>9}  {r['rate']:>9.0f}  {r['p50']:>7.0f}  {r['p99']:>7.0f}  {r['split']:>19}  "
+            f"{r['load']:.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-
 def cross_validate(faq, settings: EmbeddedSettings, thresholds, folds: int = 5, seed: int = 13) -> Report:
     """k-fold cross-validation on the FAQ's own examples: each fold holds out every k-th example of
     every label (after a fixed shuffle), trains on the rest (titles and editors' terms always stay in
@@ -76,9 +75,15 @@ def cross_validate(faq, settings: EmbeddedSettings, thresholds, folds: int = 5, 
             classification = classifier.classify_sync(example.text)
             decision = decide(classification, thresholds)
             expect = example.label if is_topic(example.label) else f"route:{example.label}"
-            outcomes.append(Outcome(Case(example.text, example.lang, expect), decision.route.value,
-                                    decision.faq_id if decision.route is Route.ANSWER else None,
-                                    tuple(c.label for c in decision.candidates), classification.lang))
+            outcomes.append(
+                Outcome(
+                    Case(example.text, example.lang, expect),
+                    decision.route.value,
+                    decision.faq_id if decision.route is Route.ANSWER else None,
+                    tuple(c.label for c in decision.candidates),
+                    classification.lang,
+                )
+            )
         seconds += time.perf_counter() - started
     return Report(outcomes, seconds)
 
@@ -90,8 +95,9 @@ def met(value, target, higher: bool) -> bool:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=list(DEFAULT_FILES))
-    parser.add_argument("--folds", type=int, default=5,
-                        help="k of the cross-validation on the FAQ's examples (0: skip)")
+    parser.add_argument(
+        "--folds", type=int, default=5, help="k of the cross-validation on the FAQ's examples (0: skip)"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="training runs to time (median is reported)")
     parser.add_argument("--errors", action="store_true", help="list the misrouted questions of each set")
     args = parser.parse_args()
@@ -153,7 +159,6 @@ async def main() -> int:
                     got = o.faq_id or ",".join(o.candidates)
                     print(f"  {o.case.expect:<38} got {o.route:<12} {got}  | {o.case.text}")
     return 0 if ok else 1
-
 
 
 if __name__ == "__main__":

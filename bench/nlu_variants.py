@@ -36,11 +36,15 @@ BASELINE_COMMIT = "8f1af23"  # the FAQ before issue 13 (no hard negatives, no te
 
 def _faq_copy(target: Path, *, baseline: bool, hard_negatives: bool, terms: bool) -> Path:
     shutil.copytree(ROOT / "faq", target)
-    old_files = [name for name in ("routes.yml",) if not hard_negatives] if not baseline else \
-        [p.name for p in target.glob("*.yml")]
+    old_files = (
+        [name for name in ("routes.yml",) if not hard_negatives]
+        if not baseline
+        else [p.name for p in target.glob("*.yml")]
+    )
     for name in old_files:
-        old = subprocess.run(["git", "show", f"{BASELINE_COMMIT}:faq/{name}"], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout
+        old = subprocess.run(
+            ["git", "show", f"{BASELINE_COMMIT}:faq/{name}"], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
         (target / name).write_text(old, encoding="utf-8")
     if not terms:
         for path in target.glob("*.yml"):
@@ -56,11 +60,23 @@ VARIANTS = (
     ("before: FAQ, model and rule of 8f1af23", True, False, False, NO_TERM_FEATURES, OLD_RULE),
     ("+ hard negatives and new examples", False, True, False, NO_TERM_FEATURES, OLD_RULE),
     ("+ terms as training questions", False, True, True, NO_TERM_FEATURES, OLD_RULE),
-    ("+ per-topic term features (0.3) and domain (0.3)", False, True, True,
-     {"term_weight": 0.3, "domain_weight": 0.3}, OLD_RULE),
+    (
+        "+ per-topic term features (0.3) and domain (0.3)",
+        False,
+        True,
+        True,
+        {"term_weight": 0.3, "domain_weight": 0.3},
+        OLD_RULE,
+    ),
     ("+ domain feature only (0.5)", False, True, True, {"term_weight": 0.0, "domain_weight": 0.5}, OLD_RULE),
-    ("+ out_of_scope 0.25, escalate 0.35", False, True, True, {"term_weight": 0.0, "domain_weight": 0.5},
-     {"answer_without_term": 0.45}),
+    (
+        "+ out_of_scope 0.25, escalate 0.35",
+        False,
+        True,
+        True,
+        {"term_weight": 0.0, "domain_weight": 0.5},
+        {"answer_without_term": 0.45},
+    ),
     ("+ answer_without_term 0.50 (= config.yml)", False, True, True, {}, {}),
 )
 
@@ -80,15 +96,19 @@ async def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             faq_dir = _faq_copy(Path(tmp) / "faq", baseline=baseline, hard_negatives=negatives, terms=terms)
             embedded = config.nlu.embedded.model_copy(update=overrides)
-            variant = config.model_copy(update={
-                "faq": config.faq.model_copy(update={"path": faq_dir}),
-                "thresholds": config.thresholds.model_copy(update=rule),
-                "nlu": config.nlu.model_copy(update={"embedded": embedded})})
+            variant = config.model_copy(
+                update={
+                    "faq": config.faq.model_copy(update={"path": faq_dir}),
+                    "thresholds": config.thresholds.model_copy(update=rule),
+                    "nlu": config.nlu.model_copy(update={"embedded": embedded}),
+                }
+            )
             core = build_core(variant)
             reports = {p.name: await evaluate(core.dialogue, load_cases(p)) for p in files}
             settings = EmbeddedSettings(**embedded.model_dump())
-            reports[f"{args.folds}-fold"] = cross_validate(core.knowledge.current.faq, settings,
-                                                          variant.thresholds, args.folds)
+            reports[f"{args.folds}-fold"] = cross_validate(
+                core.knowledge.current.faq, settings, variant.thresholds, args.folds
+            )
             await core.close()
         for set_name, report in reports.items():
             values = [read(report) for _, read, _, _ in QUALITY[:5]]

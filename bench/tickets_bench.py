@@ -44,6 +44,7 @@ async def drain(workers: list[OutboxWorker]) -> None:
     async def one(worker):
         while await worker.deliver_due():
             pass
+
     await asyncio.gather(*(one(w) for w in workers))
 
 
@@ -54,20 +55,29 @@ async def scenario(url: str, n: int, workers: int, config) -> dict:
         actor = Actor("staff", str(AUTHORITY_STAFF), "Bench", ("authority",))
         extra = [Database(url, pool_size=10) for _ in range(workers - 1)]
         sender = NullSender()
-        pool = [OutboxWorker(db, {"telegram": sender}, config.tickets.outbox.model_copy(update={"batch": 50}))
-                for db in [database, *extra]]
+        pool = [
+            OutboxWorker(db, {"telegram": sender}, config.tickets.outbox.model_copy(update={"batch": 50}))
+            for db in [database, *extra]
+        ]
         try:
             start = time.perf_counter()
             ids = []
             for i in range(n):
-                ticket = await service.open(channel="telegram", chat_id=str(10_000 + i), team="authority", lang="de",
-                                            question=f"Frage {i} zur Verlängerung des Aufenthaltstitels", company="Firma",
-                                            contact=Contact("chat"), source_key=f"bench:{i}")
+                ticket = await service.open(
+                    channel="telegram",
+                    chat_id=str(10_000 + i),
+                    team="authority",
+                    lang="de",
+                    question=f"Frage {i} zur Verlängerung des Aufenthaltstitels",
+                    company="Firma",
+                    contact=Contact("chat"),
+                    source_key=f"bench:{i}",
+                )
                 ids.append(ticket.id)
             opened = time.perf_counter() - start
 
             start = time.perf_counter()
-            await drain(pool)                      # the cards: one group, so one at a time and in order
+            await drain(pool)  # the cards: one group, so one at a time and in order
             cards = time.perf_counter() - start
 
             start = time.perf_counter()
@@ -76,14 +86,18 @@ async def scenario(url: str, n: int, workers: int, config) -> dict:
             answered = time.perf_counter() - start
 
             start = time.perf_counter()
-            await drain(pool)                      # the answers: 1,000 chats, in parallel
+            await drain(pool)  # the answers: 1,000 chats, in parallel
             relayed = time.perf_counter() - start
             assert await pending_count(database) == 0 and sender.sent == 2 * n
         finally:
             for db in extra:
                 await db.dispose()
-    return {"tickets/s (open)": n / opened, "answers/s (service)": n / answered,
-            "outbox msg/s, cards to one group": n / cards, "outbox msg/s, answers to 1,000 chats": n / relayed}
+    return {
+        "tickets/s (open)": n / opened,
+        "answers/s (service)": n / answered,
+        "outbox msg/s, cards to one group": n / cards,
+        "outbox msg/s, answers to 1,000 chats": n / relayed,
+    }
 
 
 def show(name: str, figures: dict) -> None:
@@ -99,11 +113,23 @@ async def main() -> int:
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
     config = with_teams(load_config(ROOT / "config.yml", environ={}))
-    config = config.model_copy(update={"tickets": config.tickets.model_copy(update={"teams": {
-        key: team.model_copy(update={"forum": False}) for key, team in config.tickets.teams.items()}})})
+    config = config.model_copy(
+        update={
+            "tickets": config.tickets.model_copy(
+                update={
+                    "teams": {
+                        key: team.model_copy(update={"forum": False}) for key, team in config.tickets.teams.items()
+                    }
+                }
+            )
+        }
+    )
     print(f"{args.tickets} tickets, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as directory:
-        show("SQLite file, 1 worker", await scenario(f"sqlite+aiosqlite:///{directory}/bench.db", args.tickets, 1, config))
+        show(
+            "SQLite file, 1 worker",
+            await scenario(f"sqlite+aiosqlite:///{directory}/bench.db", args.tickets, 1, config),
+        )
     if args.skip_postgres:
         return 0
     server = None

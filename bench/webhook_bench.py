@@ -95,9 +95,16 @@ def bench_config(directory: Path, tickets: bool, root: Path = ROOT) -> Path:
 
 def update(update_id: int, chat_id: int, text: str) -> dict:
     user = {"id": chat_id, "is_bot": False, "first_name": f"Bench {chat_id}", "language_code": "de"}
-    return {"update_id": update_id, "message": {
-        "message_id": update_id, "date": int(time.time()), "from": user,
-        "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]}, "text": text}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "from": user,
+            "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+            "text": text,
+        },
+    }
 
 
 async def wait_healthy(http: aiohttp.ClientSession, url: str, process, timeout: float = 120) -> float:
@@ -115,8 +122,9 @@ async def wait_healthy(http: aiohttp.ClientSession, url: str, process, timeout: 
     raise SystemExit("the bot did not become healthy")
 
 
-async def post_all(http, hook: str, updates: list[dict], concurrency: int, posted: dict[int, float],
-                   rate: float = 0) -> None:
+async def post_all(
+    http, hook: str, updates: list[dict], concurrency: int, posted: dict[int, float], rate: float = 0
+) -> None:
     queue = iter(enumerate(updates))
     start = time.perf_counter()
 
@@ -137,14 +145,28 @@ async def main(args) -> None:
     await standin.start()
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="lotse-bench-"))
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": standin.base_url,
-           "TELEGRAM_WEBHOOK_URL": f"https://bench.example.org{HOOK_PATH}", "TELEGRAM_WEBHOOK_SECRET": SECRET,
-           "LOTSE_LISTEN": f"127.0.0.1:{port}", "LOTSE_DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{workdir}/lotse.db",
-           "NO_PROXY": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": standin.base_url,
+        "TELEGRAM_WEBHOOK_URL": f"https://bench.example.org{HOOK_PATH}",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "LOTSE_LISTEN": f"127.0.0.1:{port}",
+        "LOTSE_DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{workdir}/lotse.db",
+        "NO_PROXY": "127.0.0.1",
+    }
     bot_root = Path(args.bot_root).resolve() if args.bot_root else ROOT
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(bench_config(workdir, not args.without_tickets, bot_root)), "run",
-        cwd=bot_root, env=env | {"PYTHONPATH": str(bot_root)}, stdin=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "bot",
+        "--config",
+        str(bench_config(workdir, not args.without_tickets, bot_root)),
+        "run",
+        cwd=bot_root,
+        env=env | {"PYTHONPATH": str(bot_root)},
+        stdin=asyncio.subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     # update ids not used before: a reused database (--database-url) would drop them as redeliveries
     ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
@@ -160,8 +182,9 @@ async def main(args) -> None:
             standin.calls.clear()
 
             chats = [10_000 + n for n in range(args.chats)]
-            updates = [update(next(ids), chats[n % len(chats)], QUESTIONS[n % len(QUESTIONS)])
-                       for n in range(args.updates)]
+            updates = [
+                update(next(ids), chats[n % len(chats)], QUESTIONS[n % len(QUESTIONS)]) for n in range(args.updates)
+            ]
             posted: dict[int, float] = {}
             cpu_before = cpu_seconds(process.pid)
             loop_before = cpu_seconds(process.pid, f"task/{process.pid}/stat")
@@ -190,24 +213,39 @@ async def main(args) -> None:
     posted_by_chat: dict[int, list[float]] = defaultdict(list)
     for item in updates:
         posted_by_chat[item["message"]["chat"]["id"]].append(posted[item["update_id"]])
-    latencies = sorted((answer - post) * 1000 for chat, posts in posted_by_chat.items()
-                       for post, answer in zip(sorted(posts), sorted(sent_by_chat[chat]), strict=True))
+    latencies = sorted(
+        (answer - post) * 1000
+        for chat, posts in posted_by_chat.items()
+        for post, answer in zip(sorted(posts), sorted(sent_by_chat[chat]), strict=True)
+    )
     quantiles = statistics.quantiles(latencies, n=100)
     print(f"updates:        {len(updates)} from {args.chats} chats, {args.concurrency} concurrent requests")
-    print(f"throughput:     {len(updates) / (finished - started):.0f} updates/s "
-          f"({finished - started:.2f} s from the first POST to the last sendMessage)")
-    print(f"latency (ms):   p50 {quantiles[49]:.1f}   p90 {quantiles[89]:.1f}   p99 {quantiles[98]:.1f}   "
-          f"max {latencies[-1]:.1f}")
-    print(f"bot CPU:        {cpu_used / len(updates) * 1000:.1f} ms per update (all threads; at most "
-          f"{len(updates) / cpu_used:.0f} updates/s on one free core)")
+    print(
+        f"throughput:     {len(updates) / (finished - started):.0f} updates/s "
+        f"({finished - started:.2f} s from the first POST to the last sendMessage)"
+    )
+    print(
+        f"latency (ms):   p50 {quantiles[49]:.1f}   p90 {quantiles[89]:.1f}   p99 {quantiles[98]:.1f}   "
+        f"max {latencies[-1]:.1f}"
+    )
+    print(
+        f"bot CPU:        {cpu_used / len(updates) * 1000:.1f} ms per update (all threads; at most "
+        f"{len(updates) / cpu_used:.0f} updates/s on one free core)"
+    )
     # (clock ticks of 10 ms: the split is approximate; on PostgreSQL there are no other busy threads)
-    print(f"  of which:     {loop_used / len(updates) * 1000:.1f} ms in the event loop's thread, "
-          f"{max(cpu_used - loop_used, 0) / len(updates) * 1000:.1f} ms in other threads")
-    print(f"bench CPU:      {own_used / len(updates) * 1000:.1f} ms per update (load generator and stand-in, "
-          f"this process: {own_used / (finished - started) * 100:.0f} % of a core)")
+    print(
+        f"  of which:     {loop_used / len(updates) * 1000:.1f} ms in the event loop's thread, "
+        f"{max(cpu_used - loop_used, 0) / len(updates) * 1000:.1f} ms in other threads"
+    )
+    print(
+        f"bench CPU:      {own_used / len(updates) * 1000:.1f} ms per update (load generator and stand-in, "
+        f"this process: {own_used / (finished - started) * 100:.0f} % of a core)"
+    )
     print(f"machine:        {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
-    print(f"bot memory:     {rss_start:.0f} MiB RSS after start-up ({startup:.1f} s to healthy), "
-          f"{rss_end:.0f} MiB after the run")
+    print(
+        f"bot memory:     {rss_start:.0f} MiB RSS after start-up ({startup:.1f} s to healthy), "
+        f"{rss_end:.0f} MiB after the run"
+    )
 
 
 if __name__ == "__main__":
@@ -218,6 +256,9 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=0, help="updates per second (default: as fast as possible)")
     parser.add_argument("--bot-root", help="run the bot from this checkout (default: this one)")
     parser.add_argument("--database-url", help="e.g. postgresql+asyncpg://...; default: a fresh SQLite file")
-    parser.add_argument("--without-tickets", action="store_true",
-                        help="switch the ticket queue off (its outbox worker and hand-over checks)")
+    parser.add_argument(
+        "--without-tickets",
+        action="store_true",
+        help="switch the ticket queue off (its outbox worker and hand-over checks)",
+    )
     asyncio.run(main(parser.parse_args()))

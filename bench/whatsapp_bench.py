@@ -46,17 +46,41 @@ SECRET = "bench-app-secret"
 
 
 def body(user: str, text: str) -> bytes:
-    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
-        "field": "messages", "value": {
-            "messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Bench"}, "user_id": user}],
-            "messages": [{"from_user_id": user, "id": f"wamid.BENCH{uuid.uuid4().hex}",
-                          "timestamp": str(int(time.time())), "type": "text", "text": {"body": text}}]}}]}]},
-        ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "1",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"phone_number_id": PHONE_NUMBER_ID},
+                                "contacts": [{"profile": {"name": "Bench"}, "user_id": user}],
+                                "messages": [
+                                    {
+                                        "from_user_id": user,
+                                        "id": f"wamid.BENCH{uuid.uuid4().hex}",
+                                        "timestamp": str(int(time.time())),
+                                        "type": "text",
+                                        "text": {"body": text},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        },
+        ensure_ascii=False,
+    ).encode()
 
 
-async def post_all(http, hook: str, items: list[tuple[str, bytes]], concurrency: int,
-                   posted: dict[str, float], answered: list[float]) -> None:
+async def post_all(
+    http, hook: str, items: list[tuple[str, bytes]], concurrency: int, posted: dict[str, float], answered: list[float]
+) -> None:
     queue = iter(items)
 
     async def worker() -> None:
@@ -83,16 +107,31 @@ async def main(args) -> None:
     await standin.start()
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="lotse-wa-bench-"))
-    env = {**os.environ, "WHATSAPP_ACCESS_TOKEN": TOKEN, "WHATSAPP_APP_SECRET": SECRET,
-           "WHATSAPP_VERIFY_TOKEN": "bench", "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
-           "WHATSAPP_API_BASE_URL": standin.base_url, "LOTSE_LISTEN": f"127.0.0.1:{port}",
-           "LOTSE_DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{workdir}/lotse.db",
-           "LOTSE_SESSION_SECRET": "b" * 40, "NO_PROXY": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "WHATSAPP_ACCESS_TOKEN": TOKEN,
+        "WHATSAPP_APP_SECRET": SECRET,
+        "WHATSAPP_VERIFY_TOKEN": "bench",
+        "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_API_BASE_URL": standin.base_url,
+        "LOTSE_LISTEN": f"127.0.0.1:{port}",
+        "LOTSE_DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{workdir}/lotse.db",
+        "LOTSE_SESSION_SECRET": "b" * 40,
+        "NO_PROXY": "127.0.0.1",
+    }
     for variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL"):
         env.pop(variable, None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(bench_config(workdir, True)), "run", cwd=ROOT, env=env,
-        stdin=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "bot",
+        "--config",
+        str(bench_config(workdir, True)),
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     hook = f"{base}/whatsapp/webhook"
     run = uuid.uuid4().hex[:6]
@@ -105,8 +144,9 @@ async def main(args) -> None:
             await wait_for_replies(standin, {user for user, _ in warmup}, 60)
             standin.calls.clear()
 
-            items = [(f"DE.b{run}{n}", body(f"DE.b{run}{n}", QUESTIONS[n % len(QUESTIONS)]))
-                     for n in range(args.messages)]
+            items = [
+                (f"DE.b{run}{n}", body(f"DE.b{run}{n}", QUESTIONS[n % len(QUESTIONS)])) for n in range(args.messages)
+            ]
             posted: dict[str, float] = {}
             webhook_ms: list[float] = []
             cpu_before = cpu_seconds(process.pid)
@@ -130,16 +170,24 @@ async def main(args) -> None:
     webhook_ms.sort()
     hooks, replies = statistics.quantiles(webhook_ms, n=100), statistics.quantiles(reply_ms, n=100)
     print(f"messages:       {len(items)} from as many employers, {args.concurrency} concurrent requests")
-    print(f"throughput:     {len(items) / (finished - started):.0f} messages/s answered "
-          f"({finished - started:.2f} s from the first POST to the last reply)")
-    print(f"webhook (ms):   p50 {hooks[49]:.1f}   p90 {hooks[89]:.1f}   p99 {hooks[98]:.1f}   max {webhook_ms[-1]:.1f}"
-          "   (POST to 200)")
-    print(f"reply (ms):     p50 {replies[49]:.1f}   p90 {replies[89]:.1f}   p99 {replies[98]:.1f}   "
-          f"max {reply_ms[-1]:.1f}   (POST to the reply at the Graph API)")
+    print(
+        f"throughput:     {len(items) / (finished - started):.0f} messages/s answered "
+        f"({finished - started:.2f} s from the first POST to the last reply)"
+    )
+    print(
+        f"webhook (ms):   p50 {hooks[49]:.1f}   p90 {hooks[89]:.1f}   p99 {hooks[98]:.1f}   max {webhook_ms[-1]:.1f}"
+        "   (POST to 200)"
+    )
+    print(
+        f"reply (ms):     p50 {replies[49]:.1f}   p90 {replies[89]:.1f}   p99 {replies[98]:.1f}   "
+        f"max {reply_ms[-1]:.1f}   (POST to the reply at the Graph API)"
+    )
     print(f"bot CPU:        {cpu_used / len(items) * 1000:.1f} ms per message (all threads)")
     print(f"machine:        {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
-    print(f"bot memory:     {rss_start:.0f} MiB RSS after start-up ({startup:.1f} s to healthy), "
-          f"{rss_end:.0f} MiB after the run")
+    print(
+        f"bot memory:     {rss_start:.0f} MiB RSS after start-up ({startup:.1f} s to healthy), "
+        f"{rss_end:.0f} MiB after the run"
+    )
 
 
 if __name__ == "__main__":

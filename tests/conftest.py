@@ -31,7 +31,9 @@ def core(shared_core) -> Core:
     from bot.dialogue import Dialogue
 
     store = MemoryChatStore()
-    return Core(shared_core.config, shared_core.knowledge, store, Dialogue(shared_core.config, shared_core.knowledge, store))
+    return Core(
+        shared_core.config, shared_core.knowledge, store, Dialogue(shared_core.config, shared_core.knowledge, store)
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -34,16 +34,32 @@ FRESH = [
     ("Wir haben einen Bewerber mit Duldung. Kann der bei uns im Lager anfangen?", "de", "status.tolerated"),
     ("darf jemand mit aufenthaltsgestattung eigentlich schon arbeiten", "de", "status.asylum_seeker"),
     ("Brauchen Ukrainer mit Schutzstatus nach § 24 eine extra Arbeitserlaubnis?", "de", "status.ukraine"),
-    ("Was kostet die Anerkennung eines ausländischen Berufsabschlusses und wie lange dauert sie?", "de", "recognition.duration_costs"),
-    ("Zahlt das Arbeitsamt etwas dazu, wenn wir eine geflüchtete Frau als Küchenhilfe anstellen?", "de", "funding.integration_grant"),
+    (
+        "Was kostet die Anerkennung eines ausländischen Berufsabschlusses und wie lange dauert sie?",
+        "de",
+        "recognition.duration_costs",
+    ),
+    (
+        "Zahlt das Arbeitsamt etwas dazu, wenn wir eine geflüchtete Frau als Küchenhilfe anstellen?",
+        "de",
+        "funding.integration_grant",
+    ),
     ("Wie hoch muss das Gehalt für die Blaue Karte EU sein?", "de", "fachkraefte.blue_card"),
     ("Was ist die Chancenkarte?", "de", "fachkraefte.opportunity_card"),
-    ("Can a person with a Duldung start an apprenticeship and stay for the whole training?", "en", "training.apprenticeship_toleration"),
+    (
+        "Can a person with a Duldung start an apprenticeship and stay for the whole training?",
+        "en",
+        "training.apprenticeship_toleration",
+    ),
     ("What is the EU Blue Card salary threshold?", "en", "fachkraefte.blue_card"),
     ("Is there a wage subsidy for hiring a refugee?", "en", "funding.integration_grant"),
     ("What do I have to check on the residence permit before I hire someone?", "en", "permit.check_documents"),
     ("What happens to my data in this chat?", "en", "bot.privacy"),
-    ("Bitte prüfen Sie, ob die Beschäftigungserlaubnis von unserem Mitarbeiter Herrn Haddad schon erteilt wurde.", "de", "route:authority"),
+    (
+        "Bitte prüfen Sie, ob die Beschäftigungserlaubnis von unserem Mitarbeiter Herrn Haddad schon erteilt wurde.",
+        "de",
+        "route:authority",
+    ),
     ("Could someone from the network visit our company and advise us?", "en", "route:coordinator"),
     ("Wie wird das Wetter morgen?", "de", "route:out_of_scope"),
     ("Vielen Dank, das hat mir geholfen!", "de", "route:smalltalk"),
@@ -64,8 +80,16 @@ async def test_fresh_questions_are_routed_right(core, question, lang, expected):
         assert not (decision.route is Route.ANSWER and decision.faq_id != expected)
 
 
-@pytest.mark.parametrize("text", ["Darf ein Geduldeter als Lehrling anfangen?", "blue card salary 2026", "xyz", "",
-                                  "Beschäftigungsduldung und Ausbildungsduldung nach § 60a, Blaue Karte"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Darf ein Geduldeter als Lehrling anfangen?",
+        "blue card salary 2026",
+        "xyz",
+        "",
+        "Beschäftigungsduldung und Ausbildungsduldung nach § 60a, Blaue Karte",
+    ],
+)
 def test_fast_inference_equals_sklearn(shared_core, text):
     """The hand-rolled inference path (term features included) must give exactly what scikit-learn's
     predict_proba gives on the features training built."""

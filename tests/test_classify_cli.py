@@ -12,8 +12,14 @@ ROUTES = {"answer", "clarify", "authority", "coordinator", "out_of_scope", "smal
 
 
 def classify(*lines: str) -> list[dict]:
-    result = subprocess.run([sys.executable, "-m", "bot", "classify"], cwd=ROOT, capture_output=True, text=True,
-                            input="".join(f"{line}\n" for line in lines), timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "classify"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input="".join(f"{line}\n" for line in lines),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -36,7 +42,7 @@ def test_one_json_object_per_line_in_order_with_every_field():
 
 
 def test_answer_carries_its_topic_and_clarify_its_candidates():
-    answered, = classify("Was ist eine Beschäftigungsduldung und welche Voraussetzungen gelten?")
+    (answered,) = classify("Was ist eine Beschäftigungsduldung und welche Voraussetzungen gelten?")
     assert answered["route"] == "answer", answered["reason"]
     assert answered["faq_id"] == "training.employment_toleration"
     assert answered["candidates"][0]["faq_id"] == "training.employment_toleration"

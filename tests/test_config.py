@@ -50,8 +50,12 @@ def test_broken_yaml_and_missing_file_are_clear(tmp_path):
 
 def test_the_entry_point_exits_2_with_the_key_and_no_traceback(tmp_path):
     text = (ROOT / "config.yml").read_text(encoding="utf-8").replace("default: de", "default: fr")
-    result = subprocess.run([sys.executable, "-m", "bot", "--config", str(write(tmp_path, text)), "faq", "check"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(write(tmp_path, text)), "faq", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "languages.default" in result.stderr and "Traceback" not in result.stderr
 
@@ -59,7 +63,14 @@ def test_the_entry_point_exits_2_with_the_key_and_no_traceback(tmp_path):
 def test_an_unreachable_database_is_one_clear_line_for_every_command(tmp_path):
     env = {**os.environ, "LOTSE_DATABASE_URL": "postgresql+asyncpg://lotse:pw@127.0.0.1:1/lotse"}
     for command in (["tickets", "list"], ["chat"]):
-        result = subprocess.run([sys.executable, "-m", "bot", *command], cwd=ROOT, capture_output=True, text=True,
-                                env=env, input="", timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *command],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+            input="",
+            timeout=120,
+        )
         assert result.returncode == 1, (command, result.stderr)
         assert "database error" in result.stderr and "Traceback" not in result.stderr, (command, result.stderr)

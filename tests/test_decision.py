@@ -64,20 +64,25 @@ def test_nothing_plausible_asks_to_rephrase():
     assert "rephrase" in d.reason
 
 
-@pytest.mark.parametrize("label, route", [("out_of_scope", Route.OUT_OF_SCOPE), ("smalltalk", Route.SMALLTALK),
-                                          ("authority", Route.AUTHORITY)])
+@pytest.mark.parametrize(
+    "label, route",
+    [("out_of_scope", Route.OUT_OF_SCOPE), ("smalltalk", Route.SMALLTALK), ("authority", Route.AUTHORITY)],
+)
 def test_a_weak_route_with_no_plausible_topic_takes_that_route(label, route):
     d = decide(ranked((label, 0.30), ("a.one", 0.05), ("a.two", 0.04)), T)
     assert d.route is route and d.candidates == ()
     assert "no topic is plausible" in d.reason
 
 
-@pytest.mark.parametrize("label, route, threshold", [
-    ("authority", Route.AUTHORITY, 0.40),
-    ("coordinator", Route.COORDINATOR, 0.40),
-    ("out_of_scope", Route.OUT_OF_SCOPE, 0.40),
-    ("smalltalk", Route.SMALLTALK, 0.50),
-])
+@pytest.mark.parametrize(
+    "label, route, threshold",
+    [
+        ("authority", Route.AUTHORITY, 0.40),
+        ("coordinator", Route.COORDINATOR, 0.40),
+        ("out_of_scope", Route.OUT_OF_SCOPE, 0.40),
+        ("smalltalk", Route.SMALLTALK, 0.50),
+    ],
+)
 def test_routes_at_and_below_their_thresholds(label, route, threshold):
     at = decide(ranked((label, threshold), ("a.one", 0.10)), T)
     below = decide(ranked((label, threshold - 0.01), ("a.one", 0.10)), T)

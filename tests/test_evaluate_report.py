@@ -11,22 +11,29 @@ def outcome(expect: str, route: str, faq_id: str | None = None, candidates=(), l
     return Outcome(Case("frage", lang, expect), route, faq_id, tuple(candidates), lang)
 
 
-REPORT = Report([
-    outcome("status.tolerated", "answer", "status.tolerated"),
-    outcome("status.tolerated", "answer", "funding.trial_work"),                      # wrong answer
-    outcome("status.tolerated", "clarify", None, ["funding.trial_work", "status.tolerated"]),  # offered: right
-    outcome("status.tolerated", "clarify", None, ["funding.trial_work"], lang="en"),  # not offered
-    outcome("route:out_of_scope", "clarify", None, ["permit.internship"], lang="en"),
-    outcome("route:out_of_scope", "out_of_scope", lang="en"),
-    outcome("route:authority", "authority"),
-], seconds=0.07)
+REPORT = Report(
+    [
+        outcome("status.tolerated", "answer", "status.tolerated"),
+        outcome("status.tolerated", "answer", "funding.trial_work"),  # wrong answer
+        outcome("status.tolerated", "clarify", None, ["funding.trial_work", "status.tolerated"]),  # offered: right
+        outcome("status.tolerated", "clarify", None, ["funding.trial_work"], lang="en"),  # not offered
+        outcome("route:out_of_scope", "clarify", None, ["permit.internship"], lang="en"),
+        outcome("route:out_of_scope", "out_of_scope", lang="en"),
+        outcome("route:authority", "authority"),
+    ],
+    seconds=0.07,
+)
 
 
 def test_the_confusion_table_says_where_each_gold_labels_questions_went():
     confusion = REPORT.confusion()
     assert list(confusion) == ["route:authority", "route:out_of_scope", "status.tolerated"]
-    assert confusion["status.tolerated"] == {"status.tolerated": 1, "funding.trial_work": 1,
-                                             "clarify (offered)": 1, "clarify (not offered)": 1}
+    assert confusion["status.tolerated"] == {
+        "status.tolerated": 1,
+        "funding.trial_work": 1,
+        "clarify (offered)": 1,
+        "clarify (not offered)": 1,
+    }
     assert confusion["route:out_of_scope"] == {"clarify": 1, "out_of_scope": 1}
     lines = REPORT.confusion_lines()
     assert lines[0].startswith("confusion (gold label -> where the misrouted went")
@@ -54,9 +61,21 @@ def test_the_cli_prints_confusion_and_both_breakdowns(tmp_path, capsys):
         "- {text: 'Darf jemand mit Duldung bei uns arbeiten?', lang: de, expect: status.tolerated}\n"
         "- {text: 'How do I register my car?', lang: en, expect: route:out_of_scope}\n"
         "- {text: Hallo, lang: de, expect: route:smalltalk}\n"
-        "- {text: 'Wie wird das Wetter morgen?', lang: de, expect: status.tolerated}\n", encoding="utf-8")
-    code = main(["--config", str(ROOT / "config.yml"), "evaluate", str(questions), "--by-language", "--by-kind",
-                 "--min-correct", "0.9"])
+        "- {text: 'Wie wird das Wetter morgen?', lang: de, expect: status.tolerated}\n",
+        encoding="utf-8",
+    )
+    code = main(
+        [
+            "--config",
+            str(ROOT / "config.yml"),
+            "evaluate",
+            str(questions),
+            "--by-language",
+            "--by-kind",
+            "--min-correct",
+            "0.9",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1 and "FAIL: correct 0.750 misses the limit 0.9" in out
     assert "questions:          4" in out and "recall out_of_scope:1.000" in out  # the existing summary stays

@@ -69,7 +69,9 @@ def test_faq_check_command_passes_on_the_real_faq():
 
 def test_yaml_syntax_error_names_file_and_line(faq_copy, config):
     cfg = config.model_copy(update={"faq": config.faq.model_copy(update={"path": faq_copy})})
-    line = replace_in(faq_copy / "status.yml", "  - id: status.tolerated", "  - id: status.tolerated\n   bad: [unclosed")
+    line = replace_in(
+        faq_copy / "status.yml", "  - id: status.tolerated", "  - id: status.tolerated\n   bad: [unclosed"
+    )
     errors = errors_of(faq_copy, cfg)
     assert len(errors) == 1
     assert errors[0].file.name == "status.yml"
@@ -124,7 +126,9 @@ def test_bad_link_future_date_and_unknown_placeholder_are_errors(faq_copy, confi
 def test_old_review_date_is_a_warning_not_an_error(faq_copy, config):
     cfg = config.model_copy(update={"faq": config.faq.model_copy(update={"path": faq_copy, "review_max_age_days": 30})})
     text = (faq_copy / "network.yml").read_text(encoding="utf-8")
-    (faq_copy / "network.yml").write_text(text.replace("reviewed: 2026-11-22", "reviewed: 2025-01-01", 1), encoding="utf-8")
+    (faq_copy / "network.yml").write_text(
+        text.replace("reviewed: 2026-11-22", "reviewed: 2025-01-01", 1), encoding="utf-8"
+    )
     _, warnings = load_faq(faq_copy, check_settings(cfg))
     assert any("last reviewed 2025-01-01" in w.message and w.file.name == "network.yml" for w in warnings)
 
@@ -132,11 +136,19 @@ def test_old_review_date_is_a_warning_not_an_error(faq_copy, config):
 def test_faq_check_command_exits_1_and_prints_file_and_line(tmp_path, faq_copy, config):
     replace_in(faq_copy / "training.yml", "  - id: training.", "  - idd: training.")
     config_file = tmp_path / "config.yml"
-    config_file.write_text((ROOT / "config.yml").read_text(encoding="utf-8")
-                           .replace("path: faq ", f"path: {faq_copy} ")
-                           .replace("required_topics: faq/", f"required_topics: {ROOT}/faq/"), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "bot", "--config", str(config_file), "faq", "check"],
-                            cwd=ROOT, capture_output=True, text=True)
+    config_file.write_text(
+        (ROOT / "config.yml")
+        .read_text(encoding="utf-8")
+        .replace("path: faq ", f"path: {faq_copy} ")
+        .replace("required_topics: faq/", f"required_topics: {ROOT}/faq/"),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config_file), "faq", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "training.yml:" in result.stdout and "how to fix" in result.stdout
 

@@ -30,8 +30,11 @@ def faq_copy(tmp_path, config) -> Path:
 
 
 def settings(config, faq_dir: Path | None = None, today: dt.date = dt.date(2026, 12, 31)):
-    cfg = config if faq_dir is None else config.model_copy(
-        update={"faq": config.faq.model_copy(update={"path": faq_dir})})
+    cfg = (
+        config
+        if faq_dir is None
+        else config.model_copy(update={"faq": config.faq.model_copy(update={"path": faq_dir})})
+    )
     return dataclasses.replace(check_settings(cfg), today=today)
 
 
@@ -51,12 +54,25 @@ def line_of_text(path: Path, text: str) -> int:
 
 # -- law changes after the review -----------------------------------------------------------------------------
 
+
 def test_a_change_after_the_review_warns_naming_it_and_one_before_does_not(faq_copy, config):
-    write_changes(faq_copy, [
-        {"date": dt.date(2026, 11, 25), "norms": ["AufenthG § 60a Abs. 6"], "summary": "ban on work extended",
-         "source": "BGBl. test"},
-        {"date": dt.date(2026, 11, 1), "norms": ["AsylG § 61"], "summary": "an older change", "source": "BGBl. old"},
-    ])
+    write_changes(
+        faq_copy,
+        [
+            {
+                "date": dt.date(2026, 11, 25),
+                "norms": ["AufenthG § 60a Abs. 6"],
+                "summary": "ban on work extended",
+                "source": "BGBl. test",
+            },
+            {
+                "date": dt.date(2026, 11, 1),
+                "norms": ["AsylG § 61"],
+                "summary": "an older change",
+                "source": "BGBl. old",
+            },
+        ],
+    )
     faq, warnings = load_faq(faq_copy, settings(config, faq_copy))
     found = stale(warnings)
     # permit.internship rests on AufenthG § 60a and was reviewed on 22 Nov, before the change
@@ -73,10 +89,13 @@ def test_a_change_after_the_review_warns_naming_it_and_one_before_does_not(faq_c
 
 
 def test_a_change_dated_in_the_future_warns_from_its_day_and_a_planned_one_never(faq_copy, config):
-    write_changes(faq_copy, [
-        {"date": dt.date(2027, 1, 1), "norms": ["MiLoG § 1"], "summary": "minimum wage €14.60", "source": "MiLoV5"},
-        {"planned": True, "norms": ["BeschV § 26"], "summary": "quota cut", "source": "announced"},
-    ])
+    write_changes(
+        faq_copy,
+        [
+            {"date": dt.date(2027, 1, 1), "norms": ["MiLoG § 1"], "summary": "minimum wage €14.60", "source": "MiLoV5"},
+            {"planned": True, "norms": ["BeschV § 26"], "summary": "quota cut", "source": "announced"},
+        ],
+    )
     _, before = load_faq(faq_copy, settings(config, faq_copy, today=dt.date(2026, 12, 31)))
     _, after = load_faq(faq_copy, settings(config, faq_copy, today=dt.date(2027, 1, 2)))
     assert "workplace.labour_law" not in stale(before)
@@ -99,7 +118,8 @@ def test_a_broken_law_changes_file_names_file_and_line(faq_copy, config):
     (faq_copy / LAW_CHANGES_FILE).write_text(
         "changes:\n  - date: 2026-01-01\n    norms: [AufenthG § 4a]\n    summary: fine\n    source: x\n"
         "  - date: 2026-02-01\n    norms: [Aufenthaltsgesetz 4a]\n    summary: broken\n    source: x\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(FaqError) as caught:
         load_faq(faq_copy, settings(config, faq_copy))
     [error] = [i for i in caught.value.issues if i.severity == "error"]
@@ -107,6 +127,7 @@ def test_a_broken_law_changes_file_names_file_and_line(faq_copy, config):
 
 
 # -- legal basis ---------------------------------------------------------------------------------------------
+
 
 def test_broken_legal_basis_entries_give_file_line_and_a_fix(faq_copy, config):
     path = faq_copy / "workplace.yml"
@@ -144,12 +165,13 @@ def test_missing_reviewed_by_is_a_warning_that_strict_turns_into_a_failure(faq_c
     path = faq_copy / "bot.yml"
     text = path.read_text(encoding="utf-8")
     start = text.index("    reviewed_by:", text.index("id: bot.help"))
-    path.write_text(text[:start] + text[text.index("\n", start) + 1:], encoding="utf-8")
+    path.write_text(text[:start] + text[text.index("\n", start) + 1 :], encoding="utf-8")
     _, warnings = load_faq(faq_copy, settings(config, faq_copy))
     assert [w.message for w in warnings] == ["bot.help: no 'reviewed_by:'"]
 
 
 # -- who decides -----------------------------------------------------------------------------------------------
+
 
 def test_individual_case_naming_another_body_than_the_text_warns(faq_copy, config):
     path = faq_copy / "funding.yml"
@@ -173,6 +195,7 @@ def test_ihk_and_hwk_contacts_and_the_generic_chamber(config):
 
 
 # -- what the employer sees ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def real_faq(config) -> Faq:
@@ -199,14 +222,34 @@ def test_faq_show_renders_each_channel_as_sent(config, real_faq):
 
 
 def test_faq_show_command_prints_the_english_whatsapp_answer():
-    result = subprocess.run([sys.executable, "-m", "bot", "faq", "show", "training.entry_qualification",
-                             "--lang", "en", "--channel", "whatsapp"], cwd=ROOT, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "faq",
+            "show",
+            "training.entry_qualification",
+            "--lang",
+            "en",
+            "--channel",
+            "whatsapp",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("*Entry qualification")
     assert "For the subsidy, ask the Employer Service" in result.stdout  # no sentence starts with a lower-case name
-    unknown = subprocess.run([sys.executable, "-m", "bot", "faq", "show", "status.nope"], cwd=ROOT,
-                             capture_output=True, text=True, check=False)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "bot", "faq", "show", "status.nope"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert unknown.returncode == 2 and "no topic 'status.nope'" in unknown.stdout
 
 
@@ -215,8 +258,13 @@ def test_an_answer_over_the_phone_budget_warns_with_its_length(config, real_faq)
     issues = budget_issues(tight, real_faq)
     length = answer_length(reply_for(tight, real_faq, "permit.application", "de"))
     assert length > 500
-    assert any(i.message == f"permit.application: the de answer as sent (text and steps) has {length} characters "
-                            "(budget 500, faq.answer_budget_chars)" and i.file.name == "permit.yml" for i in issues)
+    assert any(
+        i.message
+        == f"permit.application: the de answer as sent (text and steps) has {length} characters "
+        "(budget 500, faq.answer_budget_chars)"
+        and i.file.name == "permit.yml"
+        for i in issues
+    )
 
 
 def test_the_real_faq_passes_the_strict_check(config, real_faq):
@@ -229,12 +277,16 @@ def test_the_real_faq_passes_the_strict_check(config, real_faq):
 
 # -- routing --------------------------------------------------------------------------------------------------
 
+
 def fixture_faq(directory: Path) -> Faq:
     """The small FAQ in tests/fixtures/faq_routing, read without the editorial minimums of `faq check`."""
     area = AreaFile.model_validate(yaml.safe_load((directory / "demo.yml").read_text(encoding="utf-8")))
     routes = RoutesFile.model_validate(yaml.safe_load((directory / "routes.yml").read_text(encoding="utf-8")))
-    return Faq(areas=(Area(area.area.id, area.area.title, tuple(t.id for t in area.topics)),),
-               topics={t.id: t for t in area.topics}, routes={r.id: r.examples for r in routes.routes})
+    return Faq(
+        areas=(Area(area.area.id, area.area.title, tuple(t.id for t in area.topics)),),
+        topics={t.id: t for t in area.topics},
+        routes={r.id: r.examples for r in routes.routes},
+    )
 
 
 def test_routing_lists_the_confusable_pair_and_names_an_edit_that_made_it_worse(tmp_path):
@@ -252,10 +304,14 @@ def test_routing_lists_the_confusable_pair_and_names_an_edit_that_made_it_worse(
     shutil.copytree(source, edited)
     text = (edited / "demo.yml").read_text(encoding="utf-8")
     # an editor pastes Blue Card questions into the language course topic
-    text = text.replace("berufssprachkurs neben der arbeit, deutschkurs für mitarbeiter",
-                        "blaue karte gehalt für informatiker, mindestgehalt blaue karte eu, blaue karte für it leute")
-    text = text.replace("job-related german course, german course for employees",
-                        "blue card salary for it people, eu blue card minimum salary 2026")
+    text = text.replace(
+        "berufssprachkurs neben der arbeit, deutschkurs für mitarbeiter",
+        "blaue karte gehalt für informatiker, mindestgehalt blaue karte eu, blaue karte für it leute",
+    )
+    text = text.replace(
+        "job-related german course, german course for employees",
+        "blue card salary for it people, eu blue card minimum salary 2026",
+    )
     (edited / "demo.yml").write_text(text, encoding="utf-8")
     worse = compare(cross_validate(fixture_faq(edited)), state)
     [line] = [line for line in worse.worse if line.startswith("WORSE: demo.language_course:")]

@@ -27,9 +27,24 @@ def test_routing_meets_its_limits(path, capsys):
     if not path.exists():
         pytest.skip(f"{path} is missing: the shared evaluation set lies beside the repository, not in it")
     correct, wrong, clarify, handover, out_of_scope = LIMITS[path]
-    code = main(["--config", str(ROOT / "config.yml"), "evaluate", str(path),
-                 "--min-correct", str(correct), "--max-wrong", str(wrong), "--max-clarify", str(clarify),
-                 "--min-handover-recall", str(handover), "--min-out-of-scope-recall", str(out_of_scope)])
+    code = main(
+        [
+            "--config",
+            str(ROOT / "config.yml"),
+            "evaluate",
+            str(path),
+            "--min-correct",
+            str(correct),
+            "--max-wrong",
+            str(wrong),
+            "--max-clarify",
+            str(clarify),
+            "--min-handover-recall",
+            str(handover),
+            "--min-out-of-scope-recall",
+            str(out_of_scope),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "FAIL" not in out

@@ -48,8 +48,10 @@ async def test_a_salient_term_is_answered_directly(core, question, topic):
 
 
 HAND_OVER_FACTS = [
-    ("Für unsere Küchenkraft Herrn Rahmani läuft seit Juli ein Verfahren bei der Ausländerbehörde. "
-     "Gibt es schon einen Stand?"),
+    (
+        "Für unsere Küchenkraft Herrn Rahmani läuft seit Juli ein Verfahren bei der Ausländerbehörde. "
+        "Gibt es schon einen Stand?"
+    ),
     "Unsere Mitarbeiterin Frau Nouri hat die Verlängerung ihres Titels beantragt. Wann kommt der Bescheid?",
     "Bei unserem Lageristen Herrn Okoye wurde die Zustimmung der Arbeitsagentur angefragt, ist sie schon da?",
     "The authority opened a procedure for our driver Mr. Haidar in March. What is the status?",

@@ -34,11 +34,14 @@ def free_port() -> int:
 
 
 def environment(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("TELEGRAM_", "WHATSAPP_", "LOTSE_"))}
-    return env | {"LOTSE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh' / 'lotse.db'}",
-                  "LOTSE_LISTEN": f"127.0.0.1:{port}", "LOTSE_SESSION_SECRET": "s" * 40,
-                  "NO_PROXY": "127.0.0.1", **extra}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "WHATSAPP_", "LOTSE_"))}
+    return env | {
+        "LOTSE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh' / 'lotse.db'}",
+        "LOTSE_LISTEN": f"127.0.0.1:{port}",
+        "LOTSE_SESSION_SECRET": "s" * 40,
+        "NO_PROXY": "127.0.0.1",
+        **extra,
+    }
 
 
 class Terminal:
@@ -117,12 +120,25 @@ async def test_one_process_with_web_and_telegram_migrates_once_and_trains_once(t
     standin = BotApiStandIn()
     await standin.start()
     port = free_port()
-    env = environment(tmp_path, port, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=standin.base_url,
-                      TELEGRAM_WEBHOOK_URL="https://lotse.example.org/telegram/hook",
-                      TELEGRAM_WEBHOOK_SECRET="secret-secret-secret")
+    env = environment(
+        tmp_path,
+        port,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        TELEGRAM_WEBHOOK_URL="https://lotse.example.org/telegram/hook",
+        TELEGRAM_WEBHOOK_SECRET="secret-secret-secret",
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         async with aiohttp.ClientSession() as http:
             metrics = await _metrics_when_ready(http, f"http://127.0.0.1:{port}")
@@ -145,8 +161,10 @@ async def _metrics_when_ready(http: aiohttp.ClientSession, base: str) -> dict[st
             async with http.get(f"{base}/healthz") as health:
                 if health.status == 200:
                     async with http.get(f"{base}/metrics") as response:
-                        return {name: float(value) for name, value in
-                                re.findall(r"^(lotse_\w+) ([0-9.e+-]+)$", await response.text(), re.M)}
+                        return {
+                            name: float(value)
+                            for name, value in re.findall(r"^(lotse_\w+) ([0-9.e+-]+)$", await response.text(), re.M)
+                        }
         except aiohttp.ClientConnectionError:
             pass
         await asyncio.sleep(0.2)

@@ -55,7 +55,9 @@ async def test_start_language_question_answer_and_feedback(chat):
 
     out = await chat.say(chat.number_of("👍"))
     assert "Thank you for your feedback" in out
-    assert chat.store.feedback and chat.store.feedback[-1][3] == "status.tolerated" and chat.store.feedback[-1][4] is True
+    assert (
+        chat.store.feedback and chat.store.feedback[-1][3] == "status.tolerated" and chat.store.feedback[-1][4] is True
+    )
     assert chat.store.decisions[-1].decision.faq_id == "status.tolerated"
 
 
@@ -72,7 +74,9 @@ async def test_an_ambiguous_question_offers_choices_and_a_choice_answers(chat):
 
 
 async def test_an_individual_case_says_where_it_must_go(chat):
-    out = await chat.say("Können Sie bitte nachsehen, ob der Antrag auf Beschäftigungserlaubnis von unserem Koch Herrn Yilmaz durch ist?")
+    out = await chat.say(
+        "Können Sie bitte nachsehen, ob der Antrag auf Beschäftigungserlaubnis von unserem Koch Herrn Yilmaz durch ist?"
+    )
     assert "Ausländerbehörde" in out
     assert "+49 1234 5678-100" in out  # the contact comes from config.yml
 
@@ -87,14 +91,23 @@ async def test_browse_topics_help_privacy_and_bad_input(chat):
     assert "Bitte schreiben Sie Ihre Frage" in await chat.say("   ")
     assert "sehr lang" in await chat.say("Duldung " * 400)
     assert "kenne ich nicht" in await chat.say("/foo")
-    assert "Dafür bin ich leider nicht zuständig" in await chat.say("Wann ist der nächste Termin für die Kfz-Zulassung?")
+    assert "Dafür bin ich leider nicht zuständig" in await chat.say(
+        "Wann ist der nächste Termin für die Kfz-Zulassung?"
+    )
 
 
 def test_the_chat_command_runs_a_whole_session_in_a_real_terminal_process(tmp_path):
     script = "2\n/topics\n1\n1\n/quit\n"
     env = {**os.environ, "LOTSE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"}
-    result = subprocess.run([sys.executable, "-m", "bot", "chat"], cwd=ROOT, input=script, capture_output=True,
-                            text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=ROOT,
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.index("[2] English") < out.index("I will answer in English now.") < out.index("Choose an area")

@@ -13,25 +13,30 @@ from nlu.embedded import EmbeddedClassifier, EmbeddedSettings
 from nlu.terms import TermMatcher
 from nlu.types import TrainingExample
 
-MATCHER = TermMatcher({
-    "status.tolerated": ["Duldung", "Geduldete", "60a"],
-    "status.safe_country": ["sichere Herkunftsstaat"],
-    "training.entry_qualification": ["EQ"],
-    "training.apprenticeship_toleration": ["Ausbildungsduldung"],
-})
+MATCHER = TermMatcher(
+    {
+        "status.tolerated": ["Duldung", "Geduldete", "60a"],
+        "status.safe_country": ["sichere Herkunftsstaat"],
+        "training.entry_qualification": ["EQ"],
+        "training.apprenticeship_toleration": ["Ausbildungsduldung"],
+    }
+)
 
 
-@pytest.mark.parametrize("text, topics", [
-    ("Kann ich einen Geduldeten einstellen?", ("status.tolerated",)),          # inflected form
-    ("duldungsbescheinigung vorhanden", ("status.tolerated",)),               # compound starting with the term
-    ("Ausbildungsduldung?", ("training.apprenticeship_toleration",)),          # compound ending with it: its own term
-    ("Bewerber aus sicheren Herkunftsstaaten", ("status.safe_country",)),      # a phrase, inflected word by word
-    ("Herkunftsstaat sicher?", ()),                                            # a phrase keeps its order
-    ("EQ vor der Lehre", ("training.entry_qualification",)),
-    ("equal pay for all", ()),                                                 # short terms match whole words only
-    ("Duldung nach § 60a", ("status.tolerated",)),
-    ("Lohnabrechnung für Dezember", ()),
-])
+@pytest.mark.parametrize(
+    "text, topics",
+    [
+        ("Kann ich einen Geduldeten einstellen?", ("status.tolerated",)),  # inflected form
+        ("duldungsbescheinigung vorhanden", ("status.tolerated",)),  # compound starting with the term
+        ("Ausbildungsduldung?", ("training.apprenticeship_toleration",)),  # compound ending with it: its own term
+        ("Bewerber aus sicheren Herkunftsstaaten", ("status.safe_country",)),  # a phrase, inflected word by word
+        ("Herkunftsstaat sicher?", ()),  # a phrase keeps its order
+        ("EQ vor der Lehre", ("training.entry_qualification",)),
+        ("equal pay for all", ()),  # short terms match whole words only
+        ("Duldung nach § 60a", ("status.tolerated",)),
+        ("Lohnabrechnung für Dezember", ()),
+    ],
+)
 def test_terms_match_words_by_their_beginning(text, topics):
     assert MATCHER.matched(text) == topics
 
@@ -59,13 +64,16 @@ def add_term(faq: Path, file: str, topic: str, term: str) -> None:
     path.write_text(text.replace(marker, marker + f'"{term}", ', 1), encoding="utf-8")
 
 
-@pytest.mark.parametrize("term, message, file", [
-    # files load in name order, so the second owner of a term is found in status.yml
-    ("Duldung", "term 'Duldung' belongs to both 'permit.temp_agency' and 'status.tolerated'", "status.yml"),
-    ("eine viel zu lange Wortfolge als Begriff", "empty or too long", "permit.yml"),
-    ("?!", "empty or too long", "permit.yml"),
-    ("duldung arbeiten?", "is an example question of 'status.tolerated'", "permit.yml"),
-])
+@pytest.mark.parametrize(
+    "term, message, file",
+    [
+        # files load in name order, so the second owner of a term is found in status.yml
+        ("Duldung", "term 'Duldung' belongs to both 'permit.temp_agency' and 'status.tolerated'", "status.yml"),
+        ("eine viel zu lange Wortfolge als Begriff", "empty or too long", "permit.yml"),
+        ("?!", "empty or too long", "permit.yml"),
+        ("duldung arbeiten?", "is an example question of 'status.tolerated'", "permit.yml"),
+    ],
+)
 def test_the_check_names_a_bad_term_with_its_line(faq_copy, config, term, message, file):
     add_term(faq_copy, "permit.yml", "permit.temp_agency", term)
     with pytest.raises(FaqError) as caught:
@@ -82,15 +90,32 @@ def test_terms_reach_the_classifier_as_term_examples(shared_core):
     assert sum(len(t.terms) for t in faq.topics.values()) == len(terms)
 
 
-TOY = [TrainingExample(text, label, "de") for label, texts in {
-    "a.tolerated": ["darf jemand mit duldung arbeiten", "geduldete im betrieb", "duldung und job",
-                    "arbeit mit duldung"],
-    "a.internship": ["praktikum im betrieb", "darf ein praktikant kommen", "schülerpraktikum bei uns",
-                     "praktikum erlaubt"],
-    "out_of_scope": ["wetter morgen", "lohnabrechnung im betrieb", "steuer abgeben", "urlaub planen"],
-}.items() for text in texts] + [TrainingExample(t, "a.tolerated", "", kind="term") for t in ("Duldung", "Geduldete")] \
-    + [TrainingExample("Praktikum", "a.internship", "", kind="term"),
-       TrainingExample("hello there", "out_of_scope", "en")]
+TOY = (
+    [
+        TrainingExample(text, label, "de")
+        for label, texts in {
+            "a.tolerated": [
+                "darf jemand mit duldung arbeiten",
+                "geduldete im betrieb",
+                "duldung und job",
+                "arbeit mit duldung",
+            ],
+            "a.internship": [
+                "praktikum im betrieb",
+                "darf ein praktikant kommen",
+                "schülerpraktikum bei uns",
+                "praktikum erlaubt",
+            ],
+            "out_of_scope": ["wetter morgen", "lohnabrechnung im betrieb", "steuer abgeben", "urlaub planen"],
+        }.items()
+        for text in texts
+    ]
+    + [TrainingExample(t, "a.tolerated", "", kind="term") for t in ("Duldung", "Geduldete")]
+    + [
+        TrainingExample("Praktikum", "a.internship", "", kind="term"),
+        TrainingExample("hello there", "out_of_scope", "en"),
+    ]
+)
 
 
 @pytest.mark.parametrize("text", ["Geduldeter im Betrieb?", "Praktikum und Duldung", "Wetter", ""])

@@ -18,20 +18,45 @@ from bot.text_input import (
 from bot.tickets.cli import ticket_number
 
 
-@pytest.mark.parametrize(("raw", "cleaned"), [
-    ("Hallo", "Hallo"), ("a\x00b", "ab"), ("tab\tand\nnewline", "tab\tand\nnewline"), ("cr\r\nlf\rx", "cr\nlf\nx"),
-    ("\x1b[31mrot\x7f", "[31mrot"), ("kaputt \udcff", "kaputt \ufffd"), (None, ""), (12, "12"),
-    ("عربى 👩🏽‍🔧 \u202e", "عربى 👩🏽‍🔧 \u202e"),   # text in any script stays as it is
-])
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("Hallo", "Hallo"),
+        ("a\x00b", "ab"),
+        ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("cr\r\nlf\rx", "cr\nlf\nx"),
+        ("\x1b[31mrot\x7f", "[31mrot"),
+        ("kaputt \udcff", "kaputt \ufffd"),
+        (None, ""),
+        (12, "12"),
+        ("عربى 👩🏽‍🔧 \u202e", "عربى 👩🏽‍🔧 \u202e"),  # text in any script stays as it is
+    ],
+)
 def test_clean_text(raw, cleaned):
     assert clean_text(raw) == cleaned
 
 
-@pytest.mark.parametrize(("raw", "number"), [
-    ("12", 12), ("#12", 12), (" 7 ", 7), (12, 12), (str(MAX_ID), MAX_ID), (str(MAX_ID + 1), None),
-    ("99999999999999999999", None), ("0", None), ("-1", None), ("١٢", None), ("1e3", None), ("", None),
-    (None, None), (True, None), (2**63, None), ("12\x00", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("12", 12),
+        ("#12", 12),
+        (" 7 ", 7),
+        (12, 12),
+        (str(MAX_ID), MAX_ID),
+        (str(MAX_ID + 1), None),
+        ("99999999999999999999", None),
+        ("0", None),
+        ("-1", None),
+        ("١٢", None),
+        ("1e3", None),
+        ("", None),
+        (None, None),
+        (True, None),
+        (2**63, None),
+        ("12\x00", None),
+    ],
+)
 def test_parse_id(raw, number):
     assert parse_id(raw) == number
 
@@ -52,11 +77,18 @@ def test_ticket_numbers_on_the_command_line_are_bounded():
         ticket_number("99999999999999999999")
 
 
-@pytest.mark.parametrize(("raw", "cleaned"), [
-    ("fb:u:network.about:12", "fb:u:network.about:12"), ("fb:u:network.about:0", "fb:u:network.about:0"),
-    ("fb:d:network.about:99999999999999999999", "forged"), ("tk:2147483648:solved", "forged"),
-    ("tk:١٢:solved", "forged"), ("ho:consent", "ho:consent"), ("x" * 300, "x" * 200),
-    ("tk:1\x00:solved", "tk:1:solved"),
-])
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("fb:u:network.about:12", "fb:u:network.about:12"),
+        ("fb:u:network.about:0", "fb:u:network.about:0"),
+        ("fb:d:network.about:99999999999999999999", "forged"),
+        ("tk:2147483648:solved", "forged"),
+        ("tk:١٢:solved", "forged"),
+        ("ho:consent", "ho:consent"),
+        ("x" * 300, "x" * 200),
+        ("tk:1\x00:solved", "tk:1:solved"),
+    ],
+)
 def test_clean_payload(raw, cleaned):
     assert clean_payload(raw) == cleaned

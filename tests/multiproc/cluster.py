@@ -159,26 +159,51 @@ class Cluster:
     async def start(self) -> None:
         config = cluster_config(self.directory, lease_seconds=self.lease_seconds)
         self.ports = [free_port() for _ in range(self.count)]
-        environment = {key: value for key, value in os.environ.items()
-                       if not key.startswith(("TELEGRAM_", "WHATSAPP_", "LOTSE_"))}
+        environment = {
+            key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "WHATSAPP_", "LOTSE_"))
+        }
         for n, port in enumerate(self.ports):
             env = environment | {
-                "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": self.standin.url_for(n),
-                "TELEGRAM_WEBHOOK_URL": f"https://lotse.example.org{HOOK_PATH}", "TELEGRAM_WEBHOOK_SECRET": SECRET,
-                "LOTSE_LISTEN": f"127.0.0.1:{port}", "LOTSE_DATABASE_URL": self.database_url,
-                "LOTSE_SESSION_SECRET": "s" * 40, "NO_PROXY": "127.0.0.1"}
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": self.standin.url_for(n),
+                "TELEGRAM_WEBHOOK_URL": f"https://lotse.example.org{HOOK_PATH}",
+                "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                "LOTSE_LISTEN": f"127.0.0.1:{port}",
+                "LOTSE_DATABASE_URL": self.database_url,
+                "LOTSE_SESSION_SECRET": "s" * 40,
+                "NO_PROXY": "127.0.0.1",
+            }
             log = open(self.directory / f"bot{n}.log", "wb")  # noqa: SIM115 (the process keeps writing to it)
-            self.processes.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "--config", str(config), "run", cwd=ROOT, env=env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log))
+            self.processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "--config",
+                    str(config),
+                    "run",
+                    cwd=ROOT,
+                    env=env,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
             log.close()
         self.proxy_port = free_port()
         servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in self.ports)
         conf = self.directory / "nginx.conf"
         conf.write_text(NGINX_CONF.format(dir=self.directory, servers=servers, port=self.proxy_port, hook=HOOK_PATH))
         self.nginx = await asyncio.create_subprocess_exec(
-            str(NGINX), "-p", str(self.directory), "-c", str(conf), "-e", str(self.directory / "error.log"),
-            stdin=asyncio.subprocess.DEVNULL)
+            str(NGINX),
+            "-p",
+            str(self.directory),
+            "-c",
+            str(conf),
+            "-e",
+            str(self.directory / "error.log"),
+            stdin=asyncio.subprocess.DEVNULL,
+        )
         async with aiohttp.ClientSession() as http:
             for n in range(self.count):
                 await self._healthy(http, self.direct(n, "/healthz"), self.processes[n])

@@ -30,21 +30,32 @@ from handlers.webhook import SECRET_HEADER
 from tests.multiproc.cluster import NGINX, SECRET, Cluster, RoutedStandIn
 from tests.telegram.standin import BOT_USER, Call
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow,
-              pytest.mark.skipif(not NGINX.exists(), reason="Debian's nginx is missing (/usr/sbin/nginx); `make test` "
-                                                           "installs it with apt-get install nginx-light")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not NGINX.exists(),
+        reason="Debian's nginx is missing (/usr/sbin/nginx); `make test` installs it with apt-get install nginx-light",
+    ),
+]
 
 MENTION = f"@{BOT_USER['username']}"
-QUESTIONS = ["What is a Blue Card?", "Darf ein Geflüchteter mit Duldung bei uns eine Ausbildung machen?",
-             "Arbeitserlaubnis", "Wie lange dauert die Anerkennung eines ausländischen Abschlusses?",
-             "Wie backe ich einen Kuchen?"]
-HANDOVER_QUESTION = ("Die Aufenthaltserlaubnis meines Mitarbeiters läuft nächste Woche ab. "
-                     "Wann entscheidet die Behörde über seinen Antrag?")
+QUESTIONS = [
+    "What is a Blue Card?",
+    "Darf ein Geflüchteter mit Duldung bei uns eine Ausbildung machen?",
+    "Arbeitserlaubnis",
+    "Wie lange dauert die Anerkennung eines ausländischen Abschlusses?",
+    "Wie backe ich einen Kuchen?",
+]
+HANDOVER_QUESTION = (
+    "Die Aufenthaltserlaubnis meines Mitarbeiters läuft nächste Woche ab. "
+    "Wann entscheidet die Behörde über seinen Antrag?"
+)
 GROUPS = [-1002000000001 - n for n in range(4)]
 PER_GROUP = 8
-STAGGER = 0.15          # seconds between two messages of one group
+STAGGER = 0.15  # seconds between two messages of one group
 HANDOVER_CHATS = [424201, 424202]
-HELD_CHAT = 555001      # the Bot API keeps messages to this chat waiting: the outbox is mid-send at the kill
+HELD_CHAT = 555001  # the Bot API keeps messages to this chat waiting: the outbox is mid-send at the kill
 LEASE = 5.0
 
 ids = itertools.count(800_000_000)
@@ -52,10 +63,17 @@ ids = itertools.count(800_000_000)
 
 def group_update(chat_id: int, message_id: int, text: str) -> dict:
     user = {"id": 9000 + message_id, "is_bot": False, "first_name": "Bea", "language_code": "de"}
-    return {"update_id": next(ids), "message": {
-        "message_id": message_id, "date": int(time.time()), "from": user, "text": f"{MENTION} {text}",
-        "chat": {"id": chat_id, "type": "supergroup", "title": f"Betrieb {chat_id}"},
-        "entities": [{"type": "mention", "offset": 0, "length": len(MENTION)}]}}
+    return {
+        "update_id": next(ids),
+        "message": {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "from": user,
+            "text": f"{MENTION} {text}",
+            "chat": {"id": chat_id, "type": "supergroup", "title": f"Betrieb {chat_id}"},
+            "entities": [{"type": "mention", "offset": 0, "length": len(MENTION)}],
+        },
+    }
 
 
 class Telegram:
@@ -63,7 +81,7 @@ class Telegram:
 
     def __init__(self, http: aiohttp.ClientSession, hook: str):
         self.http, self.hook = http, hook
-        self.failed: set[int] = set()   # update ids whose first delivery did not end with 200
+        self.failed: set[int] = set()  # update ids whose first delivery did not end with 200
 
     async def deliver(self, update: dict, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -87,18 +105,38 @@ async def hand_over(telegram: Telegram, standin: RoutedStandIn, chat_id: int) ->
     chat = {"id": chat_id, "type": "private", "first_name": "Anna"}
 
     def said(text: str) -> dict:
-        return {"update_id": next(ids), "message": {"message_id": next(ids) % 100_000, "date": int(time.time()),
-                                                     "from": user, "chat": chat, "text": text}}
+        return {
+            "update_id": next(ids),
+            "message": {
+                "message_id": next(ids) % 100_000,
+                "date": int(time.time()),
+                "from": user,
+                "chat": chat,
+                "text": text,
+            },
+        }
 
     def pressed(label: str) -> dict:
         call = next(c for c in reversed(standin.sent(chat_id)) if label in c.labels)
         data = next(b["callback_data"] for row in call.buttons for b in row if b["text"] == label)
-        return {"update_id": next(ids), "callback_query": {
-            "id": f"cbq{next(ids)}", "chat_instance": "-81", "from": user, "data": data,
-            "message": copy.deepcopy(call.result) | {"from": BOT_USER}}}
+        return {
+            "update_id": next(ids),
+            "callback_query": {
+                "id": f"cbq{next(ids)}",
+                "chat_instance": "-81",
+                "from": user,
+                "data": data,
+                "message": copy.deepcopy(call.result) | {"from": BOT_USER},
+            },
+        }
 
-    for step in [said(HANDOVER_QUESTION), "Ja, weitergeben", said("Bäckerei Beispiel GmbH"), "Nur hier im Chat",
-                 "Ja, einverstanden"]:
+    for step in [
+        said(HANDOVER_QUESTION),
+        "Ja, weitergeben",
+        said("Bäckerei Beispiel GmbH"),
+        "Nur hier im Chat",
+        "Ja, einverstanden",
+    ]:
         await telegram.deliver(pressed(step) if isinstance(step, str) else step)
 
 
@@ -129,8 +167,13 @@ async def cluster(pg_url, tmp_path):
 
 async def outbox_rows(url: str) -> list[OutboxMessage]:
     async with Database(url) as database, database.read() as session:
-        return list((await session.execute(select(OutboxMessage).where(
-            OutboxMessage.chat_id == str(HELD_CHAT)).order_by(OutboxMessage.id))).scalars())
+        return list(
+            (
+                await session.execute(
+                    select(OutboxMessage).where(OutboxMessage.chat_id == str(HELD_CHAT)).order_by(OutboxMessage.id)
+                )
+            ).scalars()
+        )
 
 
 async def test_burst_over_two_processes_survives_a_kill(cluster, pg_url):
@@ -173,8 +216,9 @@ async def test_burst_over_two_processes_survives_a_kill(cluster, pg_url):
 
     # every message answered, exactly once unless it died with the killed process; in per-chat order
     answers = answers_by_message(standin)
-    redelivered = {(u["message"]["chat"]["id"], u["message"]["message_id"]) for _, u in burst
-                   if u["update_id"] in telegram.failed}
+    redelivered = {
+        (u["message"]["chat"]["id"], u["message"]["message_id"]) for _, u in burst if u["update_id"] in telegram.failed
+    }
     for _, update in burst:
         key = (update["message"]["chat"]["id"], update["message"]["message_id"])
         got = answers[key]
@@ -184,11 +228,17 @@ async def test_burst_over_two_processes_survives_a_kill(cluster, pg_url):
         else:
             assert len(got) == 1, (key, [(c.via, c.text[:40]) for c in got])
     for chat in GROUPS:
-        quoted = [(int(c.params["reply_parameters"]["message_id"]), c) for c in standin.sent(chat)
-                  if c.params.get("reply_parameters")]
+        quoted = [
+            (int(c.params["reply_parameters"]["message_id"]), c)
+            for c in standin.sent(chat)
+            if c.params.get("reply_parameters")
+        ]
         order = [message for message, _ in quoted if (chat, message) not in redelivered]
-        assert order == sorted(order) and len(order) == len(set(order)), \
-            (chat, [(m, c.via, round(c.at - held_at, 2)) for m, c in quoted], redelivered)
+        assert order == sorted(order) and len(order) == len(set(order)), (
+            chat,
+            [(m, c.via, round(c.at - held_at, 2)) for m, c in quoted],
+            redelivered,
+        )
     assert len(redelivered) < len(burst)  # the survivor took the rest without a hitch
 
     # no ticket doubled: one per hand-over

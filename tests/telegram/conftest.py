@@ -23,7 +23,7 @@ from handlers.telegram_app import TelegramBot, running
 from handlers.webhook import SECRET_HEADER
 from tests.telegram.standin import BOT_USER, TOKEN, BotApiStandIn, Call
 
-WEBHOOK_URL = "https://lotse.example.org/telegram/7f3a9c"   # what the reverse proxy exposes
+WEBHOOK_URL = "https://lotse.example.org/telegram/7f3a9c"  # what the reverse proxy exposes
 SECRET = "s3cret-token_for-the-webhook"
 
 
@@ -51,18 +51,26 @@ async def standin():
     await server.stop()
 
 
-def telegram_config(config: Config, standin: BotApiStandIn, database_url: str, *, webhook: bool = True,
-                    **settings) -> Config:
+def telegram_config(
+    config: Config, standin: BotApiStandIn, database_url: str, *, webhook: bool = True, **settings
+) -> Config:
     """The real configuration, pointed at the stand-in and a test database."""
     telegram = TelegramSettings(
-        api_base_url=standin.base_url, token=SecretStr(TOKEN), listen="127.0.0.1:0",
-        webhook_url=WEBHOOK_URL if webhook else None, webhook_secret=SecretStr(SECRET) if webhook else None,
-        rate_limit=TelegramRateLimit(max_retries=2), **settings)
-    return config.model_copy(update={
-        "telegram": telegram,
-        "database": DatabaseSettings(url=database_url),
-        "faq": config.faq.model_copy(update={"reload_seconds": 0}),
-    })
+        api_base_url=standin.base_url,
+        token=SecretStr(TOKEN),
+        listen="127.0.0.1:0",
+        webhook_url=WEBHOOK_URL if webhook else None,
+        webhook_secret=SecretStr(SECRET) if webhook else None,
+        rate_limit=TelegramRateLimit(max_retries=2),
+        **settings,
+    )
+    return config.model_copy(
+        update={
+            "telegram": telegram,
+            "database": DatabaseSettings(url=database_url),
+            "faq": config.faq.model_copy(update={"reload_seconds": 0}),
+        }
+    )
 
 
 @pytest.fixture
@@ -91,8 +99,16 @@ class Employer:
 
     _ids = itertools.count(700_000_000)
 
-    def __init__(self, bot: TelegramBot, standin: BotApiStandIn, http: aiohttp.ClientSession,
-                 user_id: int = 111, first_name: str = "Anna", language_code: str = "de", chat: dict | None = None):
+    def __init__(
+        self,
+        bot: TelegramBot,
+        standin: BotApiStandIn,
+        http: aiohttp.ClientSession,
+        user_id: int = 111,
+        first_name: str = "Anna",
+        language_code: str = "de",
+        chat: dict | None = None,
+    ):
         self.bot, self.standin, self.http = bot, standin, http
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
         self.chat = chat or {"id": user_id, "type": "private", "first_name": first_name}
@@ -115,8 +131,14 @@ class Employer:
         return [c for c in self.standin.calls[before:] if c.method == "sendMessage" and c.status == 200]
 
     def message(self, text: str, **extra) -> dict:
-        message = {"message_id": next(self._ids) % 1_000_000, "date": 1763800000, "from": self.user,
-                   "chat": self.chat, "text": text, **extra}
+        message = {
+            "message_id": next(self._ids) % 1_000_000,
+            "date": 1763800000,
+            "from": self.user,
+            "chat": self.chat,
+            "text": text,
+            **extra,
+        }
         if text.startswith("/"):
             message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
         return {"update_id": next(self._ids), "message": message}
@@ -133,9 +155,16 @@ class Employer:
     def press_update(self, label: str) -> dict:
         call = self.last_with_button(label)
         data = next(b["callback_data"] for row in call.buttons for b in row if b["text"] == label)
-        return {"update_id": next(self._ids), "callback_query": {
-            "id": f"cbq{next(self._ids)}", "chat_instance": "-812345", "from": self.user, "data": data,
-            "message": copy.deepcopy(call.result) | {"from": BOT_USER}}}
+        return {
+            "update_id": next(self._ids),
+            "callback_query": {
+                "id": f"cbq{next(self._ids)}",
+                "chat_instance": "-812345",
+                "from": self.user,
+                "data": data,
+                "message": copy.deepcopy(call.result) | {"from": BOT_USER},
+            },
+        }
 
     async def presses(self, label: str) -> list[Call]:
         """Press the button labelled `label` on the newest message that has one."""

@@ -2,8 +2,8 @@
 
 It speaks what the Bot API speaks (tech-notes 1.2): POST /bot<token>/<method> with form-encoded
 fields (objects JSON-encoded) or a JSON body, multipart for files; answers {"ok": true, "result": ...}.
-Calls record the parameters as a form would carry them (scalars as text, objects parsed) either way. Like Telegram it rejects a wrong token
-(401), text over 4096 characters, callback data over 64 bytes and HTML it cannot parse (400), and
+Calls record the parameters as a form would carry them (scalars as text, objects parsed) either way.
+Like Telegram it rejects a wrong token (401), text over 4096 characters, callback data over 64 bytes and HTML it cannot parse (400), and
 it can be told to answer 429 with retry_after, or 500, for the next calls of a method.
 Also used by bench/webhook_bench.py.
 """
@@ -21,8 +21,15 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 TOKEN = "123456:TEST-token_for-the-stand-in"
-BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Lotse", "username": "lotse_test_bot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": 123456,
+    "is_bot": True,
+    "first_name": "Lotse",
+    "username": "lotse_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 JSON_FIELDS = {"reply_markup", "allowed_updates", "reply_parameters", "link_preview_options", "entities"}
 _TAG = re.compile(r'<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler|a)( href="[^"<>]*")?>')
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
@@ -32,10 +39,10 @@ _ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 class Call:
     method: str
     params: dict
-    at: float                      # time.perf_counter() when it arrived
+    at: float  # time.perf_counter() when it arrived
     status: int = 200
-    result: object = None          # what the stand-in answered (a Message for sendMessage)
-    content_type: str = ""         # how the parameters came: application/json, multipart/form-data, ...
+    result: object = None  # what the stand-in answered (a Message for sendMessage)
+    content_type: str = ""  # how the parameters came: application/json, multipart/form-data, ...
 
     @property
     def chat_id(self) -> int | None:
@@ -95,7 +102,7 @@ class _Failure:
 class BotApiStandIn:
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
-    updates: list[dict] = field(default_factory=list)    # served by getUpdates
+    updates: list[dict] = field(default_factory=list)  # served by getUpdates
     webhook: dict = field(default_factory=dict)
     _failures: dict[str, _Failure] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
@@ -119,14 +126,19 @@ class BotApiStandIn:
         self._new_updates.set()
 
     def of(self, method: str, chat_id: int | None = None, ok_only: bool = True) -> list[Call]:
-        return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)
-                and (c.status == 200 or not ok_only)]
+        return [
+            c
+            for c in self.calls
+            if c.method == method and (chat_id is None or c.chat_id == chat_id) and (c.status == 200 or not ok_only)
+        ]
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
         """Messages delivered (sendMessage answered 200), optionally to one chat."""
         return self.of("sendMessage", chat_id)
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0, chat_id: int | None = None) -> list[Call]:
+    async def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, chat_id: int | None = None
+    ) -> list[Call]:
         deadline = time.monotonic() + timeout
         while len(self.of(method, chat_id)) < count:
             if time.monotonic() > deadline:
@@ -156,8 +168,9 @@ class BotApiStandIn:
         if request.content_type == "application/json":
             body = await request.json()
             if not isinstance(body, dict):
-                return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: not an object"},
-                                         status=400)
+                return web.json_response(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: not an object"}, status=400
+                )
             params = {k: v if isinstance(v, str | dict | list) else json.dumps(v) for k, v in body.items()}
         else:
             form = await request.post()
@@ -172,8 +185,12 @@ class BotApiStandIn:
         if failure and failure.times > 0:
             failure.times -= 1
             if failure.status == 429:
-                return self._error(call, 429, f"Too Many Requests: retry after {failure.retry_after}",
-                                   {"retry_after": failure.retry_after})
+                return self._error(
+                    call,
+                    429,
+                    f"Too Many Requests: retry after {failure.retry_after}",
+                    {"retry_after": failure.retry_after},
+                )
             return self._error(call, failure.status, "Internal Server Error")
         answer = getattr(self, f"_api_{method}", None)
         if answer is None:
@@ -193,14 +210,19 @@ class BotApiStandIn:
         return web.json_response(body, status=status)
 
     def _bad_request(self, description: str) -> web.Response:
-        return web.json_response({"ok": False, "error_code": 400, "description": f"Bad Request: {description}"},
-                                 status=400)
+        return web.json_response(
+            {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}, status=400
+        )
 
     def _message(self, params: dict, message_id: int | None = None) -> dict:
         chat_id = int(params["chat_id"])
-        message = {"message_id": message_id or next(self._message_ids), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                   "from": BOT_USER, "text": html.unescape(_TAG.sub("", params.get("text", "")))}
+        message = {
+            "message_id": message_id or next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+            "text": html.unescape(_TAG.sub("", params.get("text", ""))),
+        }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         return message
@@ -234,8 +256,13 @@ class BotApiStandIn:
         if not isinstance(upload, web.FileField):
             return self._bad_request("there is no document in the request")
         message = self._message(params)
-        message["document"] = {"file_id": "doc1", "file_unique_id": "doc1u", "file_name": upload.filename,
-                               "mime_type": upload.content_type, "file_size": len(upload.file.read())}
+        message["document"] = {
+            "file_id": "doc1",
+            "file_unique_id": "doc1u",
+            "file_name": upload.filename,
+            "mime_type": upload.content_type,
+            "file_size": len(upload.file.read()),
+        }
         return message
 
     async def _api_editMessageText(self, params: dict):

@@ -19,17 +19,29 @@ from tests.telegram.conftest import BOT_USER, SECRET
 TEXTS, PAYLOADS, BODIES = (dict(items(kind)) for kind in ("text", "payload", "body"))
 FILE = {"file_id": "AgACAgIAAx0", "file_unique_id": "AQADuMQ"}
 MEDIA_FIELDS = {
-    "photo": [FILE | {"width": 90, "height": 90}], "voice": FILE | {"duration": 3},
+    "photo": [FILE | {"width": 90, "height": 90}],
+    "voice": FILE | {"duration": 3},
     "sticker": FILE | {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False},
-    "document": FILE | {"file_name": "a.pdf"}, "location": {"latitude": 52.52, "longitude": 13.40},
-    "video": FILE | {"width": 1, "height": 1, "duration": 1}, "video_note": FILE | {"length": 1, "duration": 1},
-    "audio": FILE | {"duration": 1}, "animation": FILE | {"width": 1, "height": 1, "duration": 1},
+    "document": FILE | {"file_name": "a.pdf"},
+    "location": {"latitude": 52.52, "longitude": 13.40},
+    "video": FILE | {"width": 1, "height": 1, "duration": 1},
+    "video_note": FILE | {"length": 1, "duration": 1},
+    "audio": FILE | {"duration": 1},
+    "animation": FILE | {"width": 1, "height": 1, "duration": 1},
     "contact": {"phone_number": "+491701234567", "first_name": "Eve"},
     "venue": {"location": {"latitude": 52.5, "longitude": 13.4}, "title": "Amt", "address": "Str. 1"},
-    "poll": {"id": "1", "question": "?", "options": [{"text": "a", "voter_count": 0, "persistent_id": "o1"}],
-             "total_voter_count": 0,
-             "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
-             "allows_revoting": False, "members_only": False},
+    "poll": {
+        "id": "1",
+        "question": "?",
+        "options": [{"text": "a", "voter_count": 0, "persistent_id": "o1"}],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+        "allows_revoting": False,
+        "members_only": False,
+    },
     "dice": {"emoji": "🎲", "value": 3},
 }
 
@@ -46,13 +58,14 @@ async def test_bad_text(bot, standin, anna, name, caplog):
     text = TEXTS[name]
     raw = json.dumps(anna.message(text)).encode()
     before = len(standin.calls)
-    async with anna.http.post(anna.webhook, data=io.BytesIO(raw),
-                              headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}) as response:
+    async with anna.http.post(
+        anna.webhook, data=io.BytesIO(raw), headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    ) as response:
         status = response.status
     replies = [c for c in standin.calls[before:] if c.method == "sendMessage" and c.chat_id == anna.chat["id"]]
-    if len(raw) > 1024**2:   # past aiohttp's body limit (Telegram itself sends at most 4096 characters)
+    if len(raw) > 1024**2:  # past aiohttp's body limit (Telegram itself sends at most 4096 characters)
         assert status == 413
-    elif text.strip("\x00\x01\x02\x1b\x7f"):   # Telegram never sends an empty text; an empty one gets no answer
+    elif text.strip("\x00\x01\x02\x1b\x7f"):  # Telegram never sends an empty text; an empty one gets no answer
         assert status == 200 and replies and all(r.status == 200 for r in replies), name
     assert tracebacks(caplog.records) == []
     await clean_database(bot)
@@ -63,9 +76,16 @@ async def test_forged_button_data(bot, standin, anna, name, caplog):
     caplog.set_level(logging.INFO)
     await anna.says("/start")
     message = standin.sent(anna.chat["id"])[-1].result
-    update = {"update_id": next(anna._ids), "callback_query": {
-        "id": f"cbq{next(anna._ids)}", "chat_instance": "-1", "from": anna.user, "data": PAYLOADS[name],
-        "message": message | {"from": BOT_USER}}}
+    update = {
+        "update_id": next(anna._ids),
+        "callback_query": {
+            "id": f"cbq{next(anna._ids)}",
+            "chat_instance": "-1",
+            "from": anna.user,
+            "data": PAYLOADS[name],
+            "message": message | {"from": BOT_USER},
+        },
+    }
     before = len(standin.calls)
     assert await anna.post(update) == 200
     new = standin.calls[before:]
@@ -76,8 +96,9 @@ async def test_forged_button_data(bot, standin, anna, name, caplog):
 @pytest.mark.parametrize("name", names("body"))
 async def test_bad_body_is_a_clean_400(bot, anna, name, caplog):
     caplog.set_level(logging.INFO)
-    async with anna.http.post(anna.webhook, data=as_bytes(BODIES[name]),
-                              headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}) as response:
+    async with anna.http.post(
+        anna.webhook, data=as_bytes(BODIES[name]), headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    ) as response:
         assert response.status == 400, name
     assert tracebacks(caplog.records) == []
 

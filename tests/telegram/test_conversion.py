@@ -31,8 +31,12 @@ EXPECTED = {
     "group_command": (Kind.COMMAND, GROUP, "/help@lotse_test_bot", ""),
     "group_command_other_bot": None,
     "group_member_joined": None,  # a service message
-    "forum_topic_mention": (Kind.TEXT, "-1009876543210",
-                            "Frage an : brauchen wir für eine Blaue Karte die Zustimmung der Bundesagentur?", ""),
+    "forum_topic_mention": (
+        Kind.TEXT,
+        "-1009876543210",
+        "Frage an : brauchen wir für eine Blaue Karte die Zustimmung der Bundesagentur?",
+        "",
+    ),
 }
 
 
@@ -63,6 +67,13 @@ def test_mention_by_text_link_counts_as_addressed():
 
 
 def test_channel_posts_are_ignored():
-    data = {"update_id": 1, "channel_post": {"message_id": 1, "date": 1, "text": "news",
-                                             "chat": {"id": -100777, "type": "channel", "title": "News"}}}
+    data = {
+        "update_id": 1,
+        "channel_post": {
+            "message_id": 1,
+            "date": 1,
+            "text": "news",
+            "chat": {"id": -100777, "type": "channel", "title": "News"},
+        },
+    }
     assert to_message(Update.de_json(data, None), ME) is None

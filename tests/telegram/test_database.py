@@ -84,7 +84,12 @@ async def test_decisions_and_feedback_are_stored_with_everything_the_editors_nee
         feedback = (await session.execute(select(Feedback).order_by(Feedback.id))).scalars().all()
         chats = (await session.execute(select(Chat.external_id).order_by(Chat.id))).scalars().all()
     assert (decision.question, decision.lang, decision.route, decision.faq_id, decision.reason) == (
-        "Arbeitserlaubnis?", "de", "answer", "permit.application", "confident")
+        "Arbeitserlaubnis?",
+        "de",
+        "answer",
+        "permit.application",
+        "confident",
+    )
     assert decision.confidence == pytest.approx(0.91)
     assert decision.candidates == [{"faq_id": "permit.application", "confidence": 0.91}]
     assert decision.created_at.tzinfo is not None
@@ -97,11 +102,18 @@ async def test_first_questions_of_many_chats_at_once_are_each_logged_under_their
     await DbChatStore(database).set_language("telegram", "known", "en")  # a chat with a row already
     store = DbChatStore(database)  # a new process: no row ids remembered
     chats = ["known", "a", "b", "c", "a", "d", "b"]  # arrive together: one batch, repeated chats in it
-    ids = await asyncio.gather(*(store.record_decision("telegram", chat, f"Frage {n}", "de", ANSWER)
-                                 for n, chat in enumerate(chats)))
+    ids = await asyncio.gather(
+        *(store.record_decision("telegram", chat, f"Frage {n}", "de", ANSWER) for n, chat in enumerate(chats))
+    )
     async with database.read() as session:
-        logged = {row.id: (row.external_id, row.question) for row in await session.execute(
-            select(DecisionLog.id, Chat.external_id, DecisionLog.question).join(Chat, Chat.id == DecisionLog.chat_id))}
+        logged = {
+            row.id: (row.external_id, row.question)
+            for row in await session.execute(
+                select(DecisionLog.id, Chat.external_id, DecisionLog.question).join(
+                    Chat, Chat.id == DecisionLog.chat_id
+                )
+            )
+        }
         rows = (await session.execute(select(Chat.external_id, Chat.language))).all()
     assert [logged[i] for i in ids] == [(chat, f"Frage {n}") for n, chat in enumerate(chats)]
     assert sorted(rows) == [("a", None), ("b", None), ("c", None), ("d", None), ("known", "en")]
@@ -143,8 +155,9 @@ async def test_sqlite_writers_that_read_first_take_turns_instead_of_failing_with
                 await session.execute(select(Chat.language).where(Chat.external_id == "counter"))
                 with contextlib.suppress(TimeoutError):  # without turns both would read, then collide writing
                     await asyncio.wait_for(both_have_read.wait(), timeout=0.3)
-                await session.execute(Chat.__table__.update().where(Chat.external_id == "counter")
-                                      .values(language=lang))
+                await session.execute(
+                    Chat.__table__.update().where(Chat.external_id == "counter").values(language=lang)
+                )
 
         await asyncio.gather(read_then_write("en"), read_then_write("de"))
         async with database.read() as session:

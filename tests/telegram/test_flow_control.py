@@ -6,8 +6,8 @@ import asyncio
 
 from telegram import Update
 
-from handlers.telegram_app import PerChatUpdateProcessor
 from handlers.telegram import FloodGuard
+from handlers.telegram_app import PerChatUpdateProcessor
 from tests.telegram.updates import load_update
 
 

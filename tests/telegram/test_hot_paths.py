@@ -42,8 +42,12 @@ async def test_concurrent_claims_are_written_together_and_a_repeated_update_is_c
 async def test_concurrent_decisions_get_the_ids_of_their_own_rows(database):
     store = DbChatStore(database)
     questions = [(str(n % 7), f"question {n}") for n in range(40)]  # seven chats, first contact for each
-    ids = await asyncio.gather(*(store.record_decision("telegram", chat, text, "de", decision(f"faq.{n}"))
-                                 for n, (chat, text) in enumerate(questions)))
+    ids = await asyncio.gather(
+        *(
+            store.record_decision("telegram", chat, text, "de", decision(f"faq.{n}"))
+            for n, (chat, text) in enumerate(questions)
+        )
+    )
     ids += [await store.record_decision("telegram", "0", "question 40", "en", decision("faq.40"))]  # chat id cached
     assert len(set(ids)) == 41
     async with database.read() as session:
@@ -96,13 +100,21 @@ async def test_state_and_open_ticket_are_read_together(database, config):
     assert await states.get_with_ticket("telegram", "5") == (None, False)
 
     await states.set("telegram", "5", State("handover", "company", {"team": "coordinator"}))
-    assert await states.get_with_ticket("telegram", "5") == (State("handover", "company", {"team": "coordinator"}),
-                                                             False)
+    assert await states.get_with_ticket("telegram", "5") == (
+        State("handover", "company", {"team": "coordinator"}),
+        False,
+    )
     assert await states.get("telegram", "5") == State("handover", "company", {"team": "coordinator"})
 
-    ticket = await tickets.open(channel="telegram", chat_id="5", team="coordinator", lang="de",
-                                question="Wer hilft bei der Anerkennung?", company="Bäckerei Korn",
-                                contact=Contact("chat", None))
+    ticket = await tickets.open(
+        channel="telegram",
+        chat_id="5",
+        team="coordinator",
+        lang="de",
+        question="Wer hilft bei der Anerkennung?",
+        company="Bäckerei Korn",
+        contact=Contact("chat", None),
+    )
     await states.clear("telegram", "5")
     assert await states.get_with_ticket("telegram", "5") == (None, True)
     assert await states.get_with_ticket("telegram", "6") == (None, False)  # another chat's ticket does not count
@@ -116,5 +128,7 @@ async def test_the_chats_language_comes_with_the_same_read(database, config):
     assert await states.view("telegram", "7") == ChatView(None, None, False)  # a chat never seen
     await DbChatStore(database).set_language("telegram", "7", "en")
     await states.set("telegram", "7", State("handover", "contact", {"team": "authority"}))
-    assert await states.view("telegram", "7") == ChatView("en", State("handover", "contact", {"team": "authority"}), False)
+    assert await states.view("telegram", "7") == ChatView(
+        "en", State("handover", "contact", {"team": "authority"}), False
+    )
     assert (await states.view("web", "7")).language is None  # the same id on another channel is another chat

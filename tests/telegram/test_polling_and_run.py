@@ -70,12 +70,24 @@ async def test_old_schema_with_migrations_off_refuses_to_start(config, standin, 
 @pytest.mark.slow  # a fresh interpreter imports scikit-learn
 async def test_the_command_line_with_a_wrong_token_exits_2_without_a_traceback(standin, tmp_path):
     standin.token = "999:other"
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123456:WRONG-token", "TELEGRAM_API_BASE_URL": standin.base_url,
-           "LOTSE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/lotse.db", "NO_PROXY": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123456:WRONG-token",
+        "TELEGRAM_API_BASE_URL": standin.base_url,
+        "LOTSE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/lotse.db",
+        "NO_PROXY": "127.0.0.1",
+    }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     _, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 2
     assert b"rejected the bot token" in err and b"Traceback" not in err
@@ -83,9 +95,12 @@ async def test_the_command_line_with_a_wrong_token_exits_2_without_a_traceback(s
 
 
 def test_a_serving_process_keeps_the_collector_off_start_up_objects():
-    probe = ("import gc; from bot.app import tune_runtime_for_serving; before = gc.get_freeze_count(); "
-             "tune_runtime_for_serving(); print(before, gc.get_freeze_count(), *gc.get_threshold())")
+    probe = (
+        "import gc; from bot.app import tune_runtime_for_serving; before = gc.get_freeze_count(); "
+        "tune_runtime_for_serving(); print(before, gc.get_freeze_count(), *gc.get_threshold())"
+    )
     before, frozen, young, *older = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
     assert int(before) == 0 and int(frozen) > 10_000  # the imported libraries at least
     assert int(young) == 20_000

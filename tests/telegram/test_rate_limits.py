@@ -9,9 +9,15 @@ from handlers.telegram_app import PerChatRateLimiter
 
 
 def limiter(per_second: float, burst: int) -> PerChatRateLimiter:
-    return PerChatRateLimiter(overall_max_rate=1000, overall_time_period=1, group_max_rate=1000,
-                              group_time_period=1, max_retries=0, per_chat_per_second=per_second,
-                              per_chat_burst=burst)
+    return PerChatRateLimiter(
+        overall_max_rate=1000,
+        overall_time_period=1,
+        group_max_rate=1000,
+        group_time_period=1,
+        max_retries=0,
+        per_chat_per_second=per_second,
+        per_chat_burst=burst,
+    )
 
 
 async def send_times(rate: PerChatRateLimiter, chat_ids: list[int]) -> dict[int, list[float]]:
@@ -35,12 +41,12 @@ async def test_one_chat_is_paced_after_its_burst_while_other_chats_are_not_held_
     rate = limiter(per_second=10, burst=2)  # 10 a second keeps the test short; the shape is the same at 1
     sent = await send_times(rate, [111] * 6 + [222])
     assert len(sent[111]) == 6
-    assert sent[111][1] < 0.05                  # the burst goes out at once
-    assert sent[111][5] >= 0.35                 # the rest at the chat's pace: 4 more at 10/s
-    assert sent[222][0] < 0.05                  # another chat is not held up behind it
+    assert sent[111][1] < 0.05  # the burst goes out at once
+    assert sent[111][5] >= 0.35  # the rest at the chat's pace: 4 more at 10/s
+    assert sent[222][0] < 0.05  # another chat is not held up behind it
 
 
 async def test_groups_are_left_to_the_group_limit():
     rate = limiter(per_second=1, burst=1)
     sent = await send_times(rate, [-100123] * 3)
-    assert sent[-100123][2] < 0.5               # a negative id is a group: no per-chat pace here
+    assert sent[-100123][2] < 0.5  # a negative id is a group: no per-chat pace here

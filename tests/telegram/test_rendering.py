@@ -5,19 +5,24 @@ from __future__ import annotations
 import pytest
 
 from bot.messages import Button, Link, Reply
-
 from handlers.telegram import MAX_CHARS, NO_PREVIEW, keyboard, render, telegram_length
 from tests.telegram.standin import html_problem
 
 
 def test_structure_title_steps_sources_footer():
-    reply = Reply(title="Ausbildung", text="Erster Absatz.\n\nZweiter Absatz.", steps=("Vertrag", "Antrag"),
-                  links=(Link("BA", "https://www.arbeitsagentur.de/x?a=1&b=2"),), footer="Stand: 01.01.2026",
-                  meta={"lang": "de"})
+    reply = Reply(
+        title="Ausbildung",
+        text="Erster Absatz.\n\nZweiter Absatz.",
+        steps=("Vertrag", "Antrag"),
+        links=(Link("BA", "https://www.arbeitsagentur.de/x?a=1&b=2"),),
+        footer="Stand: 01.01.2026",
+        meta={"lang": "de"},
+    )
     [part] = render(reply, "de")
     assert part.text == (
         "<b>Ausbildung</b>\n\nErster Absatz.\n\nZweiter Absatz.\n\n<b>So geht's</b>\n1. Vertrag\n2. Antrag\n\n"
-        '<b>Quellen</b>\n• <a href="https://www.arbeitsagentur.de/x?a=1&amp;b=2">BA</a>\n\n<i>Stand: 01.01.2026</i>')
+        '<b>Quellen</b>\n• <a href="https://www.arbeitsagentur.de/x?a=1&amp;b=2">BA</a>\n\n<i>Stand: 01.01.2026</i>'
+    )
     assert part.keyboard is None
 
 
@@ -31,12 +36,20 @@ def test_everything_supplied_is_escaped():
 
 
 def test_a_replys_buttons_become_an_inline_keyboard_row_by_row():
-    reply = Reply("x", buttons=((Button("👍", "fb:u:a.b:1"), Button("👎 <&>", "fb:d:a.b:1")),
-                                (Button("Ask a person", "human:authority"),)))
+    reply = Reply(
+        "x",
+        buttons=(
+            (Button("👍", "fb:u:a.b:1"), Button("👎 <&>", "fb:d:a.b:1")),
+            (Button("Ask a person", "human:authority"),),
+        ),
+    )
     markup = keyboard(reply)
-    assert markup.to_dict() == {"inline_keyboard": [
-        [{"text": "👍", "callback_data": "fb:u:a.b:1"}, {"text": "👎 <&>", "callback_data": "fb:d:a.b:1"}],
-        [{"text": "Ask a person", "callback_data": "human:authority"}]]}
+    assert markup.to_dict() == {
+        "inline_keyboard": [
+            [{"text": "👍", "callback_data": "fb:u:a.b:1"}, {"text": "👎 <&>", "callback_data": "fb:d:a.b:1"}],
+            [{"text": "Ask a person", "callback_data": "human:authority"}],
+        ]
+    }
     assert NO_PREVIEW.to_dict() == {"is_disabled": True}
 
 

@@ -95,8 +95,12 @@ async def test_the_environments_proxy_is_used_and_no_proxy_is_honoured(standin, 
 
     async def relay(request: web.Request) -> web.Response:
         relayed.append(str(request.url))
-        async with ClientSession() as session, session.post(str(request.url), data=await request.read(),
-                                                             headers={"Content-Type": request.content_type}) as answer:
+        async with (
+            ClientSession() as session,
+            session.post(
+                str(request.url), data=await request.read(), headers={"Content-Type": request.content_type}
+            ) as answer,
+        ):
             return web.Response(status=answer.status, body=await answer.read(), content_type="application/json")
 
     app = web.Application()

@@ -62,8 +62,7 @@ async def test_a_flooding_chat_gets_one_calm_note_then_silence(config, standin, 
         assert len(await bernd.says("/help")) == 1  # other chats are not affected
 
 
-async def test_a_flooding_chat_still_gets_its_button_presses_answered(config, standin, database_url, shared_core,
-                                                                       http):
+async def test_a_flooding_chat_still_gets_its_button_presses_answered(config, standin, database_url, shared_core, http):
     settings = telegram_config(config, standin, database_url, flood={"max_messages": 1, "window_seconds": 60})
     async with running(settings, knowledge=shared_core.knowledge) as bot:
         anna = Employer(bot, standin, http)
@@ -72,10 +71,17 @@ async def test_a_flooding_chat_still_gets_its_button_presses_answered(config, st
         assert len(standin.of("answerCallbackQuery")) == 1
 
 
-@pytest.mark.parametrize(("fixture", "answered"), [
-    ("group_mention", True), ("group_reply_to_bot", True), ("group_command", True),
-    ("group_plain", False), ("group_command_other_bot", False), ("group_member_joined", False),
-])
+@pytest.mark.parametrize(
+    ("fixture", "answered"),
+    [
+        ("group_mention", True),
+        ("group_reply_to_bot", True),
+        ("group_command", True),
+        ("group_plain", False),
+        ("group_command_other_bot", False),
+        ("group_member_joined", False),
+    ],
+)
 async def test_in_groups_lotse_answers_only_when_addressed(anna, fixture, answered):
     update = load_update(fixture)
     replies = await anna.deliver(update)
@@ -92,8 +98,10 @@ async def test_in_a_forum_topic_the_answer_stays_in_the_topic(anna):
 
 async def test_staff_groups_are_never_flood_limited(config, standin, database_url, shared_core, http):
     group = {"id": -1001234567890, "type": "supergroup", "title": "Ausländerbehörde – Team"}
-    teams = {name: team.model_copy(update={"telegram_group": group["id"] if name == "authority" else None})
-             for name, team in config.tickets.teams.items()}
+    teams = {
+        name: team.model_copy(update={"telegram_group": group["id"] if name == "authority" else None})
+        for name, team in config.tickets.teams.items()
+    }
     settings = telegram_config(config, standin, database_url, flood={"max_messages": 1, "window_seconds": 60})
     settings = settings.model_copy(update={"tickets": settings.tickets.model_copy(update={"teams": teams})})
     async with running(settings, knowledge=shared_core.knowledge) as bot:

@@ -12,8 +12,10 @@ from tests.telegram.updates import load_update
 
 ANSWERED_EN = ["What is a Blue Card?", "How do I hire someone with an EU Blue Card?"]
 AMBIGUOUS = ["Arbeitserlaubnis", "Förderung", "permit", "Is there funding for language courses?"]
-INDIVIDUAL_CASES = ["When will my employee's residence permit be extended? His case number is 4711.",
-                    "Wann bekommt mein Mitarbeiter Herr Yilmaz seine Verlängerung? Sein Titel läuft nächste Woche ab."]
+INDIVIDUAL_CASES = [
+    "When will my employee's residence permit be extended? His case number is 4711.",
+    "Wann bekommt mein Mitarbeiter Herr Yilmaz seine Verlängerung? Sein Titel läuft nächste Woche ab.",
+]
 
 
 async def pick(dialogue, route: Route, questions: list[str], min_candidates: int = 0) -> str:
@@ -65,7 +67,7 @@ async def test_ambiguous_question_is_clarified_then_answered(anna, bot):
     [clarification] = await anna.says(question)
     topics = [label for label in clarification.labels if "Person" not in label and "person" not in label]
     assert len(topics) >= 2
-    assert all(p.startswith("faq:") for p in clarification.payloads[:len(topics)])
+    assert all(p.startswith("faq:") for p in clarification.payloads[: len(topics)])
 
     [answer] = await anna.presses(topics[0])
     assert answer.text.startswith(f"<b>{topics[0]}</b>") or topics[0] in answer.text
@@ -119,10 +121,21 @@ async def test_empty_and_overlong_messages_get_a_clear_reply(anna, config):
 
 
 async def test_unknown_button_still_answers_the_query(anna, standin):
-    query = {"update_id": 900000001, "callback_query": {
-        "id": "old-query", "chat_instance": "1", "from": anna.user, "data": "faq:no.such-topic",
-        "message": {"message_id": 5, "date": 1763800000, "chat": anna.chat, "from": {"id": 123456, "is_bot": True,
-                                                                                      "first_name": "Lotse"}}}}
+    query = {
+        "update_id": 900000001,
+        "callback_query": {
+            "id": "old-query",
+            "chat_instance": "1",
+            "from": anna.user,
+            "data": "faq:no.such-topic",
+            "message": {
+                "message_id": 5,
+                "date": 1763800000,
+                "chat": anna.chat,
+                "from": {"id": 123456, "is_bot": True, "first_name": "Lotse"},
+            },
+        },
+    }
     [reply] = await anna.deliver(query)
     assert standin.of("answerCallbackQuery")[-1].params["callback_query_id"] == "old-query"
     assert "nicht mehr gültig" in reply.text

@@ -62,6 +62,7 @@ async def test_an_update_held_up_longer_than_answer_within_is_acknowledged_and_s
     bot.webhook.answer_within = 0.2
     standin.delay("sendMessage", 1.0)
     assert await anna.post(anna.message("Was ist die Blaue Karte EU?")) == 200
+
     def delivered() -> list:
         return [call for call in standin.sent(anna.chat["id"]) if call.result is not None]
 
@@ -88,8 +89,9 @@ async def test_updates_are_refused_with_503_while_the_bot_is_not_running(http):
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:
         host, port = runner.addresses[0][:2]
-        async with http.post(f"http://{host}:{port}/hook", json=load_update("text"),
-                             headers={SECRET_HEADER: SECRET}) as response:
+        async with http.post(
+            f"http://{host}:{port}/hook", json=load_update("text"), headers={SECRET_HEADER: SECRET}
+        ) as response:
             assert response.status == 503  # Telegram will deliver it again
     finally:
         await runner.cleanup()

@@ -65,10 +65,12 @@ async def database(db_url):
 def with_teams(config: Config, **changes) -> Config:
     """The real configuration with staff groups: the authority's is a forum, the coordinator's is not."""
     teams = dict(config.tickets.teams)
-    teams["authority"] = teams["authority"].model_copy(update={
-        "telegram_group": AUTHORITY_GROUP, "forum": True, "members": (AUTHORITY_STAFF,)})
-    teams["coordinator"] = teams["coordinator"].model_copy(update={
-        "telegram_group": COORDINATOR_GROUP, "forum": False, "members": (COORDINATOR_STAFF,), "lang": "en"})
+    teams["authority"] = teams["authority"].model_copy(
+        update={"telegram_group": AUTHORITY_GROUP, "forum": True, "members": (AUTHORITY_STAFF,)}
+    )
+    teams["coordinator"] = teams["coordinator"].model_copy(
+        update={"telegram_group": COORDINATOR_GROUP, "forum": False, "members": (COORDINATOR_STAFF,), "lang": "en"}
+    )
     return config.model_copy(update={"tickets": config.tickets.model_copy(update={"teams": teams, **changes})})
 
 

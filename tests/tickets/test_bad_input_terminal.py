@@ -21,8 +21,12 @@ async def stored_texts(database) -> list[str]:
     values = []
     async with database.read() as session:
         for table in Base.metadata.sorted_tables:
-            columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))
-                       or isinstance(getattr(c.type, "impl", None), (String, Text, JSON))]
+            columns = [
+                c
+                for c in table.columns
+                if isinstance(c.type, (String, Text, JSON))
+                or isinstance(getattr(c.type, "impl", None), (String, Text, JSON))
+            ]
             for row in (await session.execute(select(*columns))).all() if columns else ():
                 values += [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in row if v]
     return values
@@ -34,7 +38,7 @@ async def test_every_bad_line_gets_a_reply(terminal, name, caplog):  # noqa: F81
     caplog.set_level(logging.INFO)
     await chat.say("/start")
     out = await chat.say(TEXTS[name])
-    assert out.strip(), name                                    # a clear reply, whatever came in
+    assert out.strip(), name  # a clear reply, whatever came in
     assert tracebacks(caplog.records) == []
     assert not [text for text in await stored_texts(desk.service.database) if has_controls(text)]
 

@@ -32,8 +32,12 @@ REPLY = "Danke! Braucht Frau Novak ihren Pass?"
 def text_columns():
     """Every string, text and JSON column of the product's tables."""
     for table_ in Base.metadata.sorted_tables:
-        columns = [c for c in table_.columns if isinstance(c.type, (String, Text, JSON))
-                   or isinstance(getattr(c.type, "impl", None), (String, Text, JSON))]
+        columns = [
+            c
+            for c in table_.columns
+            if isinstance(c.type, (String, Text, JSON))
+            or isinstance(getattr(c.type, "impl", None), (String, Text, JSON))
+        ]
         if columns:
             yield table_, columns
 
@@ -44,7 +48,7 @@ async def leftovers(database, secrets: list[str], chat_id: str) -> list[str]:
     async with database.read() as session:
         for table_, columns in text_columns():
             for row in (await session.execute(select(*columns))).all():
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=True):
                     if value is None:
                         continue
                     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -67,19 +71,28 @@ async def test_no_text_of_the_employer_survives_delete(bot, standin, people, on_
     await employer.presses("Antworten")
     await employer.says(REPLY)
     await settle(bot)
-    async with bot.database.transaction() as session:   # a coordinator proposed it for the FAQ in the console
-        session.add(FaqSuggestion(ticket_id=ticket.id, lang="de", question=question, answer=ANSWER,
-                                  new_topic_id="residence.extension", status="new", created_by="anna"))
+    async with bot.database.transaction() as session:  # a coordinator proposed it for the FAQ in the console
+        session.add(
+            FaqSuggestion(
+                ticket_id=ticket.id,
+                lang="de",
+                question=question,
+                answer=ANSWER,
+                new_topic_id="residence.extension",
+                status="new",
+                created_by="anna",
+            )
+        )
     chat_id = str(employer.chat["id"])
     secrets = [question[:40], "Bäckerei Beispiel", "+49 170 1234567", NOTE, ANSWER, REPLY]
-    assert len(await leftovers(bot.database, secrets, chat_id)) > 10   # the check sees them before
+    assert len(await leftovers(bot.database, secrets, chat_id)) > 10  # the check sees them before
 
     await employer.says("/delete")
     await employer.presses("Ja, alles löschen")
     await settle(bot)
 
     assert await leftovers(bot.database, secrets, chat_id) == []
-    assert standin.topics[thread]["name"] == f"#{ticket.id}"          # the topic lost the company's name
+    assert standin.topics[thread]["name"] == f"#{ticket.id}"  # the topic lost the company's name
     if on_delete == "anonymise":
         [kept] = await table(bot, Ticket)
         assert (kept.id, kept.team, kept.status) == (ticket.id, "authority", "closed")
@@ -88,10 +101,19 @@ async def test_no_text_of_the_employer_survives_delete(bot, standin, people, on_
 
 async def test_retention_purges_faq_suggestions(database, clock):
     async with database.transaction() as session:
-        session.add(FaqSuggestion(lang="de", question="old", answer="a", status="new", created_by="anna",
-                                  created_at=clock() - timedelta(days=400)))
-        session.add(FaqSuggestion(lang="de", question="new", answer="a", status="new", created_by="anna",
-                                  created_at=clock()))
+        session.add(
+            FaqSuggestion(
+                lang="de",
+                question="old",
+                answer="a",
+                status="new",
+                created_by="anna",
+                created_at=clock() - timedelta(days=400),
+            )
+        )
+        session.add(
+            FaqSuggestion(lang="de", question="new", answer="a", status="new", created_by="anna", created_at=clock())
+        )
     removed = await purge(database, Retention(days=365), now=clock())
     assert removed["faq_suggestions"] == 1
     assert [s.question for s in await _all(database, FaqSuggestion)] == ["new"]

@@ -26,19 +26,31 @@ from tests.tickets.test_telegram_flow import (  # noqa: F401
 
 def forged(person, data: str, chat: dict) -> dict:
     message = {"message_id": 4711, "date": 1763800000, "chat": chat, "from": BOT_USER, "text": "Karte"}
-    return {"update_id": next(person._ids), "callback_query": {
-        "id": f"cbq{next(person._ids)}", "chat_instance": "-1", "from": person.user, "data": data,
-        "message": copy.deepcopy(message)}}
+    return {
+        "update_id": next(person._ids),
+        "callback_query": {
+            "id": f"cbq{next(person._ids)}",
+            "chat_instance": "-1",
+            "from": person.user,
+            "data": data,
+            "message": copy.deepcopy(message),
+        },
+    }
 
 
 async def test_forged_staff_buttons_are_answered_alike(bot, standin, people):  # noqa: F811
     employer, coordinator = people["employer"], people["coordinator"]
-    ticket, _ = await hand_over_to_authority(bot, employer)   # the authority's ticket
+    ticket, _ = await hand_over_to_authority(bot, employer)  # the authority's ticket
     await settle(bot)
     chat = coordinator.chat
     answers = []
-    for data in (f"st:{ticket.id}:claim", "st:99999999999999999999:solved", "st:2147483648:claim",
-                 f"st:{ticket.id + 50}:close", f"st:{ticket.id}:handover_now"):
+    for data in (
+        f"st:{ticket.id}:claim",
+        "st:99999999999999999999:solved",
+        "st:2147483648:claim",
+        f"st:{ticket.id + 50}:close",
+        f"st:{ticket.id}:handover_now",
+    ):
         await coordinator.post(forged(coordinator, data, chat))
         answers.append(standin.of("answerCallbackQuery")[-1].params.get("text"))
     assert len(set(answers)) == 1 and answers[0] == t("st_button_refused", "en")

@@ -34,10 +34,10 @@ async def rows(database) -> dict[int, OutboxMessage]:
 async def test_server_errors_then_recovery_deliver_once(desk, database, recorder, clock):
     [row_id] = await put(database, "4711", 1)
     recorder.fail_next(2)
-    assert await desk.worker.deliver_due() == 1 and not recorder.sent       # 500: backoff 2 s
-    assert await desk.worker.deliver_due() == 0                               # not due yet
+    assert await desk.worker.deliver_due() == 1 and not recorder.sent  # 500: backoff 2 s
+    assert await desk.worker.deliver_due() == 0  # not due yet
     clock.advance(seconds=2)
-    assert await desk.worker.deliver_due() == 1 and not recorder.sent       # 500 again: backoff 4 s
+    assert await desk.worker.deliver_due() == 1 and not recorder.sent  # 500 again: backoff 4 s
     clock.advance(seconds=3)
     assert await desk.worker.deliver_due() == 0
     clock.advance(seconds=1)
@@ -61,7 +61,7 @@ async def test_429_retry_after_is_honoured(desk, database, recorder, clock):
 async def test_one_chat_in_order_while_others_go_on(desk, database, recorder, clock):
     first = await put(database, "A", 3)
     await put(database, "B", 1)
-    recorder.fail_next(1)                      # A's head fails: A waits, B is delivered
+    recorder.fail_next(1)  # A's head fails: A waits, B is delivered
     await desk.worker.deliver_due()
     assert [i.chat_id for i in recorder.sent] == ["B"]
     clock.advance(minutes=1)
@@ -91,7 +91,7 @@ async def test_a_lease_outlives_a_dead_worker(database, team_config, clock):
     """A worker that leased a row and died: after lease_seconds another one sends it."""
     [row_id] = await put(database, "A", 1)
     dead = OutboxWorker(database, {"telegram": Recorder()}, team_config.tickets.outbox, clock=clock)
-    assert [i.id for i in await dead.claim()] == [row_id]            # leased, never marked
+    assert [i.id for i in await dead.claim()] == [row_id]  # leased, never marked
     alive_sender = Recorder()
     alive = OutboxWorker(database, {"telegram": alive_sender}, team_config.tickets.outbox, clock=clock)
     assert await alive.deliver_due() == 0
@@ -102,14 +102,21 @@ async def test_a_lease_outlives_a_dead_worker(database, team_config, clock):
 @pytest.mark.parametrize("mode", ["after_commit", "during_send"])
 async def test_killed_process_delivers_after_restart(db_url, database, team_config, clock, mode):
     child = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "tests.tickets.crash_child", db_url, mode], cwd=ROOT,
-        capture_output=True, text=True, timeout=120, env=os.environ | {"PYTHONPATH": str(ROOT)})
-    assert child.returncode == -9, child.stderr                      # SIGKILL, not a clean exit
+        subprocess.run,
+        [sys.executable, "-m", "tests.tickets.crash_child", db_url, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+    )
+    assert child.returncode == -9, child.stderr  # SIGKILL, not a clean exit
     assert "committed ticket" in child.stdout
-    assert await pending_count(database) == 2                        # the card for the team, the answer
+    assert await pending_count(database) == 2  # the card for the team, the answer
     restarted = Recorder()
-    worker = OutboxWorker(database, {"telegram": restarted}, team_config.tickets.outbox,
-                          clock=lambda: clock.now + timedelta(days=1))   # the killed process's lease has run out
+    worker = OutboxWorker(
+        database, {"telegram": restarted}, team_config.tickets.outbox, clock=lambda: clock.now + timedelta(days=1)
+    )  # the killed process's lease has run out
     while await worker.deliver_due():
         pass
     assert sorted(i.purpose for i in restarted.sent) == ["answer", "card"]
@@ -125,8 +132,8 @@ class SlowRecorder(Recorder):
 
 @pytest.mark.postgres
 async def test_two_workers_on_postgres_send_each_message_once(postgres_url, team_config):
-    from tests.tickets.conftest import empty_schema
     from bot.db import prepare
+    from tests.tickets.conftest import empty_schema
 
     await empty_schema(postgres_url)
     async with Database(postgres_url) as one, Database(postgres_url) as two:
@@ -147,10 +154,10 @@ async def test_two_workers_on_postgres_send_each_message_once(postgres_url, team
 
         counts = await asyncio.gather(*(work(w) for w in workers))
         ids = [i.id for i in sender.sent]
-        assert sorted(ids) == sorted(expected)            # every message sent ...
-        assert len(ids) == len(set(ids))                  # ... exactly once
-        assert all(counts)                                # both workers took part
-        for chat in {c for c in expected.values()}:       # and each chat's messages in order
+        assert sorted(ids) == sorted(expected)  # every message sent ...
+        assert len(ids) == len(set(ids))  # ... exactly once
+        assert all(counts)  # both workers took part
+        for chat in {c for c in expected.values()}:  # and each chat's messages in order
             mine = [i for i in ids if expected[i] == chat]
             assert mine == sorted(mine)
         assert await pending_count(one) == 0

@@ -16,7 +16,7 @@ def _differences(connection) -> list:
 
 
 def _table_of(diff) -> str | None:
-    for part in (diff if isinstance(diff, list) else [diff]):
+    for part in diff if isinstance(diff, list) else [diff]:
         for item in part[1:] if isinstance(part, tuple) else ():
             name = getattr(item, "name", None) if not isinstance(item, str) else None
             table = getattr(item, "table", None)

@@ -10,19 +10,34 @@ from sqlalchemy import func, select
 
 from bot.tickets.models import OutboxMessage, Ticket, TicketEvent, TicketMessage
 from bot.tickets.service import Actor, Contact, InvalidTransition, NotAllowed, TicketNotFound
-from tests.tickets.conftest import (AUTHORITY_GROUP, AUTHORITY_STAFF, COORDINATOR_GROUP, COORDINATOR_STAFF, OUTSIDER,
-                                    drain)
+from tests.tickets.conftest import (
+    AUTHORITY_GROUP,
+    AUTHORITY_STAFF,
+    COORDINATOR_GROUP,
+    COORDINATOR_STAFF,
+    OUTSIDER,
+    drain,
+)
 
 ANNA = Actor("staff", str(AUTHORITY_STAFF), "Anna Amt", ("authority",))
 CARL = Actor("staff", str(COORDINATOR_STAFF), "Carl Koord", ("coordinator",))
 EVE = Actor("staff", str(OUTSIDER), "Eve", ())
 
 
-async def open_ticket(desk, team="authority", chat="4711", source=None, question="Wann wird der Titel von Herrn Y verlängert?"):
-    return await desk.service.open(channel="telegram", chat_id=chat, team=team, lang="de", question=question,
-                                   company="Bäckerei Beispiel", contact=Contact("phone", "+49 170 1234567"),
-                                   classification={"route": team, "confidence": 0.8, "reason": "route above 0.40"},
-                                   source_key=source)
+async def open_ticket(
+    desk, team="authority", chat="4711", source=None, question="Wann wird der Titel von Herrn Y verlängert?"
+):
+    return await desk.service.open(
+        channel="telegram",
+        chat_id=chat,
+        team=team,
+        lang="de",
+        question=question,
+        company="Bäckerei Beispiel",
+        contact=Contact("phone", "+49 170 1234567"),
+        classification={"route": team, "confidence": 0.8, "reason": "route above 0.40"},
+        source_key=source,
+    )
 
 
 async def count(database, model, *where) -> int:
@@ -45,8 +60,13 @@ async def test_lifecycle_with_audit_trail(desk, database, recorder):
 
     events = await desk.service.events(ticket.id)
     assert [(e.action, e.from_status, e.to_status) for e in events] == [
-        ("opened", None, "open"), ("claimed", "open", "claimed"), ("answered", "claimed", "answered"),
-        ("reopened", "answered", "claimed"), ("answered", "claimed", "answered"), ("solved", "answered", "closed")]
+        ("opened", None, "open"),
+        ("claimed", "open", "claimed"),
+        ("answered", "claimed", "answered"),
+        ("reopened", "answered", "claimed"),
+        ("answered", "claimed", "answered"),
+        ("solved", "answered", "closed"),
+    ]
     assert events[1].actor == f"staff:{AUTHORITY_STAFF}" and events[1].detail["name"] == "Anna Amt"
     assert all(e.at is not None for e in events)
     assert [m.author for m in await desk.service.messages(ticket.id)] == ["employer", "staff", "employer", "staff"]
@@ -54,9 +74,10 @@ async def test_lifecycle_with_audit_trail(desk, database, recorder):
     await drain(desk)
     answers = [i for i in recorder.to("4711") if i.purpose == "answer"]
     assert len(answers) == 2 and answers[0].payload["text"].endswith("— Ausländerbehörde")  # signed by the team
-    assert "Anna" not in answers[0].payload["text"]                                          # not by the person
-    assert answers[0].payload["buttons"] == [[["Antworten", f"tk:{ticket.id}:reply"],
-                                              ["Gelöst, danke", f"tk:{ticket.id}:solved"]]]
+    assert "Anna" not in answers[0].payload["text"]  # not by the person
+    assert answers[0].payload["buttons"] == [
+        [["Antworten", f"tk:{ticket.id}:reply"], ["Gelöst, danke", f"tk:{ticket.id}:solved"]]
+    ]
 
 
 async def test_named_errors(desk):
@@ -89,8 +110,9 @@ async def test_refused_claim_changes_nothing(desk, database):
 async def test_concurrent_claims_one_wins(desk, team_config, clock, database):
     colleague = Actor("staff", "503", "Bea Amt", ("authority",))
     ticket = await open_ticket(desk)
-    results = await asyncio.gather(desk.service.claim(ticket.id, ANNA), desk.service.claim(ticket.id, colleague),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        desk.service.claim(ticket.id, ANNA), desk.service.claim(ticket.id, colleague), return_exceptions=True
+    )
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert sum(isinstance(r, InvalidTransition) for r in results) == 1
     assert await count(database, TicketEvent, TicketEvent.action == "claimed") == 1
@@ -144,7 +166,7 @@ async def test_forum_topic_then_card_in_it(desk, recorder, database):
     await drain(desk)
     topic, card = recorder.to(AUTHORITY_GROUP)[:2]
     assert topic.kind == "topic" and topic.payload["name"].startswith(f"#{ticket.id} ")
-    assert card.purpose == "card" and card.thread_id is not None        # posted into the new topic
+    assert card.purpose == "card" and card.thread_id is not None  # posted into the new topic
     stored = await desk.service.get(ticket.id)
     assert stored.staff_thread_id == card.thread_id and stored.staff_message_id is not None
     found, _ = await desk.service.for_staff_message(AUTHORITY_GROUP, stored.staff_thread_id, None)
@@ -169,13 +191,13 @@ async def test_reminders(desk, clock, recorder, database):
     quiet = await open_ticket(desk, chat="1")
     answered = await open_ticket(desk, chat="2")
     await desk.service.answer(answered.id, ANNA, "Erledigt")
-    clock.advance(hours=3)                                  # Tuesday 13:00 in Berlin: office hours
+    clock.advance(hours=3)  # Tuesday 13:00 in Berlin: office hours
     done = await desk.reminders.run_once()
     assert done["reannounced"] == [quiet.id] and not done["closed"]
-    clock.advance(hours=46)                                 # 48 h without an answer
+    clock.advance(hours=46)  # 48 h without an answer
     assert (await desk.reminders.run_once())["employer_told"] == [quiet.id]
-    assert (await desk.reminders.run_once())["employer_told"] == []     # once only
-    clock.advance(days=14)                                  # answered, no reply for 14 days
+    assert (await desk.reminders.run_once())["employer_told"] == []  # once only
+    clock.advance(days=14)  # answered, no reply for 14 days
     assert (await desk.reminders.run_once())["closed"] == [answered.id]
     assert (await desk.service.get(answered.id)).close_reason == "timeout"
     await drain(desk)
@@ -186,7 +208,7 @@ async def test_reminders(desk, clock, recorder, database):
 
 async def test_no_reannouncement_outside_office_hours(desk, clock):
     await open_ticket(desk)
-    clock.advance(hours=12)   # Tuesday 22:00 in Berlin
+    clock.advance(hours=12)  # Tuesday 22:00 in Berlin
     assert (await desk.reminders.run_once())["reannounced"] == []
-    clock.advance(hours=11)   # Wednesday 09:00
+    clock.advance(hours=11)  # Wednesday 09:00
     assert len((await desk.reminders.run_once())["reannounced"]) == 1

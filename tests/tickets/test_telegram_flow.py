@@ -11,17 +11,27 @@ from sqlalchemy import select
 
 from bot.db import Chat, DecisionLog
 from bot.decision import Route
-from handlers.telegram_app import running
 from bot.tickets.models import ConversationState, OutboxMessage, Ticket, TicketMessage
 from bot.tickets.outbox import pending_count
+from handlers.telegram_app import running
 from tests.telegram.conftest import Employer, telegram_config
 from tests.telegram.test_transcripts import INDIVIDUAL_CASES, pick
-from tests.tickets.conftest import (AUTHORITY_GROUP, AUTHORITY_STAFF, COORDINATOR_GROUP, COORDINATOR_STAFF, OUTSIDER,
-                                    with_teams)
+from tests.tickets.conftest import (
+    AUTHORITY_GROUP,
+    AUTHORITY_STAFF,
+    COORDINATOR_GROUP,
+    COORDINATOR_STAFF,
+    OUTSIDER,
+    with_teams,
+)
 from tests.tickets.standin import ForumStandIn
 
 GERMAN_CASES = [q for q in INDIVIDUAL_CASES if q.startswith("Wann")] + [
-    "Die Aufenthaltserlaubnis meines Mitarbeiters läuft nächste Woche ab. Wann entscheidet die Behörde über seinen Antrag?"]
+    "Die Aufenthaltserlaubnis meines Mitarbeiters läuft nächste Woche ab. "
+    "Wann entscheidet die Behörde über seinen Antrag?"
+]
+
+
 class Person(Employer):
     """Someone in a chat with Lotse; their calls return only what came back into their own chat
     (the outbox delivers to other chats at the same time)."""
@@ -63,8 +73,9 @@ async def people(bot, standin):
             "employer": Person(bot, standin, http),
             "officer": Person(bot, standin, http, user_id=AUTHORITY_STAFF, first_name="Olga", chat=FORUM),
             "outsider": Person(bot, standin, http, user_id=OUTSIDER, first_name="Eve", chat=FORUM),
-            "coordinator": Person(bot, standin, http, user_id=COORDINATOR_STAFF, first_name="Carl",
-                                    language_code="en", chat=CARDS),
+            "coordinator": Person(
+                bot, standin, http, user_id=COORDINATOR_STAFF, first_name="Carl", language_code="en", chat=CARDS
+            ),
         }
 
 
@@ -108,14 +119,17 @@ async def test_question_to_authority_answered_reopened_solved(bot, standin, peop
     await settle(bot)
 
     [topic] = standin.of("createForumTopic")
-    assert int(topic.params["chat_id"]) == AUTHORITY_GROUP and topic.params["name"] == f"#{ticket.id} Bäckerei Beispiel GmbH"
+    assert (
+        int(topic.params["chat_id"]) == AUTHORITY_GROUP
+        and topic.params["name"] == f"#{ticket.id} Bäckerei Beispiel GmbH"
+    )
     [card] = standin.sent(AUTHORITY_GROUP)
     thread = int(card.params["message_thread_id"])
     assert question[:40] in card.text and "+49 170 1234567" in card.text and "authority" in card.text
     assert card.labels == ["Übernehmen", "An Netzwerkkoordination übergeben", "Schließen"]
 
     before = len(standin.sent())
-    await outsider.presses("Übernehmen")                                   # not in the team
+    await outsider.presses("Übernehmen")  # not in the team
     refusal = standin.of("answerCallbackQuery")[-1]
     assert refusal.params.get("show_alert") in ("True", "true", True) and "Nur Mitglieder" in refusal.params["text"]
     await settle(bot)
@@ -142,7 +156,7 @@ async def test_question_to_authority_answered_reopened_solved(bot, standin, peop
     assert (await table(bot, Ticket))[0].status == "claimed"
     relay_back = standin.sent(AUTHORITY_GROUP)[-2:]
     assert any("Braucht er dafür seinen Pass?" in c.text for c in relay_back)
-    assert all(int(c.params["message_thread_id"]) == thread for c in relay_back)   # in the same topic
+    assert all(int(c.params["message_thread_id"]) == thread for c in relay_back)  # in the same topic
 
     await officer.deliver(officer.message("Ja, bitte mitbringen.", message_thread_id=thread, is_topic_message=True))
     await settle(bot)
@@ -162,18 +176,24 @@ async def test_hand_over_between_teams_with_a_note(bot, standin, people):
     await settle(bot)
     prompt = standin.sent(AUTHORITY_GROUP)[-1]
     assert "Notiz" in prompt.text
-    await officer.deliver(officer.message("Es geht eher um Förderung, bitte übernehmen.",
-                                          reply_to_message=prompt.result, message_thread_id=prompt.result["message_thread_id"],
-                                          is_topic_message=True))
+    await officer.deliver(
+        officer.message(
+            "Es geht eher um Förderung, bitte übernehmen.",
+            reply_to_message=prompt.result,
+            message_thread_id=prompt.result["message_thread_id"],
+            is_topic_message=True,
+        )
+    )
     await settle(bot)
     [moved] = await table(bot, Ticket)
     assert (moved.team, moved.status) == ("coordinator", "open")
     [card] = standin.sent(COORDINATOR_GROUP)
     assert "Es geht eher um Förderung" in card.text and card.labels[0] == "Claim"
-    assert "Netzwerkkoordination" in standin.sent(employer.chat["id"])[-1].text   # the employer knows who answers
+    assert "Netzwerkkoordination" in standin.sent(employer.chat["id"])[-1].text  # the employer knows who answers
 
-    await coordinator.deliver(coordinator.message("Das Jobcenter fördert das, Details per Telefon.",
-                                                  reply_to_message=card.result))
+    await coordinator.deliver(
+        coordinator.message("Das Jobcenter fördert das, Details per Telefon.", reply_to_message=card.result)
+    )
     await settle(bot)
     relayed = standin.sent(employer.chat["id"])[-1]
     assert "Details per Telefon" in relayed.text and "— Netzwerkkoordination" in relayed.text
@@ -186,8 +206,11 @@ async def test_non_member_reply_is_refused_and_not_relayed(bot, standin, people)
     await settle(bot)
     [card] = standin.sent(AUTHORITY_GROUP)
     to_employer = len(standin.sent(employer.chat["id"]))
-    await outsider.deliver(outsider.message("Ich antworte einfach mal", message_thread_id=int(card.params["message_thread_id"]),
-                                            is_topic_message=True))
+    await outsider.deliver(
+        outsider.message(
+            "Ich antworte einfach mal", message_thread_id=int(card.params["message_thread_id"]), is_topic_message=True
+        )
+    )
     await settle(bot)
     assert "Nur Mitglieder" in standin.sent(AUTHORITY_GROUP)[-1].text
     assert len(standin.sent(employer.chat["id"])) == to_employer
@@ -197,7 +220,7 @@ async def test_non_member_reply_is_refused_and_not_relayed(bot, standin, people)
 async def test_redelivered_updates_make_one_ticket_and_one_answer(bot, standin, people):
     employer, officer = people["employer"], people["officer"]
     _, (_, confirm) = await hand_over_to_authority(bot, employer)
-    assert await employer.deliver(confirm) == []                   # the consent again: nothing new
+    assert await employer.deliver(confirm) == []  # the consent again: nothing new
     await settle(bot)
     assert len(await table(bot, Ticket)) == 1
     [card] = standin.sent(AUTHORITY_GROUP)
@@ -206,7 +229,10 @@ async def test_redelivered_updates_make_one_ticket_and_one_answer(bot, standin, 
     await officer.deliver(reply)
     await settle(bot)
     assert len(await table(bot, TicketMessage, TicketMessage.author == "staff")) == 1
-    assert sum("Antwort\n" in c.text or c.text.startswith("<b>Antwort vom") for c in standin.sent(employer.chat["id"])) == 1
+    assert (
+        sum("Antwort\n" in c.text or c.text.startswith("<b>Antwort vom") for c in standin.sent(employer.chat["id"]))
+        == 1
+    )
 
 
 async def test_cancel_at_a_step_and_state_survives_a_restart(bot, standin, people, config, db_url, shared_core):
@@ -245,6 +271,6 @@ async def test_delete_erases_the_chats_data(bot, standin, people, on_delete):
         assert (kept.channel, kept.chat_external_id, kept.contact_value) == (None, None, None)
         assert kept.question == kept.company == "(deleted)" and kept.status == "closed"
         assert {m.text for m in await table(bot, TicketMessage)} == {"(deleted)"}
-    assert "vom Arbeitgeber gelöscht" in standin.sent(AUTHORITY_GROUP)[-1].text   # the team sees why
+    assert "vom Arbeitgeber gelöscht" in standin.sent(AUTHORITY_GROUP)[-1].text  # the team sees why
     edited = standin.of("editMessageText")[-1]
     assert "gelöscht" in edited.params["text"] and "Bäckerei" not in edited.params["text"]

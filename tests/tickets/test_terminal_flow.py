@@ -57,7 +57,9 @@ async def terminal(tmp_path, config, shared_core):
 
 async def test_terminal_hand_over_with_a_real_ticket_and_a_shell_answer(terminal, tmp_path):
     chat, desk, cfg, url = terminal
-    out = await chat.say("Wann bekommt mein Mitarbeiter Herr Yilmaz seine Verlängerung? Sein Titel läuft nächste Woche ab.")
+    out = await chat.say(
+        "Wann bekommt mein Mitarbeiter Herr Yilmaz seine Verlängerung? Sein Titel läuft nächste Woche ab."
+    )
     assert "Ja, weitergeben" in out
     assert "Unternehmen" in await chat.press("Ja, weitergeben")
     assert "Nur hier im Chat" in await chat.say("Tischlerei Holz & Co")
@@ -72,16 +74,31 @@ async def test_terminal_hand_over_with_a_real_ticket_and_a_shell_answer(terminal
     printed = io.StringIO()
     chat.channel.stdout = printed
     shell = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "bot", "tickets", "--name", "Olga", "answer", "1",
-                         "Der Antrag ist da, Termin folgt per Post."],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "tickets",
+            "--name",
+            "Olga",
+            "answer",
+            "1",
+            "Der Antrag ist da, Termin folgt per Post.",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shell.returncode == 0, shell.stderr
-    for _ in range(200):                       # the outbox polls every tickets.outbox.poll_seconds
+    for _ in range(200):  # the outbox polls every tickets.outbox.poll_seconds
         if "Termin folgt per Post" in printed.getvalue():
             break
         await asyncio.sleep(0.05)
     assert "Termin folgt per Post" in printed.getvalue() and "— Ausländerbehörde" in printed.getvalue()
-    assert printed.getvalue().rstrip().endswith("Sie>")     # the prompt comes back
+    assert printed.getvalue().rstrip().endswith("Sie>")  # the prompt comes back
 
     assert "wieder an" in (await chat.press("Antworten") and await chat.say("Muss er persönlich kommen?"))
     assert "#1" in await chat.say("/tickets")
@@ -96,9 +113,17 @@ async def test_terminal_hand_over_with_a_real_ticket_and_a_shell_answer(terminal
     assert (await desk.service.get(1)).status == "closed"
     assert [e.action for e in await desk.service.events(1)] == ["opened", "answered", "reopened", "answered", "solved"]
 
+
 async def test_tickets_list_from_the_shell(terminal):
     chat, desk, cfg, url = terminal
     env = os.environ | {"LOTSE_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "tickets", "show", "42"],
-                                     cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "tickets", "show", "42"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "TicketNotFound" in result.stderr

@@ -19,12 +19,15 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 @pytest.fixture
 def web_config(config, tmp_path, monkeypatch):
     monkeypatch.setenv("LOTSE_SESSION_SECRET", SECRET)
-    return config.model_copy(update={
-        "database": DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'web.db'}"),
-        "faq": config.faq.model_copy(update={"reload_seconds": 0}),
-        "tickets": config.tickets.model_copy(update={"outbox": config.tickets.outbox.model_copy(
-            update={"poll_seconds": 0.2})}),
-    })
+    return config.model_copy(
+        update={
+            "database": DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'web.db'}"),
+            "faq": config.faq.model_copy(update={"reload_seconds": 0}),
+            "tickets": config.tickets.model_copy(
+                update={"outbox": config.tickets.outbox.model_copy(update={"poll_seconds": 0.2})}
+            ),
+        }
+    )
 
 
 @pytest.fixture
@@ -58,8 +61,10 @@ class Browserless:
     async def login(self, username: str, password: str = PASSWORD) -> aiohttp.ClientResponse:
         page = await self.http.get(f"{self.base}/console/login")
         self.csrf = CSRF.search(await page.text()).group(1)
-        response = await self.http.post(f"{self.base}/console/login", data={
-            "csrf": self.csrf, "username": username, "password": password, "next": "/console/queue"})
+        response = await self.http.post(
+            f"{self.base}/console/login",
+            data={"csrf": self.csrf, "username": username, "password": password, "next": "/console/queue"},
+        )
         match = CSRF.search(await response.text())
         self.csrf = match.group(1) if match else self.csrf
         return response
@@ -72,8 +77,9 @@ class Browserless:
         """Send a chat message (text=... or payload=..., label=...); returns the chat's new messages."""
         if not self.token:
             self.token = (await (await self.http.post(f"{self.base}/chat/api/new")).json())["token"]
-        response = await self.http.post(f"{self.base}/chat/api/send", json={"after": 0, **body},
-                                        headers={"X-Chat-Token": self.token})
+        response = await self.http.post(
+            f"{self.base}/chat/api/send", json={"after": 0, **body}, headers={"X-Chat-Token": self.token}
+        )
         assert response.status == 200, await response.text()
         return (await response.json())["messages"]
 

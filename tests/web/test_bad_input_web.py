@@ -22,8 +22,11 @@ async def send(client, **body) -> aiohttp.ClientResponse:
     if not client.token:
         await client.say(text="/start")
     raw = json.dumps({"after": 0, **body}).encode()
-    return await client.http.post(f"{client.base}/chat/api/send", data=io.BytesIO(raw),
-                                  headers={"X-Chat-Token": client.token, "Content-Type": "application/json"})
+    return await client.http.post(
+        f"{client.base}/chat/api/send",
+        data=io.BytesIO(raw),
+        headers={"X-Chat-Token": client.token, "Content-Type": "application/json"},
+    )
 
 
 async def nothing_dirty_stored(server) -> None:
@@ -39,7 +42,7 @@ async def test_bad_text(client, server, name, caplog):
     caplog.set_level(logging.INFO)
     response = await send(client, text=TEXTS[name])
     if TEXTS[name].strip(" \t\n\u00a0\u2003\x00\x01\x02\x1b\x7f") == "":
-        assert response.status == 400, name            # nothing to answer: a clean 4xx
+        assert response.status == 400, name  # nothing to answer: a clean 4xx
     elif len(json.dumps({"text": TEXTS[name]})) > 16_000:
         assert response.status == 413, name
     else:
@@ -63,7 +66,7 @@ async def test_bad_button(client, server, name, caplog):
 async def test_forged_token(server, http, name, caplog):
     caplog.set_level(logging.INFO)
     token = TOKENS[name]
-    if any(ord(c) < 32 for c in token):   # no HTTP client sends it; the server must refuse it all the same
+    if any(ord(c) < 32 for c in token):  # no HTTP client sends it; the server must refuse it all the same
         token = token.replace("\x00", "%00")
     for method, path, body in (("POST", "/chat/api/send", {"text": "Hallo"}), ("GET", "/chat/api/messages", None)):
         response = await http.request(method, server.url + path, json=body, headers={"X-Chat-Token": token})
@@ -75,9 +78,12 @@ async def test_forged_token(server, http, name, caplog):
 async def test_bad_body(client, server, name, caplog):
     caplog.set_level(logging.INFO)
     await client.say(text="/start")
-    response = await client.http.post(f"{server.url}/chat/api/send", data=as_bytes(BODIES[name]),
-                                      headers={"X-Chat-Token": client.token, "Content-Type": "application/json"})
-    if name == "text_is_object":   # valid JSON of the wrong shape: read as text, answered
+    response = await client.http.post(
+        f"{server.url}/chat/api/send",
+        data=as_bytes(BODIES[name]),
+        headers={"X-Chat-Token": client.token, "Content-Type": "application/json"},
+    )
+    if name == "text_is_object":  # valid JSON of the wrong shape: read as text, answered
         assert response.status == 200
     else:
         assert response.status == 400, name
@@ -91,7 +97,8 @@ async def test_media_uploads_are_refused(client, server, caplog):
     for kind in MEDIA:
         form = aiohttp.FormData()
         form.add_field(kind, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, filename=f"{kind}.bin")
-        response = await client.http.post(f"{server.url}/chat/api/send", data=form,
-                                          headers={"X-Chat-Token": client.token})
+        response = await client.http.post(
+            f"{server.url}/chat/api/send", data=form, headers={"X-Chat-Token": client.token}
+        )
         assert response.status == 400, kind
     assert tracebacks(caplog.records) == []

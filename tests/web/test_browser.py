@@ -19,8 +19,16 @@ from bot.texts import t
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(os.environ.get("LOTSE_SCREENSHOTS") or tempfile.mkdtemp(prefix="lotse-screenshots-"))
 MOBILE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 860}
 
@@ -31,8 +39,12 @@ def chromium() -> Path:
     if not CHROMIUM.exists():
         if shutil.which("apt-get") is None or os.geteuid() != 0:
             pytest.fail("the browser tests need Debian's chromium: run `apt-get install -y chromium` as root")
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], check=True,
-                       stdout=subprocess.DEVNULL, timeout=900)
+        subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=900,
+        )
     return CHROMIUM
 
 
@@ -109,7 +121,8 @@ async def test_employer_hands_over_and_gets_the_coordinators_answer(server, brow
     await console.get_by_role("button", name="Übernehmen").click()
     await console.get_by_text("Erledigt.").wait_for()
     await console.get_by_label("Ihre Antwort an den Arbeitgeber").fill(
-        "Guten Tag, bitte schicken Sie uns eine Kopie der Duldung. Wir melden uns dann.")
+        "Guten Tag, bitte schicken Sie uns eine Kopie der Duldung. Wir melden uns dann."
+    )
     await console.get_by_role("button", name="Antwort senden").click()
     await console.get_by_text("Erledigt.").wait_for()
     await shot(console, "console-ticket")

@@ -8,7 +8,7 @@ import re
 import yaml
 
 from handlers.web.stats import percentile
-from tests.web.conftest import AUTHORITY_QUESTION, new_http, Browserless, hand_over
+from tests.web.conftest import AUTHORITY_QUESTION, Browserless, hand_over, new_http
 
 
 async def test_chat_needs_a_valid_token(server, http):
@@ -67,9 +67,13 @@ async def test_coordinators_answer_reaches_the_web_chat(client, server, http):
         page = await (await coordinator.http.get(f"{server.url}/console/tickets/{ticket}")).text()
         assert "claimed" in page and "answered" in page  # the audit trail
 
-        proposed = await coordinator.post(f"/console/tickets/{ticket}/propose", question="Darf er arbeiten?",
-                                          answer="Erst mit Erlaubnis.\nFragen Sie uns.", topic_id="",
-                                          new_topic_id="permit.new_case")
+        proposed = await coordinator.post(
+            f"/console/tickets/{ticket}/propose",
+            question="Darf er arbeiten?",
+            answer="Erst mit Erlaubnis.\nFragen Sie uns.",
+            topic_id="",
+            new_topic_id="permit.new_case",
+        )
         assert proposed.status == 200
     finally:
         await coordinator.http.close()
@@ -85,8 +89,9 @@ async def test_hand_over_to_the_other_team_with_a_note(client, server, http):
     ticket = await hand_over(client, AUTHORITY_QUESTION)
     coordinator = Browserless(http, server.url)
     await coordinator.login("anna")
-    done = await coordinator.post(f"/console/tickets/{ticket}/handover", to_team="coordinator",
-                                  text="Eher Förderung", follow=False)
+    done = await coordinator.post(
+        f"/console/tickets/{ticket}/handover", to_team="coordinator", text="Eher Förderung", follow=False
+    )
     assert done.status == 303 and done.headers["Location"] == "/console/queue"
     moved = await server.services.tickets.get(ticket)
     assert moved.team == "coordinator" and moved.status == "open"

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from handlers.web.app import CONSOLE
 from handlers.web.security import PUBLIC
-from tests.web.conftest import AUTHORITY_QUESTION, new_http, PASSWORD, Browserless, hand_over
+from tests.web.conftest import AUTHORITY_QUESTION, PASSWORD, Browserless, hand_over, new_http
 
 # Routes of the main application outside the console; anything else found there fails the test,
 # so a console page cannot be added beside the console's guard by mistake.
@@ -65,8 +65,9 @@ async def test_post_without_the_sessions_csrf_token_is_refused(client, server):
         await employer.http.close()
     assert (await client.login("anna")).status == 200
     for csrf in ("", "forged-token"):
-        response = await client.http.post(f"{server.url}/console/tickets/{ticket}/claim", data={"csrf": csrf},
-                                          allow_redirects=False)
+        response = await client.http.post(
+            f"{server.url}/console/tickets/{ticket}/claim", data={"csrf": csrf}, allow_redirects=False
+        )
         assert response.status == 403
     assert (await server.services.tickets.get(ticket)).status == "open"
     response = await client.post(f"/console/tickets/{ticket}/claim", follow=False)
@@ -75,8 +76,9 @@ async def test_post_without_the_sessions_csrf_token_is_refused(client, server):
 
 
 async def test_login_form_needs_its_csrf_token(server, http):
-    response = await http.post(f"{server.url}/console/login", data={"username": "anna", "password": PASSWORD},
-                               allow_redirects=False)
+    response = await http.post(
+        f"{server.url}/console/login", data={"username": "anna", "password": PASSWORD}, allow_redirects=False
+    )
     assert response.status == 403
 
 
@@ -86,7 +88,7 @@ async def test_lock_out_after_repeated_failures(client, server):
     refused = await client.login("anna", PASSWORD)  # this address failed for anna: it waits, right password or not
     assert refused.status == 429
     [row] = [row for row in await server.services.accounts.list() if row.username == "anna"]
-    assert row.locked_until is not None   # elsewhere her right password still works (tests/web/test_hardening.py)
+    assert row.locked_until is not None  # elsewhere her right password still works (tests/web/test_hardening.py)
 
 
 async def test_unknown_user_gets_the_same_answer(client):
@@ -133,8 +135,11 @@ async def test_no_open_redirect_after_login(server, http):
     client = Browserless(http, server.url)
     page = await http.get(f"{server.url}/console/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)
-    response = await http.post(f"{server.url}/console/login", allow_redirects=False, data={
-        "csrf": csrf, "username": "anna", "password": PASSWORD, "next": "//evil.example/"})
+    response = await http.post(
+        f"{server.url}/console/login",
+        allow_redirects=False,
+        data={"csrf": csrf, "username": "anna", "password": PASSWORD, "next": "//evil.example/"},
+    )
     assert response.status == 303 and response.headers["Location"] == "/console/queue"
     assert client.base
 

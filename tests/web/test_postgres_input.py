@@ -26,11 +26,12 @@ async def test_nul_and_huge_numbers_on_postgresql(client, server, caplog):
     caplog.set_level(logging.INFO)
     ticket = await hand_over(client, AUTHORITY_QUESTION + "\x00", company="Null\x00 GmbH")
     assert [m for m in await client.say(text="Noch eine Frage\x00?") if m["role"] == "bot"]
-    for name, payload in items("payload"):   # the corpus's forged buttons, against INTEGER columns
+    for name, payload in items("payload"):  # the corpus's forged buttons, against INTEGER columns
         assert [m for m in await client.say(payload=payload, label="x") if m["role"] == "bot"], name
     for after in ("999999999999999", "99999999999999999999", "-1", "x"):
-        response = await client.http.get(f"{server.url}/chat/api/messages", params={"after": after},
-                                         headers={"X-Chat-Token": client.token})
+        response = await client.http.get(
+            f"{server.url}/chat/api/messages", params={"after": after}, headers={"X-Chat-Token": client.token}
+        )
         assert response.status == 200, after
     coordinator = Browserless(new_http(), server.url)
     try:

@@ -16,12 +16,28 @@ def run(monkeypatch, capsys, *argv: str, stdin: str = "") -> tuple[int, str]:
 
 def test_add_passwd_disable_and_list(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("LOTSE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'users.db'}")
-    code, out = run(monkeypatch, capsys, "add", "Eva", "--team", "authority", "--team", "coordinator",
-                    "--name", "Eva E.", "--password-stdin", stdin="a long enough password\n")
+    code, out = run(
+        monkeypatch,
+        capsys,
+        "add",
+        "Eva",
+        "--team",
+        "authority",
+        "--team",
+        "coordinator",
+        "--name",
+        "Eva E.",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
     assert code == 0 and "added eva (authority, coordinator)" in out
-    code, out = run(monkeypatch, capsys, "add", "eva", "--team", "authority", "--password-stdin", stdin="another one!!\n")
+    code, out = run(
+        monkeypatch, capsys, "add", "eva", "--team", "authority", "--password-stdin", stdin="another one!!\n"
+    )
     assert code == 1 and "exists already" in out
-    code, out = run(monkeypatch, capsys, "add", "bob", "--team", "police", "--password-stdin", stdin="a long password\n")
+    code, out = run(
+        monkeypatch, capsys, "add", "bob", "--team", "police", "--password-stdin", stdin="a long password\n"
+    )
     assert code == 1 and "unknown team police" in out
     code, out = run(monkeypatch, capsys, "add", "bob", "--team", "authority", "--password-stdin", stdin="short\n")
     assert code == 1 and "at least 10 characters" in out

@@ -53,9 +53,14 @@ def clock() -> Clock:
 def whatsapp_config(config: Config, standin: GraphStandIn, url: str, **settings) -> Config:
     # The webhook answers once processed (within 20 s even on a busy machine): what Lotse enqueued is there.
     settings.setdefault("answer_within_seconds", 20)
-    whatsapp = WhatsAppSettings(access_token=SecretStr(TOKEN), app_secret=SecretStr(APP_SECRET),
-                                verify_token=SecretStr(VERIFY_TOKEN), phone_number_id=PHONE_NUMBER_ID,
-                                api_base_url=standin.base_url, **settings)
+    whatsapp = WhatsAppSettings(
+        access_token=SecretStr(TOKEN),
+        app_secret=SecretStr(APP_SECRET),
+        verify_token=SecretStr(VERIFY_TOKEN),
+        phone_number_id=PHONE_NUMBER_ID,
+        api_base_url=standin.base_url,
+        **settings,
+    )
     return config.model_copy(update={"whatsapp": whatsapp, "database": DatabaseSettings(url=url)})
 
 
@@ -71,7 +76,7 @@ class Lotse:
     http: aiohttp.ClientSession
     url: str
     clock: Clock
-    web: object = None    # handlers.web's services (accounts, the tickets view)
+    web: object = None  # handlers.web's services (accounts, the tickets view)
     base: str = ""
 
     async def post(self, body: dict | bytes, signature: str | None = "sign") -> int:
@@ -91,8 +96,9 @@ class Lotse:
 
 
 @asynccontextmanager
-async def start_lotse(config: Config, url: str, knowledge, standin: GraphStandIn, clock: Clock,
-                      **settings) -> AsyncIterator[Lotse]:
+async def start_lotse(
+    config: Config, url: str, knowledge, standin: GraphStandIn, clock: Clock, **settings
+) -> AsyncIterator[Lotse]:
     """The real runtime (bot/runtime.py) with the web and WhatsApp channels, on 127.0.0.1 and a free port.
 
     The outbox worker is stopped once the runtime runs: the tests drain it themselves, on the
@@ -101,16 +107,27 @@ async def start_lotse(config: Config, url: str, knowledge, standin: GraphStandIn
     config = whatsapp_config(config, standin, url, **settings)
     web_channel, whatsapp = WebChannel(), WhatsAppChannel(config, clock=clock)
     previous = os.environ.get(SESSION_SECRET_ENV)
-    os.environ[SESSION_SECRET_ENV] = "test-session-secret-" + "w" * 24   # not var/session.key of the checkout
+    os.environ[SESSION_SECRET_ENV] = "test-session-secret-" + "w" * 24  # not var/session.key of the checkout
     try:
-        async with running(config, [web_channel, whatsapp], knowledge=knowledge, host="127.0.0.1", port=0,
-                           reminders=False) as runtime:
+        async with running(
+            config, [web_channel, whatsapp], knowledge=knowledge, host="127.0.0.1", port=0, reminders=False
+        ) as runtime:
             await runtime.desk.stop()
             runtime.desk.worker.clock = runtime.desk.service.clock = clock
             view = web_channel.services.view
             view.clock = view.window.clock = clock
-            yield Lotse(config, runtime.database, runtime.desk, whatsapp.parts, standin, runtime.http,
-                        f"{runtime.url}{PATH}", clock, web_channel.services, runtime.url)
+            yield Lotse(
+                config,
+                runtime.database,
+                runtime.desk,
+                whatsapp.parts,
+                standin,
+                runtime.http,
+                f"{runtime.url}{PATH}",
+                clock,
+                web_channel.services,
+                runtime.url,
+            )
     finally:
         if previous is None:
             os.environ.pop(SESSION_SECRET_ENV, None)
@@ -120,8 +137,9 @@ async def start_lotse(config: Config, url: str, knowledge, standin: GraphStandIn
 
 @pytest.fixture
 async def lotse(config, shared_core, standin, clock, tmp_path) -> AsyncIterator[Lotse]:
-    async with start_lotse(config, f"sqlite+aiosqlite:///{tmp_path}/lotse.db", shared_core.knowledge, standin,
-                           clock) as running:
+    async with start_lotse(
+        config, f"sqlite+aiosqlite:///{tmp_path}/lotse.db", shared_core.knowledge, standin, clock
+    ) as running:
         yield running
 
 
@@ -129,8 +147,13 @@ class Employer:
     """Someone on WhatsApp: each message is posted to the webhook as Meta would, stamped with the
     clock's now; methods return what Lotse sent to this employer in answer (after the outbox ran)."""
 
-    def __init__(self, lotse: Lotse, user_id: str = "DE.13491208655302741918", phone: str | None = "4915112345678",
-                 name: str = "Anna Müller"):
+    def __init__(
+        self,
+        lotse: Lotse,
+        user_id: str = "DE.13491208655302741918",
+        phone: str | None = "4915112345678",
+        name: str = "Anna Müller",
+    ):
         self.lotse, self.user_id, self.phone, self.name = lotse, user_id, phone, name
 
     @property
@@ -141,15 +164,34 @@ class Employer:
         contact = {"profile": {"name": self.name}, "user_id": self.user_id}
         if self.phone:
             contact["wa_id"] = self.phone
-        return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
-            "field": "messages", "value": {"messaging_product": "whatsapp",
-                                           "metadata": {"display_phone_number": "15550783881",
-                                                        "phone_number_id": PHONE_NUMBER_ID},
-                                           "contacts": [contact], "messages": list(messages)}}]}]}
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "102290129340398",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+                                "contacts": [contact],
+                                "messages": list(messages),
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
 
     def message(self, kind: str, content: dict) -> dict:
-        message = {"from_user_id": self.user_id, "id": f"wamid.IN{uuid.uuid4().hex}",
-                   "timestamp": str(int(self.lotse.clock().timestamp())), "type": kind, **content}
+        message = {
+            "from_user_id": self.user_id,
+            "id": f"wamid.IN{uuid.uuid4().hex}",
+            "timestamp": str(int(self.lotse.clock().timestamp())),
+            "type": kind,
+            **content,
+        }
         if self.phone:
             message["from"] = self.phone
         return message
@@ -174,10 +216,14 @@ class Employer:
             if title in call.choices:
                 kind = call.body["interactive"]["type"]
                 reply = {"id": call.choices[title], "title": title}
-                interactive = ({"type": "button_reply", "button_reply": reply} if kind == "button"
-                               else {"type": "list_reply", "list_reply": reply})
-                return self.envelope(self.message("interactive", {"interactive": interactive,
-                                                                  "context": {"id": call.wamid}}))
+                interactive = (
+                    {"type": "button_reply", "button_reply": reply}
+                    if kind == "button"
+                    else {"type": "list_reply", "list_reply": reply}
+                )
+                return self.envelope(
+                    self.message("interactive", {"interactive": interactive, "context": {"id": call.wamid}})
+                )
         raise AssertionError(f"nothing sent to {self.address} offers {title!r}")
 
     async def taps(self, title: str) -> list[Call]:
@@ -186,8 +232,14 @@ class Employer:
     async def taps_template(self) -> list[Call]:
         template = next(c for c in reversed(self.sent()) if c.type == "template")
         payload = template.body["template"]["components"][1]["parameters"][0]["payload"]
-        return await self.deliver(self.envelope(self.message(
-            "button", {"button": {"payload": payload, "text": "Antwort anzeigen"}, "context": {"id": template.wamid}})))
+        return await self.deliver(
+            self.envelope(
+                self.message(
+                    "button",
+                    {"button": {"payload": payload, "text": "Antwort anzeigen"}, "context": {"id": template.wamid}},
+                )
+            )
+        )
 
     def copy_of(self, body: dict) -> dict:
         return copy.deepcopy(body)

@@ -34,7 +34,7 @@ class Call:
     status: int
     wamid: str | None = None
     error: int | None = None
-    at: float = field(default_factory=time.perf_counter)   # when it arrived (bench/whatsapp_bench.py)
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (bench/whatsapp_bench.py)
 
     @property
     def recipient(self) -> str:
@@ -102,8 +102,8 @@ class GraphStandIn:
     """The Graph API's messages endpoint, as far as Lotse uses it."""
 
     calls: list[Call] = field(default_factory=list)
-    sync_faults: list[int] = field(default_factory=list)     # codes for the next sends, in order
-    async_faults: list[int] = field(default_factory=list)    # codes for later `failed` statuses
+    sync_faults: list[int] = field(default_factory=list)  # codes for the next sends, in order
+    async_faults: list[int] = field(default_factory=list)  # codes for later `failed` statuses
     paused_templates: set[str] = field(default_factory=set)
     pending_failures: list[tuple[Call, int]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -130,9 +130,18 @@ class GraphStandIn:
 
     def _error(self, call: Call, code: int, title: str, status: int, details: str = "") -> web.Response:
         call.status, call.error = status, code
-        return web.json_response({"error": {"message": title, "type": "OAuthException", "code": code,
-                                            "error_data": {"messaging_product": "whatsapp", "details": details},
-                                            "fbtrace_id": "Atest"}}, status=status)
+        return web.json_response(
+            {
+                "error": {
+                    "message": title,
+                    "type": "OAuthException",
+                    "code": code,
+                    "error_data": {"messaging_product": "whatsapp", "details": details},
+                    "fbtrace_id": "Atest",
+                }
+            },
+            status=status,
+        )
 
     async def messages(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -158,9 +167,13 @@ class GraphStandIn:
         if self.async_faults:
             self.pending_failures.append((call, self.async_faults.pop(0)))
         recipient = body.get("to") or body.get("recipient")
-        return web.json_response({"messaging_product": "whatsapp",
-                                  "contacts": [{"input": recipient, "wa_id": body.get("to") or ""}],
-                                  "messages": [{"id": call.wamid}]})
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": recipient, "wa_id": body.get("to") or ""}],
+                "messages": [{"id": call.wamid}],
+            }
+        )
 
     def accepted(self, recipient: str | None = None) -> list[Call]:
         return [c for c in self.calls if c.status == 200 and (recipient is None or c.recipient == recipient)]

@@ -20,7 +20,7 @@ TEXTS, PAYLOADS, BODIES = (dict(items(kind)) for kind in ("text", "payload", "bo
 async def test_bad_text(lotse, anna, name, caplog):
     caplog.set_level(logging.INFO)
     text = TEXTS[name]
-    raw = json.dumps(anna.text(text)).encode()   # \u escapes, as Meta sends non-ASCII [I5]
+    raw = json.dumps(anna.text(text)).encode()  # \u escapes, as Meta sends non-ASCII [I5]
     status = await lotse.post(raw)
     await lotse.drain()
     if len(raw) > lotse.config.whatsapp.max_body_bytes:
@@ -43,7 +43,7 @@ async def test_forged_button_ids_get_a_visible_reply(lotse, anna, name, caplog):
     raw = json.dumps(body).encode()
     assert await lotse.post(raw) == 200, name
     await lotse.drain()
-    assert anna.sent() and anna.sent()[-1].text, name                       # every tap gets a visible reply
+    assert anna.sent() and anna.sent()[-1].text, name  # every tap gets a visible reply
     assert tracebacks(caplog.records) == []
 
 
@@ -51,5 +51,5 @@ async def test_forged_button_ids_get_a_visible_reply(lotse, anna, name, caplog):
 async def test_bad_body_is_a_clean_4xx(lotse, name, caplog):
     caplog.set_level(logging.INFO)
     status = await lotse.post(as_bytes(BODIES[name]))
-    assert status == 400 or (name == "text_is_object" and status == 200), (name, status)   # an object: nothing in it
+    assert status == 400 or (name == "text_is_object" and status == 200), (name, status)  # an object: nothing in it
     assert tracebacks(caplog.records) == []

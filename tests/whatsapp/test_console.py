@@ -36,7 +36,7 @@ async def test_waiting_answer_failed_message_and_retry_on_the_ticket_page(lotse,
         before = len(anna.sent())
         await client.post(f"/console/tickets/{ticket.id}/retry", message=str(row.id))
         await lotse.drain()
-        assert len(anna.sent()) == before + 1 and "Erste Antwort." in anna.sent()[-1].text   # really resent
+        assert len(anna.sent()) == before + 1 and "Erste Antwort." in anna.sent()[-1].text  # really resent
         page = await (await client.http.get(f"{lotse.base}/console/tickets/{ticket.id}")).text()
         assert "von WhatsApp angenommen" in page and "Erneut senden" not in page
 

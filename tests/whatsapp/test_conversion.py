@@ -12,20 +12,23 @@ from handlers.whatsapp.convert import events
 from tests.conftest import FIXTURES
 
 ANNA = "DE.13491208655302741918"
-AT = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)   # 1796119200 in the fixtures
+AT = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # 1796119200 in the fixtures
 
 
 def load(name: str) -> dict:
     return json.loads((FIXTURES / "whatsapp" / name).read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(("fixture", "kind", "text", "payload"), [
-    ("text.json", Kind.TEXT, "Darf ich einen Geflüchteten mit Duldung einstellen? 🙂", ""),
-    ("button_reply.json", Kind.BUTTON, "👍", "fb:u:permit.duldung:12"),
-    ("list_reply.json", Kind.BUTTON, "Arbeitserlaubnis", "faq:permit.work_permit"),
-    ("template_button.json", Kind.BUTTON, "Antwort anzeigen", "show_answer:42"),
-    ("image.json", Kind.MEDIA, "", ""),
-])
+@pytest.mark.parametrize(
+    ("fixture", "kind", "text", "payload"),
+    [
+        ("text.json", Kind.TEXT, "Darf ich einen Geflüchteten mit Duldung einstellen? 🙂", ""),
+        ("button_reply.json", Kind.BUTTON, "👍", "fb:u:permit.duldung:12"),
+        ("list_reply.json", Kind.BUTTON, "Arbeitserlaubnis", "faq:permit.work_permit"),
+        ("template_button.json", Kind.BUTTON, "Antwort anzeigen", "show_answer:42"),
+        ("image.json", Kind.MEDIA, "", ""),
+    ],
+)
 def test_each_message_type_becomes_one_incoming_message(fixture, kind, text, payload):
     messages, statuses = events(load(fixture))
     assert statuses == []
@@ -52,14 +55,19 @@ def test_a_user_without_phone_number_is_keyed_by_the_user_id():
 def test_a_batch_of_two_users_gives_both_messages_in_order():
     messages, _ = events(load("two_users.json"))
     assert [(m.message.chat_id, m.message.external_id) for m in messages] == [
-        (ANNA, "wamid.BATCH1"), ("DE.55555555555555555555", "wamid.BATCH2")]
+        (ANNA, "wamid.BATCH1"),
+        ("DE.55555555555555555555", "wamid.BATCH2"),
+    ]
 
 
 def test_statuses_come_out_in_their_order_with_their_own_times():
     messages, statuses = events(load("statuses.json"))
     assert messages == []
-    assert [(s.wamid, s.status) for s in statuses] == [("wamid.TEST1", "read"), ("wamid.TEST1", "sent"),
-                                                       ("wamid.TEST1", "delivered")]
+    assert [(s.wamid, s.status) for s in statuses] == [
+        ("wamid.TEST1", "read"),
+        ("wamid.TEST1", "sent"),
+        ("wamid.TEST1", "delivered"),
+    ]
     assert statuses[1].at == datetime.fromtimestamp(1796119201, UTC) and statuses[0].chat_id == ANNA
 
 
@@ -75,7 +83,7 @@ def test_commands_and_unknown_types():
     message["text"]["body"] = "/delete"
     assert events(body)[0][0].message.kind is Kind.COMMAND
     message["type"] = "system"
-    assert events(body)[0] == []   # a changed number: nothing for the dialogue
+    assert events(body)[0] == []  # a changed number: nothing for the dialogue
 
 
 def test_other_webhook_fields_and_broken_parts_are_ignored():

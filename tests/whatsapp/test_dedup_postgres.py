@@ -30,8 +30,9 @@ async def test_the_same_wamid_concurrently_from_two_chats_batches(any_lotse):
     first, second = anna.text("Brauche ich eine Arbeitserlaubnis?"), carla.text("Welche Förderung gibt es?")
     both = anna.text("x")
     both["entry"] = first["entry"] + second["entry"]
-    statuses = await asyncio.gather(*([any_lotse.post(first)] * 3 + [any_lotse.post(both)] * 3
-                                      + [any_lotse.post(second)] * 2))
+    statuses = await asyncio.gather(
+        *([any_lotse.post(first)] * 3 + [any_lotse.post(both)] * 3 + [any_lotse.post(second)] * 2)
+    )
     assert statuses == [200] * 8
     await any_lotse.drain()
     assert len(anna.sent()) == 1 and len(carla.sent()) == 1

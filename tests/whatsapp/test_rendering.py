@@ -16,14 +16,19 @@ def sendable(outgoing) -> dict:
 
 
 def test_formatting_title_steps_sources_footer():
-    reply = Reply("Erster Absatz.\n\nZweiter.", title="Blaue Karte", steps=("Antrag", "Termin"),
-                  links=(Link("§ 18g AufenthG", "https://www.gesetze-im-internet.de/aufenthg_2004/__18g.html"),),
-                  footer="Stand: 01.12.2026")
+    reply = Reply(
+        "Erster Absatz.\n\nZweiter.",
+        title="Blaue Karte",
+        steps=("Antrag", "Termin"),
+        links=(Link("§ 18g AufenthG", "https://www.gesetze-im-internet.de/aufenthg_2004/__18g.html"),),
+        footer="Stand: 01.12.2026",
+    )
     [message] = render_turn([reply], "de")
     assert message.body["text"]["body"] == (
         f"*Blaue Karte*\n\nErster Absatz.\n\nZweiter.\n\n*{t('steps', 'de')}*\n1. Antrag\n2. Termin\n\n"
         f"*{t('sources', 'de')}*\n• § 18g AufenthG: https://www.gesetze-im-internet.de/aufenthg_2004/__18g.html\n\n"
-        "_Stand: 01.12.2026_")
+        "_Stand: 01.12.2026_"
+    )
     assert message.body["text"]["preview_url"] is False
 
 
@@ -60,8 +65,10 @@ def test_duplicate_labels_are_no_reply_buttons():
 
 
 def test_a_turn_is_one_message_when_it_fits():
-    messages = render_turn([Reply("Hallo!"), Reply("Sprache?", buttons=((Button("Deutsch", "lang:de"),
-                                                                         Button("English", "lang:en")),))], "de")
+    messages = render_turn(
+        [Reply("Hallo!"), Reply("Sprache?", buttons=((Button("Deutsch", "lang:de"), Button("English", "lang:en")),))],
+        "de",
+    )
     [message] = messages
     assert message.body["interactive"]["body"]["text"] == "Hallo!\n\nSprache?"
 

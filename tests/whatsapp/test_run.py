@@ -28,29 +28,71 @@ async def test_run_serves_whatsapp_with_telegram_and_web_in_one_process(tmp_path
     await graph.start()
     await telegram.start()
     port = free_port()
-    env = environment(tmp_path, port, WHATSAPP_ACCESS_TOKEN=TOKEN, WHATSAPP_APP_SECRET="run-secret",
-                      WHATSAPP_VERIFY_TOKEN="run-verify", WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
-                      WHATSAPP_API_BASE_URL=graph.base_url, TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
-                      TELEGRAM_API_BASE_URL=telegram.base_url)
+    env = environment(
+        tmp_path,
+        port,
+        WHATSAPP_ACCESS_TOKEN=TOKEN,
+        WHATSAPP_APP_SECRET="run-secret",
+        WHATSAPP_VERIFY_TOKEN="run-verify",
+        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
+        WHATSAPP_API_BASE_URL=graph.base_url,
+        TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
             await _metrics_when_ready(http, base)
-            async with http.get(f"{base}/whatsapp/webhook", params={
-                    "hub.mode": "subscribe", "hub.verify_token": "run-verify", "hub.challenge": "42"}) as response:
+            async with http.get(
+                f"{base}/whatsapp/webhook",
+                params={"hub.mode": "subscribe", "hub.verify_token": "run-verify", "hub.challenge": "42"},
+            ) as response:
                 assert (response.status, await response.text()) == (200, "42")
-            body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
-                "field": "messages", "value": {"messaging_product": "whatsapp", "contacts": [
-                    {"profile": {"name": "Anna"}, "user_id": "DE.1"}], "messages": [{
-                        "from_user_id": "DE.1", "id": "wamid.RUN1", "timestamp": str(int(time.time())), "type": "text",
-                        "text": {"body": "/start"}}]}}]}]}, ensure_ascii=False).encode()
-            async with http.post(f"{base}/whatsapp/webhook", data=body,
-                                 headers={HEADER: sign(body, "run-secret")}) as response:
+            body = json.dumps(
+                {
+                    "object": "whatsapp_business_account",
+                    "entry": [
+                        {
+                            "id": "1",
+                            "changes": [
+                                {
+                                    "field": "messages",
+                                    "value": {
+                                        "messaging_product": "whatsapp",
+                                        "contacts": [{"profile": {"name": "Anna"}, "user_id": "DE.1"}],
+                                        "messages": [
+                                            {
+                                                "from_user_id": "DE.1",
+                                                "id": "wamid.RUN1",
+                                                "timestamp": str(int(time.time())),
+                                                "type": "text",
+                                                "text": {"body": "/start"},
+                                            }
+                                        ],
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                },
+                ensure_ascii=False,
+            ).encode()
+            async with http.post(
+                f"{base}/whatsapp/webhook", data=body, headers={HEADER: sign(body, "run-secret")}
+            ) as response:
                 assert response.status == 200
-            for _ in range(300):   # the outbox worker sends in the background (slowly on a busy machine)
+            for _ in range(300):  # the outbox worker sends in the background (slowly on a busy machine)
                 if graph.accepted("DE.1"):
                     break
                 await asyncio.sleep(0.1)

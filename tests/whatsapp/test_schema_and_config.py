@@ -12,8 +12,12 @@ from bot.db import Base, Database, prepare
 from tests.conftest import ROOT
 
 TABLES = {"whatsapp_chats", "whatsapp_deliveries", "whatsapp_conversions"}
-ENV = {"WHATSAPP_ACCESS_TOKEN": "EAAG-token", "WHATSAPP_APP_SECRET": "app-secret",
-       "WHATSAPP_VERIFY_TOKEN": "verify", "WHATSAPP_PHONE_NUMBER_ID": "106540352242922"}
+ENV = {
+    "WHATSAPP_ACCESS_TOKEN": "EAAG-token",
+    "WHATSAPP_APP_SECRET": "app-secret",
+    "WHATSAPP_VERIFY_TOKEN": "verify",
+    "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+}
 
 
 def _mine(diff) -> bool:
@@ -24,8 +28,9 @@ async def test_migration_matches_the_models(tmp_path):
     async with Database(f"sqlite+aiosqlite:///{tmp_path}/schema.db") as database:
         await prepare(database, migrate=True)
         async with database.engine.connect() as connection:
-            differences = await connection.run_sync(lambda c: compare_metadata(
-                MigrationContext.configure(c, opts={"compare_type": False}), Base.metadata))
+            differences = await connection.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": False}), Base.metadata)
+            )
             tables = set(await connection.run_sync(lambda c: c.dialect.get_table_names(c)))
     assert [d for d in differences if _mine(d)] == []
     assert TABLES <= tables

@@ -28,17 +28,17 @@ async def test_130429_pauses_the_number_and_131056_the_chat_then_all_arrive_in_o
     await carla.says("Hallo")
     standin.fail_next(130429)
     assert await anna.says("Erste Frage: Arbeitserlaubnis?") == []
-    assert await anna.says("Zweite Frage: Förderung?") == []            # behind the first, in order
-    assert await carla.says("Welche Förderung gibt es?") == []          # the whole number waits
+    assert await anna.says("Zweite Frage: Förderung?") == []  # behind the first, in order
+    assert await carla.says("Welche Förderung gibt es?") == []  # the whole number waits
     lotse.clock.advance(seconds=lotse.config.whatsapp.rate_limit_pause_seconds + 1)
     await lotse.drain()
     assert len(anna.sent()) == 3 and len(carla.sent()) == 2
     numbers = [int(c.wamid.removeprefix("wamid.TEST")) for c in anna.sent()]
-    assert numbers == sorted(numbers)                                     # in order
+    assert numbers == sorted(numbers)  # in order
 
     standin.fail_next(131056)
     assert await anna.says("Dritte Frage?") == []
-    [to_carla] = await carla.says("Und noch etwas?")                  # only Anna's chat waits
+    [to_carla] = await carla.says("Und noch etwas?")  # only Anna's chat waits
     assert to_carla.text
     lotse.clock.advance(seconds=6)
     await lotse.drain()
@@ -65,7 +65,7 @@ async def test_an_expired_token_stops_sending_with_an_alert(lotse, anna, standin
     assert any("WHATSAPP_ACCESS_TOKEN" in r.message for r in caplog.records if r.levelno == logging.CRITICAL)
     calls = len(standin.calls)
     assert await anna.says("Noch da?") == []
-    assert len(standin.calls) == calls                                  # stopped: nothing tried meanwhile
+    assert len(standin.calls) == calls  # stopped: nothing tried meanwhile
     lotse.clock.advance(seconds=lotse.config.whatsapp.auth_pause_seconds + 1)
     await lotse.drain()
     assert len(anna.sent()) == 2
@@ -87,7 +87,7 @@ async def test_console_retry_really_sends_again(lotse, anna, standin):
     assert "Die Antwort." in again.text and again.wamid
     state = await ticket_window(lotse.whatsapp.window, ticket)
     assert state.deliveries[row_id].label == "accepted"
-    assert not await retry(lotse.whatsapp.window, ticket.id + 1, row_id)   # only the ticket's own rows
+    assert not await retry(lotse.whatsapp.window, ticket.id + 1, row_id)  # only the ticket's own rows
 
 
 async def test_delete_erases_the_chat_like_on_the_other_channels(lotse, anna):
@@ -103,6 +103,7 @@ async def test_delete_erases_the_chat_like_on_the_other_channels(lotse, anna):
     [ticket] = await rows(lotse, Ticket)
     assert ticket.channel is None and ticket.company == "(deleted)"
     async with lotse.database.read() as session:
-        left = (await session.execute(select(WhatsAppDelivery.wamid).where(
-            WhatsAppDelivery.chat_id == anna.user_id))).all()
+        left = (
+            await session.execute(select(WhatsAppDelivery.wamid).where(WhatsAppDelivery.chat_id == anna.user_id))
+        ).all()
     assert left == []

@@ -20,8 +20,10 @@ from tests.whatsapp.conftest import Employer
 
 ANSWERED = ["Was ist eine Blaue Karte?", "What is a Blue Card?", "How do I hire someone with an EU Blue Card?"]
 AMBIGUOUS = ["Arbeitserlaubnis", "Förderung", "permit", "Is there funding for language courses?"]
-GERMAN_CASES = ["Wann bekommt mein Mitarbeiter Herr Yilmaz seine Verlängerung? Sein Titel läuft nächste Woche ab.",
-                "Wann wird die Aufenthaltserlaubnis meines Mitarbeiters verlängert? Aktenzeichen 4711."]
+GERMAN_CASES = [
+    "Wann bekommt mein Mitarbeiter Herr Yilmaz seine Verlängerung? Sein Titel läuft nächste Woche ab.",
+    "Wann wird die Aufenthaltserlaubnis meines Mitarbeiters verlängert? Aktenzeichen 4711.",
+]
 
 
 async def pick(lotse, route: Route, questions: list[str], min_candidates: int = 0) -> str:
@@ -53,8 +55,8 @@ async def test_question_answer_with_buttons_tap_and_reply(lotse, anna):
     assert {"👍", "👎"} <= set(answer.choices) and any("Person" in c or "person" in c for c in answer.choices)
 
     [thanks] = await anna.taps("👍")
-    assert thanks.type == "text" and thanks.text                        # every tap gets a visible reply
-    assert "Hinweis" not in thanks.text                                   # the notice only once
+    assert thanks.type == "text" and thanks.text  # every tap gets a visible reply
+    assert "Hinweis" not in thanks.text  # the notice only once
 
     [chat] = await rows(lotse, Chat, Chat.channel == "whatsapp")
     assert chat.external_id == anna.user_id
@@ -81,8 +83,11 @@ async def test_clarification_list_choice_answer(lotse, anna):
 
 
 async def test_more_than_ten_choices_are_numbered_and_typed_numbers_work(lotse, anna):
-    many = Reply("Welches Thema?", buttons=tuple((Button(f"Thema {n}", f"area:x{n}"),) for n in range(9))
-                 + ((Button("Eins", "lang:en"),), (Button("Zwei", "lang:de"),)))
+    many = Reply(
+        "Welches Thema?",
+        buttons=tuple((Button(f"Thema {n}", f"area:x{n}"),) for n in range(9))
+        + ((Button("Eins", "lang:en"),), (Button("Zwei", "lang:de"),)),
+    )
     await lotse.whatsapp.window.inbound(anna.user_id, anna.phone, lotse.clock())
     await lotse.whatsapp.window.enqueue_turn(anna.user_id, [reply_json(many)], "de", lotse.clock())
     await lotse.drain()
@@ -93,8 +98,9 @@ async def test_more_than_ten_choices_are_numbered_and_typed_numbers_work(lotse, 
 
 
 async def test_media_gets_a_please_type_hint_and_nothing_is_fetched(lotse, anna, standin):
-    [hint] = await anna.deliver(anna.envelope(anna.message("image", {"image": {"id": "1479537139650973",
-                                                                                "mime_type": "image/jpeg"}})))
+    [hint] = await anna.deliver(
+        anna.envelope(anna.message("image", {"image": {"id": "1479537139650973", "mime_type": "image/jpeg"}}))
+    )
     assert "schreiben Sie Ihre Frage" in hint.text
     assert all(c.body.get("type") != "media" for c in standin.calls)
 
@@ -106,11 +112,14 @@ async def test_bad_or_missing_signature_processes_nothing(lotse, anna, standin):
     assert await lotse.post(b"{not json", signature="sign") == 400
     await lotse.drain()
     assert standin.calls == [] and await rows(lotse, WhatsAppChat) == [] and await rows(lotse, OutboxMessage) == []
-    async with lotse.http.get(lotse.url, params={"hub.mode": "subscribe", "hub.verify_token": "test-verify-token",
-                                                 "hub.challenge": "1158201444"}) as response:
+    async with lotse.http.get(
+        lotse.url,
+        params={"hub.mode": "subscribe", "hub.verify_token": "test-verify-token", "hub.challenge": "1158201444"},
+    ) as response:
         assert (response.status, await response.text()) == (200, "1158201444")
-    async with lotse.http.get(lotse.url, params={"hub.mode": "subscribe", "hub.verify_token": "wrong",
-                                                 "hub.challenge": "1"}) as response:
+    async with lotse.http.get(
+        lotse.url, params={"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"}
+    ) as response:
         assert response.status == 403
 
 
@@ -137,22 +146,33 @@ async def test_a_batch_of_two_users_is_answered_both(lotse, anna):
     await lotse.drain()
     assert len(anna.sent()) == 1
     [to_carla] = carla.sent()
-    assert to_carla.body["recipient"] == carla.user_id and "to" not in to_carla.body   # no phone: the user id
+    assert to_carla.body["recipient"] == carla.user_id and "to" not in to_carla.body  # no phone: the user id
 
 
-@pytest.mark.parametrize(("fixture", "answered"), [
-    ("text.json", 1), ("button_reply.json", 1), ("list_reply.json", 1), ("template_button.json", 1),
-    ("image.json", 1), ("no_phone.json", 1), ("two_users.json", 2), ("statuses.json", 0), ("failed_131047.json", 0)])
+@pytest.mark.parametrize(
+    ("fixture", "answered"),
+    [
+        ("text.json", 1),
+        ("button_reply.json", 1),
+        ("list_reply.json", 1),
+        ("template_button.json", 1),
+        ("image.json", 1),
+        ("no_phone.json", 1),
+        ("two_users.json", 2),
+        ("statuses.json", 0),
+        ("failed_131047.json", 0),
+    ],
+)
 async def test_recorded_bodies_signed_with_the_test_secret(lotse, standin, fixture, answered):
     """Each recorded body, re-stamped with the clock's now and signed as Meta would: messages are
     answered (every tap visibly), statuses never are."""
     raw = (FIXTURES / "whatsapp" / fixture).read_text(encoding="utf-8")
     raw = re.sub(r'"timestamp": "\d+"', f'"timestamp": "{int(lotse.clock().timestamp())}"', raw)
     assert await lotse.post(raw.encode()) == 200
-    assert await lotse.post(raw.encode()) == 200   # Meta's retry: nothing twice
+    assert await lotse.post(raw.encode()) == 200  # Meta's retry: nothing twice
     await lotse.drain()
     assert len({c.recipient for c in standin.accepted()}) == answered
-    assert [row.status for row in await rows(lotse, OutboxMessage)] == ["sent"] * answered   # one turn each
+    assert [row.status for row in await rows(lotse, OutboxMessage)] == ["sent"] * answered  # one turn each
 
 
 async def test_a_slow_answer_does_not_keep_meta_waiting(lotse, anna, monkeypatch):

@@ -23,7 +23,7 @@ async def hand_over(lotse, anna, notify: bool | None = True) -> Ticket:
     [company] = await anna.taps("Ja, weitergeben")
     assert company.text == "Wie heißt Ihr Unternehmen?" and list(company.choices) == ["Abbrechen"]
     [contact] = await anna.says("Bäckerei *Beispiel* GmbH")
-    assert contact.body["interactive"]["type"] == "list"                   # four choices: a list
+    assert contact.body["interactive"]["type"] == "list"  # four choices: a list
     assert list(contact.choices) == ["Nur hier im Chat", "Telefon", "E-Mail", "Abbrechen"]
     [consent] = await anna.taps("Nur hier im Chat")
     assert list(consent.choices) == ["Ja, einverstanden", "Nein, danke"]
@@ -43,19 +43,19 @@ async def test_hand_over_with_permission_team_answer_inside_the_window_is_delive
     [chat] = await rows(lotse, WhatsAppChat)
     assert chat.notify_consent is True and chat.consent_version == lotse.config.whatsapp.consent_version
     assert chat.consent_at == lotse.clock()
-    assert ticket.company == "Bäckerei *Beispiel* GmbH"                   # stored as written ...
+    assert ticket.company == "Bäckerei *Beispiel* GmbH"  # stored as written ...
     lotse.clock.advance(hours=3)
     await lotse.answer(ticket.id, "Die Verlängerung beantragen Sie *vor* Ablauf_des_Titels.")
     await lotse.drain()
     [answer] = anna.sent()[-1:]
     assert answer.type == "interactive" and "Die Verlängerung beantragen Sie ∗vor∗ Ablauf＿des＿Titels." in answer.text
-    assert set(answer.choices) == {"Antworten", "Gelöst, danke"}         # ... and shown without formatting
+    assert set(answer.choices) == {"Antworten", "Gelöst, danke"}  # ... and shown without formatting
 
 
 async def test_late_answer_goes_as_template_and_is_delivered_in_order_on_tap(lotse, anna, standin):
     ticket = await hand_over(lotse, anna)
     before = len(anna.sent())
-    lotse.clock.advance(hours=23, minutes=55)                             # inside 24 h, but within the margin
+    lotse.clock.advance(hours=23, minutes=55)  # inside 24 h, but within the margin
     await lotse.answer(ticket.id, "Erste Antwort.")
     await lotse.answer(ticket.id, "Zweite Antwort.")
     await lotse.drain()
@@ -64,8 +64,8 @@ async def test_late_answer_goes_as_template_and_is_delivered_in_order_on_tap(lot
     assert template.body["template"]["name"] == "lotse_antwort_bereit"
     assert template.body["template"]["components"][0]["parameters"][0]["text"] == f"#{ticket.id}"
     pending = await rows(lotse, OutboxMessage, OutboxMessage.status == PENDING)
-    assert [row.purpose for row in pending] == ["answer", "answer"]        # both wait, in order
-    lotse.clock.advance(hours=30)                                         # the hold runs out: no second template
+    assert [row.purpose for row in pending] == ["answer", "answer"]  # both wait, in order
+    lotse.clock.advance(hours=30)  # the hold runs out: no second template
     await lotse.drain()
     assert len(anna.sent()) == before + 1
 
@@ -80,10 +80,10 @@ async def test_without_permission_the_answer_waits_and_the_console_says_so(lotse
     lotse.clock.advance(hours=25)
     await lotse.answer(ticket.id, "Antwort nach Feierabend.")
     await lotse.drain()
-    assert len(standin.calls) == before                                   # nothing sent, nothing lost
+    assert len(standin.calls) == before  # nothing sent, nothing lost
     state = await ticket_window(lotse.whatsapp.window, ticket)
     assert state.waiting and state.must_write_again and state.open_until is None and state.consent is False
-    assert state.contact is None                                           # only via the chat
+    assert state.contact is None  # only via the chat
     [row] = await rows(lotse, OutboxMessage, OutboxMessage.purpose == "answer")
     assert state.deliveries[row.id].label == "waiting" and state.messages
 
@@ -100,7 +100,7 @@ async def test_a_free_form_131047_goes_the_template_way_once(lotse, anna, standi
     sent, _code = standin.pending_failures.pop(0)
     assert (await rows(lotse, OutboxMessage, OutboxMessage.purpose == "answer"))[0].status == SENT
     assert await lotse.post(failed_status(sent.wamid, anna.user_id, 131047, lotse.clock())) == 200
-    assert await lotse.post(failed_status(sent.wamid, anna.user_id, 131047, lotse.clock())) == 200   # Meta's duplicate
+    assert await lotse.post(failed_status(sent.wamid, anna.user_id, 131047, lotse.clock())) == 200  # Meta's duplicate
     await lotse.drain()
     templates = [c for c in anna.sent() if c.type == "template"]
     assert len(templates) == 1
@@ -112,7 +112,7 @@ async def test_a_free_form_131047_goes_the_template_way_once(lotse, anna, standi
     first, *_ = await anna.taps_template()
     assert "Antwort, die Meta nicht zustellt." in first.text
     again = failed_status(first.wamid, anna.user_id, 131047, lotse.clock())
-    assert await lotse.post(again) == 200                                # a second 131047: now it fails
+    assert await lotse.post(again) == 200  # a second 131047: now it fails
     [row] = await rows(lotse, OutboxMessage, OutboxMessage.purpose == "answer")
     assert row.status == FAILED and row.last_error.startswith("131047")
 
@@ -144,25 +144,54 @@ async def test_reminders_go_only_inside_the_window(lotse, anna):
 
 def failed_status(wamid: str, user_id: str, code: int, at=None) -> dict:
     stamp = str(int(at.timestamp())) if at else "1796205700"
-    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp", "metadata": {"phone_number_id": "106540352242922"},
-        "statuses": [{"id": wamid, "status": "failed", "timestamp": stamp, "recipient_user_id": user_id,
-                      "errors": [{"code": code, "title": "Re-engagement message",
-                                  "error_data": {"details": "more than 24 hours have passed"}}]}]}}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"phone_number_id": "106540352242922"},
+                            "statuses": [
+                                {
+                                    "id": wamid,
+                                    "status": "failed",
+                                    "timestamp": stamp,
+                                    "recipient_user_id": user_id,
+                                    "errors": [
+                                        {
+                                            "code": code,
+                                            "title": "Re-engagement message",
+                                            "error_data": {"details": "more than 24 hours have passed"},
+                                        }
+                                    ],
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
 
 async def test_statuses_out_of_order_end_in_the_latest_state(lotse, anna):
     [reply] = await anna.says("Hallo")
     body = failed_status(reply.wamid, anna.user_id, 0)
     value = body["entry"][0]["changes"][0]["value"]
-    value["statuses"] = [{"id": reply.wamid, "status": s, "timestamp": "1796205700"} for s in ("read", "sent",
-                                                                                                 "delivered")]
+    value["statuses"] = [
+        {"id": reply.wamid, "status": s, "timestamp": "1796205700"} for s in ("read", "sent", "delivered")
+    ]
     assert await lotse.post(body) == 200
     async with lotse.database.read() as session:
         from bot.window.models import WhatsAppDelivery
 
-        delivery = (await session.execute(select(WhatsAppDelivery).where(
-            WhatsAppDelivery.wamid == reply.wamid))).scalar_one()
+        delivery = (
+            await session.execute(select(WhatsAppDelivery).where(WhatsAppDelivery.wamid == reply.wamid))
+        ).scalar_one()
     assert delivery.status == "read"
 
 
@@ -185,7 +214,7 @@ async def test_a_template_that_fails_later_leaves_the_answer_waiting_for_the_emp
     await lotse.drain()
     template, _code = standin.pending_failures.pop(0)
     assert template.type == "template"
-    assert not (await ticket_window(lotse.whatsapp.window, ticket)).must_write_again   # waits for the tap
+    assert not (await ticket_window(lotse.whatsapp.window, ticket)).must_write_again  # waits for the tap
     assert await lotse.post(failed_status(template.wamid, anna.user_id, 131026, lotse.clock())) == 200
     state = await ticket_window(lotse.whatsapp.window, ticket)
     assert state.waiting and state.must_write_again
