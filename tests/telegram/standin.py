@@ -3,8 +3,9 @@
 It speaks what the Bot API speaks (tech-notes 1.2): POST /bot<token>/<method> with form-encoded
 fields (objects JSON-encoded) or a JSON body, multipart for files; answers {"ok": true, "result": ...}.
 Calls record the parameters as a form would carry them (scalars as text, objects parsed) either way.
-Like Telegram it rejects a wrong token (401), text over 4096 characters, callback data over 64 bytes and HTML it cannot parse (400), and
-it can be told to answer 429 with retry_after, or 500, for the next calls of a method.
+Like Telegram it rejects a wrong token (401), text over 4096 characters, callback data over
+64 bytes and HTML it cannot parse (400), and it can be told to answer 429 with retry_after, or
+500, for the next calls of a method.
 Also used by bench/webhook_bench.py.
 """
 
