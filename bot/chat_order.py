@@ -100,8 +100,9 @@ def turns_for(database: Database, pool_size: int) -> ChatTurns:
     return SharedChatTurns(database, max_held=2 * pool_size) if database.dialect == "postgresql" else ChatTurns()
 
 
-def flood_verdict(answered: list[float], noted: bool, now: float, max_messages: int,
-                  window: float) -> tuple[Verdict, list[float], bool]:
+def flood_verdict(
+    answered: list[float], noted: bool, now: float, max_messages: int, window: float
+) -> tuple[Verdict, list[float], bool]:
     """The sliding window: at most `max_messages` answered in `window` seconds; one note, then silence.
 
     Returns the verdict and the chat's new state (answered times within the window, noted).
@@ -122,8 +123,14 @@ class SharedFloodGuard:
     need synchronised clocks (NTP), as PostgreSQL's own timestamps do.
     """
 
-    def __init__(self, database: Database, channel: str, max_messages: int, window_seconds: float,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        database: Database,
+        channel: str,
+        max_messages: int,
+        window_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ):
         self.database = database
         self.channel = channel
         self.max_messages = max_messages

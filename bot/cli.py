@@ -23,27 +23,37 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="start the bot: web chat and console, plus Telegram/WhatsApp when their tokens "
-                                    "are set, plus the terminal chat when started in a terminal",
-                        description="Start one runtime (database, FAQ, classifier, tickets) and plug in the "
-                                    "configured channels: the web chat (/chat/) and the coordinators' console "
-                                    "(/console/) on LOTSE_LISTEN (default http://127.0.0.1:8080) with /healthz and "
-                                    "/metrics; Telegram when TELEGRAM_BOT_TOKEN is set (webhook when "
-                                    "TELEGRAM_WEBHOOK_URL is set, else polling); WhatsApp when WHATSAPP_ACCESS_TOKEN "
-                                    "is set; and, when standard input is a terminal, the terminal chat (/quit or "
-                                    "Ctrl+C stops everything).")
-    commands.add_parser("chat", help="chat with Lotse in this terminal",
-                        description="The employer's conversation in the terminal. Numbers press buttons; /quit ends.")
+    commands.add_parser(
+        "run",
+        help="start the bot: web chat and console, plus Telegram/WhatsApp when their tokens "
+        "are set, plus the terminal chat when started in a terminal",
+        description="Start one runtime (database, FAQ, classifier, tickets) and plug in the "
+        "configured channels: the web chat (/chat/) and the coordinators' console "
+        "(/console/) on LOTSE_LISTEN (default http://127.0.0.1:8080) with /healthz and "
+        "/metrics; Telegram when TELEGRAM_BOT_TOKEN is set (webhook when "
+        "TELEGRAM_WEBHOOK_URL is set, else polling); WhatsApp when WHATSAPP_ACCESS_TOKEN "
+        "is set; and, when standard input is a terminal, the terminal chat (/quit or "
+        "Ctrl+C stops everything).",
+    )
+    commands.add_parser(
+        "chat",
+        help="chat with Lotse in this terminal",
+        description="The employer's conversation in the terminal. Numbers press buttons; /quit ends.",
+    )
     classify = commands.add_parser(
-        "classify", help="classify questions from stdin, one JSON line each",
+        "classify",
+        help="classify questions from stdin, one JSON line each",
         description="Reads one question per line on stdin and writes one JSON object per line on stdout: "
-                    "text, lang, route, faq_id, confidence, candidates, reason.")
+        "text, lang, route, faq_id, confidence, candidates, reason.",
+    )
     classify.add_argument("--backend", choices=("embedded", "rasa"), help="override nlu.backend of config.yml")
     evaluate = commands.add_parser(
-        "evaluate", help="measure routing on a labelled question file",
+        "evaluate",
+        help="measure routing on a labelled question file",
         description="Prints correct rate, wrong-answer rate, clarify rate, route recalls, the most confused pairs "
-                    "and a confusion table (gold label -> where its misrouted questions went) for a file in the "
-                    "format of shared/eval/dev.yml. Exits 1 when a --min/--max is missed.")
+        "and a confusion table (gold label -> where its misrouted questions went) for a file in the "
+        "format of shared/eval/dev.yml. Exits 1 when a --min/--max is missed.",
+    )
     evaluate.add_argument("file", type=Path, help="YAML list of {text, lang, expect}")
     evaluate.add_argument("--min-correct", type=float, help="fail below this correct rate")
     evaluate.add_argument("--max-wrong", type=float, help="fail above this wrong-answer rate")
@@ -52,10 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-out-of-scope-recall", type=float, help="fail below this out_of_scope recall")
     evaluate.add_argument("--errors", action="store_true", help="list every question routed wrongly")
     evaluate.add_argument("--by-language", action="store_true", help="figures per language of the questions")
-    evaluate.add_argument("--by-kind", action="store_true",
-                          help="figures per kind: topic, authority, coordinator, out_of_scope, smalltalk")
-    evaluate.add_argument("--confusion-all", action="store_true",
-                          help="list every gold label in the confusion table, also those always routed right")
+    evaluate.add_argument(
+        "--by-kind",
+        action="store_true",
+        help="figures per kind: topic, authority, coordinator, out_of_scope, smalltalk",
+    )
+    evaluate.add_argument(
+        "--confusion-all",
+        action="store_true",
+        help="list every gold label in the confusion table, also those always routed right",
+    )
     evaluate.add_argument("--backend", choices=("embedded", "rasa"), help="override nlu.backend of config.yml")
 
     faq = commands.add_parser("faq", help="editors' tools for faq/*.yml", description="Editors' tools for faq/*.yml.")
@@ -82,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     # `python -m bot classify < questions | head` should end quietly, like any Unix filter.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         config = load_config(args.config)
         if getattr(args, "backend", None):

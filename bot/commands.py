@@ -40,15 +40,21 @@ async def classify(config: Config, stdin: TextIO, stdout: TextIO) -> int:
             text = line.rstrip("\n")
             understood = await core.dialogue.understand(text)
             d = understood.decision
-            stdout.write(json.dumps({
-                "text": text,
-                "lang": understood.lang,
-                "route": d.route.value,
-                "faq_id": d.faq_id,
-                "confidence": round(d.confidence, 4),
-                "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in d.candidates],
-                "reason": d.reason,
-            }, ensure_ascii=False) + "\n")
+            stdout.write(
+                json.dumps(
+                    {
+                        "text": text,
+                        "lang": understood.lang,
+                        "route": d.route.value,
+                        "faq_id": d.faq_id,
+                        "confidence": round(d.confidence, 4),
+                        "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in d.candidates],
+                        "reason": d.reason,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             stdout.flush()
     finally:
         await core.close()
@@ -69,8 +75,10 @@ async def evaluate(config: Config, args) -> int:
     await core.close()
     fallbacks = getattr(core.knowledge.current.classifier, "fallback_messages", 0)
     if fallbacks:  # the numbers below are then partly the embedded model's
-        print(f"warning: Rasa was unavailable; the embedded model classified {fallbacks} of {len(cases)} questions",
-              file=sys.stderr)
+        print(
+            f"warning: Rasa was unavailable; the embedded model classified {fallbacks} of {len(cases)} questions",
+            file=sys.stderr,
+        )
     if args.errors:
         for o in report.outcomes:
             if not o.correct:
@@ -86,7 +94,12 @@ async def evaluate(config: Config, args) -> int:
         (args.min_correct, report.correct, "correct", lambda v, lim: v >= lim),
         (args.max_wrong, report.wrong, "wrong answers", lambda v, lim: v <= lim),
         (args.max_clarify, report.clarify, "clarify rate", lambda v, lim: v <= lim),
-        (args.min_handover_recall, report.recall("authority", "coordinator"), "hand-over recall", lambda v, lim: v >= lim),
+        (
+            args.min_handover_recall,
+            report.recall("authority", "coordinator"),
+            "hand-over recall",
+            lambda v, lim: v >= lim,
+        ),
         (args.min_out_of_scope_recall, report.recall("out_of_scope"), "out_of_scope recall", lambda v, lim: v >= lim),
     ]
     for limit, value, name, ok in checks:

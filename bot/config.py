@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -46,7 +46,7 @@ class Contacts(_Strict):
     authority: Contact
     coordinator: Contact
     employer_service: Contact
-    chamber: Contact                  # {chamber}: both kinds of chamber, where the occupation is open
+    chamber: Contact  # {chamber}: both kinds of chamber, where the occupation is open
     chamber_ihk: Contact | None = None  # {chamber_ihk}: trade, industry, services; missing: {chamber}
     chamber_hwk: Contact | None = None  # {chamber_hwk}: crafts (Handwerk); missing: {chamber}
 
@@ -111,8 +111,10 @@ class Nlu(_Strict):
     @model_validator(mode="after")
     def _rasa_token(self) -> Nlu:
         if self.backend == "rasa" and not (self.rasa.token and self.rasa.token.get_secret_value()):
-            raise ValueError(f"backend rasa needs the environment variable {RASA_TOKEN_ENV} "
-                             "(the token `python -m bot rasa serve` runs with)")
+            raise ValueError(
+                f"backend rasa needs the environment variable {RASA_TOKEN_ENV} "
+                "(the token `python -m bot rasa serve` runs with)"
+            )
         return self
 
 
@@ -215,7 +217,7 @@ _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgres": "postgresql+asyncpg"
 
 
 class DatabaseSettings(_Strict):
-    url: str | None = None   # None: the SQLite file var/lotse.db beside config.yml
+    url: str | None = None  # None: the SQLite file var/lotse.db beside config.yml
     migrate: bool = True
     pool_size: int = Field(5, ge=1, le=100)
     echo: bool = False
@@ -232,7 +234,6 @@ class DatabaseSettings(_Strict):
         return f"{scheme}://{rest}"
 
 
-
 # -- the hand-over to people (bot/tickets, docs/tickets.md) ------------------------------------------------------
 
 TEAM_KEYS = ("authority", "coordinator")
@@ -242,13 +243,14 @@ _HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 class Team(_Strict):
     """A team of people who answer tickets, and where they work on Telegram."""
 
-    name: Localized                       # signs the answers ("Ausländerbehörde"), never a person's account
-    telegram_group: int | None = None     # staff group chat id (negative, e.g. -1001234567890); None: no group
-    forum: bool = False                   # the group has topics enabled: one topic per ticket, else a card
-    members: tuple[int, ...] = ()         # Telegram user ids allowed to claim, answer, hand over and close
-    response_time: Localized = Localized(de="in der Regel innerhalb von zwei Werktagen",
-                                         en="usually within two working days")
-    lang: Literal["de", "en"] = "de"      # language of the cards and notes in the staff group
+    name: Localized  # signs the answers ("Ausländerbehörde"), never a person's account
+    telegram_group: int | None = None  # staff group chat id (negative, e.g. -1001234567890); None: no group
+    forum: bool = False  # the group has topics enabled: one topic per ticket, else a card
+    members: tuple[int, ...] = ()  # Telegram user ids allowed to claim, answer, hand over and close
+    response_time: Localized = Localized(
+        de="in der Regel innerhalb von zwei Werktagen", en="usually within two working days"
+    )
+    lang: Literal["de", "en"] = "de"  # language of the cards and notes in the staff group
 
     @field_validator("telegram_group")
     @classmethod
@@ -283,19 +285,19 @@ class OfficeHours(_Strict):
 
 
 class Reminders(_Strict):
-    unclaimed_after_minutes: float = Field(120, gt=0)       # re-announce an unclaimed ticket (office hours only)
+    unclaimed_after_minutes: float = Field(120, gt=0)  # re-announce an unclaimed ticket (office hours only)
     employer_no_answer_after_hours: float = Field(48, gt=0)  # tell the employer it takes longer
-    autoclose_answered_after_days: float = Field(14, gt=0)   # answered and no reply: close
+    autoclose_answered_after_days: float = Field(14, gt=0)  # answered and no reply: close
     check_every_seconds: float = Field(60, gt=0)
     office_hours: OfficeHours = OfficeHours()
 
 
 class Outbox(_Strict):
-    poll_seconds: float = Field(1.0, gt=0)        # how often the worker looks for messages (a commit wakes it too)
+    poll_seconds: float = Field(1.0, gt=0)  # how often the worker looks for messages (a commit wakes it too)
     batch: int = Field(20, ge=1, le=500)
-    lease_seconds: float = Field(60, ge=5)        # a process that died mid-send leaves its rows to others after this
-    max_attempts: int = Field(8, ge=1, le=100)    # then the message is marked failed and logged
-    backoff_seconds: float = Field(2.0, gt=0)     # first retry; doubles each time ...
+    lease_seconds: float = Field(60, ge=5)  # a process that died mid-send leaves its rows to others after this
+    max_attempts: int = Field(8, ge=1, le=100)  # then the message is marked failed and logged
+    backoff_seconds: float = Field(2.0, gt=0)  # first retry; doubles each time ...
     backoff_max_seconds: float = Field(600, gt=0)  # ... up to this
 
 
@@ -305,8 +307,10 @@ class Tickets(_Strict):
         "authority": Team(name=Localized(de="Ausländerbehörde", en="Foreigners' authority")),
         "coordinator": Team(name=Localized(de="Netzwerkkoordination", en="Network coordination")),
     }
-    reopen_within_days: float = Field(14, gt=0)   # an employer's reply after an answer reopens the ticket this long
-    on_delete: Literal["delete", "anonymise"] = "anonymise"  # /delete: remove tickets, or keep them without personal data
+    reopen_within_days: float = Field(14, gt=0)  # an employer's reply after an answer reopens the ticket this long
+    on_delete: Literal["delete", "anonymise"] = (
+        "anonymise"  # /delete: remove tickets, or keep them without personal data
+    )
     recent_messages: int = Field(5, ge=0, le=20)  # earlier questions of the chat shown on the staff card
     reminders: Reminders = Reminders()
     outbox: Outbox = Outbox()
@@ -340,20 +344,20 @@ class WebSettings(_Strict):
     """The coordinators' console and the employers' web chat, served on telegram.listen (LOTSE_LISTEN)."""
 
     enabled: bool = True
-    secure_cookies: bool = False          # true behind an https reverse proxy: cookies only over https
-    session_idle_minutes: float = Field(120, gt=0, le=24 * 60)    # a console session ends after this without use
-    session_max_hours: float = Field(12, gt=0, le=24 * 14)        # ... and after this in any case
-    login_max_failures: int = Field(5, ge=1, le=100)             # wrong passwords in a row before a lock-out
+    secure_cookies: bool = False  # true behind an https reverse proxy: cookies only over https
+    session_idle_minutes: float = Field(120, gt=0, le=24 * 60)  # a console session ends after this without use
+    session_max_hours: float = Field(12, gt=0, le=24 * 14)  # ... and after this in any case
+    login_max_failures: int = Field(5, ge=1, le=100)  # wrong passwords in a row before a lock-out
     login_lock_minutes: float = Field(15, gt=0)
-    chat_poll_seconds: float = Field(5, ge=1, le=300)            # how often the web chat asks for team answers
-    chat_max_messages_per_minute: int = Field(20, ge=1)          # per chat; more gets a calm note
-    chat_retention_days: float = Field(90, gt=0)                 # web chat transcripts are deleted after this
+    chat_poll_seconds: float = Field(5, ge=1, le=300)  # how often the web chat asks for team answers
+    chat_max_messages_per_minute: int = Field(20, ge=1)  # per chat; more gets a calm note
+    chat_retention_days: float = Field(90, gt=0)  # web chat transcripts are deleted after this
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); nobody else's is.
     trusted_proxies: tuple[str, ...] = ()
-    chat_new_per_hour_per_address: int = Field(30, ge=1)         # new web chats one client address may start
+    chat_new_per_hour_per_address: int = Field(30, ge=1)  # new web chats one client address may start
     chat_messages_per_minute_per_address: int = Field(60, ge=1)  # over all its chats; more gets a calm note
-    chat_tickets_per_hour_per_address: int = Field(5, ge=1)      # hand-overs from the web chat ...
-    chat_tickets_per_hour: int = Field(60, ge=1)                 # ... and from all web chats together
+    chat_tickets_per_hour_per_address: int = Field(5, ge=1)  # hand-overs from the web chat ...
+    chat_tickets_per_hour: int = Field(60, ge=1)  # ... and from all web chats together
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -364,24 +368,24 @@ class WebSettings(_Strict):
             try:
                 ipaddress.ip_network(address, strict=False)
             except ValueError:
-                raise ValueError(f"{address!r} is no IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)")
+                raise ValueError(f"{address!r} is no IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)") from None
         return value
 
 
 class Retention(_Strict):
-    days: float = Field(365, gt=0)                       # decisions, feedback, closed tickets are deleted after this
-    processed_updates_days: float = Field(3, ge=1)       # the record that stops redelivered updates
+    days: float = Field(365, gt=0)  # decisions, feedback, closed tickets are deleted after this
+    processed_updates_days: float = Field(3, ge=1)  # the record that stops redelivered updates
     check_every_hours: float = Field(6, gt=0)
 
 
 # -- the WhatsApp channel (handlers/whatsapp, docs/whatsapp.md) -------------------------------------------------
 
 WHATSAPP_ENV = {
-    "WHATSAPP_ACCESS_TOKEN": "access_token",       # set: the channel is on
-    "WHATSAPP_APP_SECRET": "app_secret",           # the key of X-Hub-Signature-256
-    "WHATSAPP_VERIFY_TOKEN": "verify_token",       # the GET handshake's token
+    "WHATSAPP_ACCESS_TOKEN": "access_token",  # set: the channel is on
+    "WHATSAPP_APP_SECRET": "app_secret",  # the key of X-Hub-Signature-256
+    "WHATSAPP_VERIFY_TOKEN": "verify_token",  # the GET handshake's token
     "WHATSAPP_PHONE_NUMBER_ID": "phone_number_id",  # the sending number
-    "WHATSAPP_API_BASE_URL": "api_base_url",       # default https://graph.facebook.com (tests: a stand-in)
+    "WHATSAPP_API_BASE_URL": "api_base_url",  # default https://graph.facebook.com (tests: a stand-in)
 }
 
 
@@ -414,15 +418,15 @@ class WhatsAppSettings(_Strict):
     template: WhatsAppTemplate = WhatsAppTemplate()
     limits: WhatsAppLimits = WhatsAppLimits()
     consent_version: str = Field("2026-12", min_length=1, max_length=16)  # the wording of the notify question
-    window_hours: float = Field(24, gt=0, le=24)                  # Meta's customer service window
-    window_margin_minutes: float = Field(10, ge=0, le=600)        # answers this close to its end go as a template
-    hold_hours: float = Field(24, gt=0)                           # a held answer is looked at again after this
-    rate_limit_pause_seconds: float = Field(60, ge=1)             # 130429: the whole number waits this long
-    pair_rate_pause_seconds: float = Field(6, ge=6)               # 131056: that chat waits at least this long
-    auth_pause_seconds: float = Field(600, ge=10)                 # 190: stop sending for this long (alert)
+    window_hours: float = Field(24, gt=0, le=24)  # Meta's customer service window
+    window_margin_minutes: float = Field(10, ge=0, le=600)  # answers this close to its end go as a template
+    hold_hours: float = Field(24, gt=0)  # a held answer is looked at again after this
+    rate_limit_pause_seconds: float = Field(60, ge=1)  # 130429: the whole number waits this long
+    pair_rate_pause_seconds: float = Field(6, ge=6)  # 131056: that chat waits at least this long
+    auth_pause_seconds: float = Field(600, ge=10)  # 190: stop sending for this long (alert)
     request_timeout_seconds: float = Field(10, gt=0, le=60)
-    answer_within_seconds: float = Field(1.0, gt=0, le=20)        # the webhook answers Meta by then at the latest
-    max_body_bytes: int = Field(1_000_000, ge=10_000)             # larger webhook bodies are refused (413)
+    answer_within_seconds: float = Field(1.0, gt=0, le=20)  # the webhook answers Meta by then at the latest
+    max_body_bytes: int = Field(1_000_000, ge=10_000)  # larger webhook bodies are refused (413)
     # From the environment only: see load_config.
     access_token: SecretStr | None = Field(None, exclude=True)
     app_secret: SecretStr | None = Field(None, exclude=True)
@@ -437,8 +441,11 @@ class WhatsAppSettings(_Strict):
     @model_validator(mode="after")
     def _complete(self) -> WhatsAppSettings:
         if self.enabled:
-            missing = [variable for variable, key in WHATSAPP_ENV.items()
-                       if key not in ("access_token", "api_base_url") and getattr(self, key) is None]
+            missing = [
+                variable
+                for variable, key in WHATSAPP_ENV.items()
+                if key not in ("access_token", "api_base_url") and getattr(self, key) is None
+            ]
             if missing:
                 raise ValueError(f"WHATSAPP_ACCESS_TOKEN is set, so {', '.join(missing)} must be set too")
         return self
@@ -511,7 +518,11 @@ def _add_secrets(raw: dict, environ: dict[str, str], path: Path) -> None:
     rasa = nlu.get("rasa") if isinstance(nlu, dict) else None
     if isinstance(rasa, dict) and "token" in rasa:
         raise ConfigError(f"{path}: nlu.rasa.token: secrets never go into the file; set {RASA_TOKEN_ENV}")
-    if environ.get(RASA_TOKEN_ENV) and (nlu is None or isinstance(nlu, dict)) and (rasa is None or isinstance(rasa, dict)):
+    if (
+        environ.get(RASA_TOKEN_ENV)
+        and (nlu is None or isinstance(nlu, dict))
+        and (rasa is None or isinstance(rasa, dict))
+    ):
         raw["nlu"] = {**(nlu or {}), "rasa": {**(rasa or {}), "token": environ[RASA_TOKEN_ENV]}}
 
 
@@ -523,8 +534,9 @@ def _add_whatsapp_environment(raw: dict, environ: dict[str, str], path: Path) ->
     for variable, key in WHATSAPP_ENV.items():
         if section and key in section:
             raise ConfigError(f"{path}: whatsapp.{key}: it comes from the environment only; set {variable}")
-    values = {key: environ[variable].strip() for variable, key in WHATSAPP_ENV.items()
-              if environ.get(variable, "").strip()}
+    values = {
+        key: environ[variable].strip() for variable, key in WHATSAPP_ENV.items() if environ.get(variable, "").strip()
+    }
     if values:
         raw["whatsapp"] = {**(section or {}), **values}
 
@@ -548,8 +560,12 @@ def _apply_environment(raw: dict, environ: dict[str, str], path: Path) -> None:
         if isinstance(raw.get(section), dict) and key in raw[section]:
             raise ConfigError(f"{path}: {section}.{key}: secrets never go into the file; set {variable}")
     database = raw.get("database")
-    if isinstance(database, dict) and isinstance(database.get("url"), str) and "@" in database["url"] \
-            and ":" in database["url"].partition("://")[2].partition("@")[0]:
+    if (
+        isinstance(database, dict)
+        and isinstance(database.get("url"), str)
+        and "@" in database["url"]
+        and ":" in database["url"].partition("://")[2].partition("@")[0]
+    ):
         raise ConfigError(f"{path}: database.url: a URL with a password goes into LOTSE_DATABASE_URL, not the file")
     for variable, (section, key) in ENV_OVERRIDES.items():
         value = environ.get(variable, "").strip()

@@ -57,12 +57,22 @@ def decide(classification: Classification, thresholds: Thresholds) -> Decision:
         threshold_name, route = _ROUTE_THRESHOLDS[top.label]
         threshold = getattr(thresholds, threshold_name)
         if top.confidence >= threshold:
-            return Decision(route, None, top.confidence, (),
-                            f"{top.label} {top.confidence:.2f} >= {threshold_name} threshold {threshold:.2f}")
+            return Decision(
+                route,
+                None,
+                top.confidence,
+                (),
+                f"{top.label} {top.confidence:.2f} >= {threshold_name} threshold {threshold:.2f}",
+            )
     elif top.confidence >= needed and top.confidence - runner_up >= thresholds.margin:
-        return Decision(Route.ANSWER, top.label, top.confidence, (top,),
-                        f"{top.label} {top.confidence:.2f} >= answer {needed:.2f}, "
-                        f"ahead of the runner-up by {top.confidence - runner_up:.2f} >= margin {thresholds.margin:.2f}")
+        return Decision(
+            Route.ANSWER,
+            top.label,
+            top.confidence,
+            (top,),
+            f"{top.label} {top.confidence:.2f} >= answer {needed:.2f}, "
+            f"ahead of the runner-up by {top.confidence - runner_up:.2f} >= margin {thresholds.margin:.2f}",
+        )
 
     candidates = tuple(s for s in topics if s.confidence >= thresholds.clarify_min)[: thresholds.max_candidates]
     if len(candidates) == 1 and len(topics) > 1:
@@ -71,11 +81,14 @@ def decide(classification: Classification, thresholds: Thresholds) -> Decision:
     confidence = best_topic.confidence if best_topic else 0.0
     if candidates:
         if is_topic(top.label):
-            why = (f"{top.label} {top.confidence:.2f} below answer {thresholds.answer:.2f}"
-                   if top.confidence < thresholds.answer
-                   else f"{top.label} {top.confidence:.2f} below answer_without_term {needed:.2f}: no key term"
-                   if top.confidence < needed
-                   else f"{top.label} only {top.confidence - runner_up:.2f} ahead of the runner-up (margin {thresholds.margin:.2f})")
+            why = (
+                f"{top.label} {top.confidence:.2f} below answer {thresholds.answer:.2f}"
+                if top.confidence < thresholds.answer
+                else f"{top.label} {top.confidence:.2f} below answer_without_term {needed:.2f}: no key term"
+                if top.confidence < needed
+                else f"{top.label} only {top.confidence - runner_up:.2f} ahead of the runner-up "
+                f"(margin {thresholds.margin:.2f})"
+            )
         else:
             why = f"{top.label} {top.confidence:.2f} below its threshold"
         return Decision(Route.CLARIFY, faq_id, confidence, candidates, f"{why}: offer {len(candidates)} topics")
@@ -84,7 +97,17 @@ def decide(classification: Classification, thresholds: Thresholds) -> Decision:
         # helpful reply ("not my field" or "hello" beats "please rephrase"; a hand-over is
         # confirmed by the employer before anything is passed on).
         route = _ROUTE_THRESHOLDS[top.label][1]
-        return Decision(route, None, top.confidence, (),
-                        f"{top.label} {top.confidence:.2f} below its threshold, but no topic is plausible")
-    return Decision(Route.CLARIFY, faq_id, confidence, (),
-                    f"nothing plausible (best {top.label} {top.confidence:.2f}): ask to rephrase, offer a person")
+        return Decision(
+            route,
+            None,
+            top.confidence,
+            (),
+            f"{top.label} {top.confidence:.2f} below its threshold, but no topic is plausible",
+        )
+    return Decision(
+        Route.CLARIFY,
+        faq_id,
+        confidence,
+        (),
+        f"nothing plausible (best {top.label} {top.confidence:.2f}): ask to rephrase, offer a person",
+    )

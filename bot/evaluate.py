@@ -20,7 +20,7 @@ KINDS = ("topic",) + ROUTES
 class Case:
     text: str
     lang: str
-    expect: str          # a topic id, or "route:<name>"
+    expect: str  # a topic id, or "route:<name>"
 
     @property
     def kind(self) -> str:
@@ -122,19 +122,24 @@ class Report:
                 rows.append(f"  {gold:<38} {n:>4} {right / n:>6.2f}  {where}")
         if not rows:
             return ["confusion: every question went where it should"]
-        return ["confusion (gold label -> where the misrouted went; labels always right are left out):"
-                if not everything else "confusion (gold label -> where the misrouted went):",
-                f"  {'gold label':<38} {'n':>4} {'right':>6}  went elsewhere"] + rows
+        return [
+            "confusion (gold label -> where the misrouted went; labels always right are left out):"
+            if not everything
+            else "confusion (gold label -> where the misrouted went):",
+            f"  {'gold label':<38} {'n':>4} {'right':>6}  went elsewhere",
+        ] + rows
 
     def group_lines(self, title: str, key, order: tuple[str, ...] = ()) -> list[str]:
         """The main figures per group of questions (key: Outcome -> group name)."""
-        groups = sorted({key(o) for o in self.outcomes},
-                        key=lambda g: (order.index(g) if g in order else len(order), g))
+        groups = sorted(
+            {key(o) for o in self.outcomes}, key=lambda g: (order.index(g) if g in order else len(order), g)
+        )
         out = [f"by {title}:", f"  {title:<14} {'n':>4} {'correct':>8} {'wrong':>6} {'clarify':>8}"]
         for group in groups:
             part = self.subset(lambda o, g=group: key(o) == g)
-            out.append(f"  {group:<14} {len(part.outcomes):>4} {part.correct:>8.3f} {part.wrong:>6.3f}"
-                       f" {part.clarify:>8.3f}")
+            out.append(
+                f"  {group:<14} {len(part.outcomes):>4} {part.correct:>8.3f} {part.wrong:>6.3f} {part.clarify:>8.3f}"
+            )
         return out
 
     def lines(self) -> list[str]:
@@ -171,6 +176,13 @@ async def evaluate(dialogue: Dialogue, cases: list[Case]) -> Report:
     for case in cases:
         understood = await dialogue.understand(case.text)
         d = understood.decision
-        outcomes.append(Outcome(case, d.route.value, d.faq_id if d.route is Route.ANSWER else None,
-                                tuple(c.label for c in d.candidates), understood.lang))
+        outcomes.append(
+            Outcome(
+                case,
+                d.route.value,
+                d.faq_id if d.route is Route.ANSWER else None,
+                tuple(c.label for c in d.candidates),
+                understood.lang,
+            )
+        )
     return Report(outcomes, time.perf_counter() - started)

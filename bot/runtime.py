@@ -131,8 +131,9 @@ class Runtime:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-async def _build_core(config: Config, database: Database, knowledge: KnowledgeBase | None,
-                      stack: AsyncExitStack) -> Core:
+async def _build_core(
+    config: Config, database: Database, knowledge: KnowledgeBase | None, stack: AsyncExitStack
+) -> Core:
     store = DbChatStore(database)
     if knowledge is not None:  # lent by the caller (tests): the caller closes it
         return Core(config, knowledge, store, Dialogue(config, knowledge, store))
@@ -150,9 +151,16 @@ async def _cancel(tasks: list[asyncio.Task]) -> None:
 
 
 @asynccontextmanager
-async def running(config: Config, channels: Sequence[Channel] = (), *, knowledge: KnowledgeBase | None = None,
-                  serve_http: bool = True, host: str | None = None, port: int | None = None,
-                  reminders: bool = True) -> AsyncIterator[Runtime]:
+async def running(
+    config: Config,
+    channels: Sequence[Channel] = (),
+    *,
+    knowledge: KnowledgeBase | None = None,
+    serve_http: bool = True,
+    host: str | None = None,
+    port: int | None = None,
+    reminders: bool = True,
+) -> AsyncIterator[Runtime]:
     """Start the runtime and `channels`; stop them in reverse on leaving.
 
     Args:
@@ -179,8 +187,17 @@ async def running(config: Config, channels: Sequence[Channel] = (), *, knowledge
         desk = TicketDesk.build(database, config, senders) if config.tickets.enabled else None
         if desk is not None:
             core.dialogue.attach_handover(desk.handover)
-        runtime = Runtime(config, database, core, desk, http, web.Application(), tuple(channels), senders,
-                          chat_turns=turns_for(database, config.database.pool_size))
+        runtime = Runtime(
+            config,
+            database,
+            core,
+            desk,
+            http,
+            web.Application(),
+            tuple(channels),
+            senders,
+            chat_turns=turns_for(database, config.database.pool_size),
+        )
         runtime.web_app.router.add_get("/healthz", runtime._health)
         runtime.web_app.router.add_get("/metrics", runtime._metrics)
         for channel in channels:
@@ -192,8 +209,9 @@ async def running(config: Config, channels: Sequence[Channel] = (), *, knowledge
             await runtime.runner.setup()
             stack.push_async_callback(runtime.runner.cleanup)
             listen = config.telegram
-            await web.TCPSite(runtime.runner, host or listen.listen_host,
-                              listen.listen_port if port is None else port).start()
+            await web.TCPSite(
+                runtime.runner, host or listen.listen_host, listen.listen_port if port is None else port
+            ).start()
         for channel in channels:
             await channel.start()
 

@@ -52,8 +52,11 @@ async def serve(config: Config, *, terminal: bool, serve_http: bool = True, stop
     try:
         async with running(config, channels, serve_http=serve_http) as runtime:
             tune_runtime_for_serving()
-            lines = [f"Lotse is running on {redacted(runtime.database.url)}"
-                     + (f", listening on {runtime.url} (/healthz, /metrics)" if runtime.url else "") + ":"]
+            lines = [
+                f"Lotse is running on {redacted(runtime.database.url)}"
+                + (f", listening on {runtime.url} (/healthz, /metrics)" if runtime.url else "")
+                + ":"
+            ]
             lines += [f"  {channel.describe()}" for channel in channels]
             if config.telegram.token is None and serve_http:
                 lines.append("  (no TELEGRAM_BOT_TOKEN: Telegram is off)")
@@ -72,8 +75,10 @@ async def serve(config: Config, *, terminal: bool, serve_http: bool = True, stop
         print(f"database error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"cannot listen on {config.telegram.listen} (LOTSE_LISTEN) for the web pages, webhooks and health: "
-              f"{exc}", file=sys.stderr)
+        print(
+            f"cannot listen on {config.telegram.listen} (LOTSE_LISTEN) for the web pages, webhooks and health: {exc}",
+            file=sys.stderr,
+        )
         return 1
     print("Lotse stopped.", file=sys.stderr)
     return 0

@@ -5,52 +5,52 @@ from __future__ import annotations
 TEXTS: dict[str, dict[str, str]] = {
     "greeting": {
         "de": "Guten Tag! Ich bin Lotse, der Assistent des regionalen Arbeitgebernetzwerks. Ich beantworte "
-              "Fragen zur Beschäftigung von Geflüchteten und Zugewanderten: Arbeitserlaubnis, Aufenthaltsstatus, "
-              "Ausbildung, Fachkräfteeinwanderung, Anerkennung und Förderung. Einzelfälle gebe ich an die "
-              "Ausländerbehörde oder die Netzwerkkoordination weiter.\n\nSchreiben Sie Ihre Frage einfach in den Chat.",
+        "Fragen zur Beschäftigung von Geflüchteten und Zugewanderten: Arbeitserlaubnis, Aufenthaltsstatus, "
+        "Ausbildung, Fachkräfteeinwanderung, Anerkennung und Förderung. Einzelfälle gebe ich an die "
+        "Ausländerbehörde oder die Netzwerkkoordination weiter.\n\nSchreiben Sie Ihre Frage einfach in den Chat.",
         "en": "Hello! I am Lotse, the assistant of the regional employer network. I answer questions about "
-              "employing refugees and migrants: work permits, residence status, training, skilled immigration, "
-              "recognition of qualifications and subsidies. Individual cases go to the foreigners' authority or "
-              "the network coordinator.\n\nJust type your question.",
+        "employing refugees and migrants: work permits, residence status, training, skilled immigration, "
+        "recognition of qualifications and subsidies. Individual cases go to the foreigners' authority or "
+        "the network coordinator.\n\nJust type your question.",
     },
     "privacy_short": {
         "de": "Datenschutz: Ich speichere Ihre Fragen, um Antworten zu verbessern; nichts geht ohne Ihre "
-              "Zustimmung an Dritte. Mehr: /privacy",
+        "Zustimmung an Dritte. Mehr: /privacy",
         "en": "Privacy: I store your questions to improve the answers; nothing goes to third parties without "
-              "your consent. More: /privacy",
+        "your consent. More: /privacy",
     },
     "privacy": {
         "de": "Was mit Ihren Daten geschieht:\n\n• Gespeichert werden Ihre Fragen, die gewählte Sprache, wie "
-              "Lotse entschieden hat und Ihre Bewertungen, damit das Netzwerk die Antworten verbessern kann.\n"
-              "• Nennen Sie bitte keine Namen oder Ausweisdaten Ihrer Beschäftigten, solange niemand Ihren Fall "
-              "bearbeiten muss.\n• An Dritte geht nichts, außer Sie stimmen der Weitergabe an die zuständige Stelle "
-              "ausdrücklich zu.\n• Daten werden nach Ablauf der Aufbewahrungsfrist gelöscht.",
+        "Lotse entschieden hat und Ihre Bewertungen, damit das Netzwerk die Antworten verbessern kann.\n"
+        "• Nennen Sie bitte keine Namen oder Ausweisdaten Ihrer Beschäftigten, solange niemand Ihren Fall "
+        "bearbeiten muss.\n• An Dritte geht nichts, außer Sie stimmen der Weitergabe an die zuständige Stelle "
+        "ausdrücklich zu.\n• Daten werden nach Ablauf der Aufbewahrungsfrist gelöscht.",
         "en": "What happens to your data:\n\n• Lotse stores your questions, the chosen language, how it decided "
-              "and your ratings, so that the network can improve the answers.\n• Please do not give names or ID "
-              "details of employees unless someone has to work on your case.\n• Nothing goes to third parties "
-              "unless you explicitly agree to pass your question to the responsible office.\n• Data is deleted "
-              "when the retention period ends.",
+        "and your ratings, so that the network can improve the answers.\n• Please do not give names or ID "
+        "details of employees unless someone has to work on your case.\n• Nothing goes to third parties "
+        "unless you explicitly agree to pass your question to the responsible office.\n• Data is deleted "
+        "when the retention period ends.",
     },
     "help": {
         "de": "So funktioniert Lotse:\n\n• Stellen Sie Ihre Frage in eigenen Worten, z. B. „Darf jemand mit "
-              "Duldung bei uns eine Ausbildung machen?“\n• Tippen Sie auf die Knöpfe unter den Antworten, um "
-              "Themen zu vertiefen oder zu bewerten.\n• Für Einzelfälle vermittle ich an eine Person.\n\n"
-              "Befehle: /topics Themen durchsuchen · /lang Sprache · /privacy Datenschutz · /help Hilfe",
-        "en": "How Lotse works:\n\n• Ask in your own words, e.g. \"May someone with a Duldung do an "
-              "apprenticeship with us?\"\n• Tap the buttons under an answer to explore related topics or rate "
-              "it.\n• For individual cases I put you in touch with a person.\n\n"
-              "Commands: /topics browse topics · /lang language · /privacy privacy · /help help",
+        "Duldung bei uns eine Ausbildung machen?“\n• Tippen Sie auf die Knöpfe unter den Antworten, um "
+        "Themen zu vertiefen oder zu bewerten.\n• Für Einzelfälle vermittle ich an eine Person.\n\n"
+        "Befehle: /topics Themen durchsuchen · /lang Sprache · /privacy Datenschutz · /help Hilfe",
+        "en": 'How Lotse works:\n\n• Ask in your own words, e.g. "May someone with a Duldung do an '
+        'apprenticeship with us?"\n• Tap the buttons under an answer to explore related topics or rate '
+        "it.\n• For individual cases I put you in touch with a person.\n\n"
+        "Commands: /topics browse topics · /lang language · /privacy privacy · /help help",
     },
     "choose_language": {"de": "Welche Sprache möchten Sie?", "en": "Which language would you like?"},
     "language_set": {"de": "Ich antworte jetzt auf Deutsch.", "en": "I will answer in English now."},
     "areas": {"de": "Wählen Sie einen Bereich:", "en": "Choose an area:"},
-    "area_topics": {"de": "Themen im Bereich „{area}“:", "en": "Topics in \"{area}\":"},
+    "area_topics": {"de": "Themen im Bereich „{area}“:", "en": 'Topics in "{area}":'},
     "clarify": {"de": "Meinten Sie eines dieser Themen?", "en": "Did you mean one of these topics?"},
     "rephrase": {
         "de": "Das habe ich leider nicht verstanden. Können Sie die Frage anders formulieren? "
-              "Sie können auch unter /topics stöbern oder eine Person fragen.",
+        "Sie können auch unter /topics stöbern oder eine Person fragen.",
         "en": "Sorry, I did not understand that. Could you rephrase the question? "
-              "You can also browse /topics or ask a person.",
+        "You can also browse /topics or ask a person.",
     },
     "none_of_these": {"de": "Nichts davon – Person fragen", "en": "None of these – ask a person"},
     "ask_person": {"de": "Person fragen", "en": "Ask a person"},
@@ -82,11 +82,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "out_of_scope": {
         "de": "Dafür bin ich leider nicht zuständig. Ich helfe bei Fragen zur Beschäftigung von Geflüchteten "
-              "und Zugewanderten: Arbeitserlaubnis, Aufenthaltsstatus, Ausbildung, Fachkräfteeinwanderung, "
-              "Anerkennung und Förderung. Stöbern Sie unter /topics.",
+        "und Zugewanderten: Arbeitserlaubnis, Aufenthaltsstatus, Ausbildung, Fachkräfteeinwanderung, "
+        "Anerkennung und Förderung. Stöbern Sie unter /topics.",
         "en": "Sorry, that is not my field. I help with questions about employing refugees and migrants: work "
-              "permits, residence status, training, skilled immigration, recognition and subsidies. "
-              "Browse /topics.",
+        "permits, residence status, training, skilled immigration, recognition and subsidies. "
+        "Browse /topics.",
     },
     "smalltalk": {
         "de": "Gern! Fragen Sie mich einfach, was Sie zur Beschäftigung von Geflüchteten wissen möchten.",
@@ -94,16 +94,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "type_your_question": {
         "de": "Bilder, Sprachnachrichten und Dateien kann ich leider nicht lesen. Bitte schreiben Sie Ihre "
-              "Frage als Text. Bitte senden Sie keine Ausweisdokumente.",
+        "Frage als Text. Bitte senden Sie keine Ausweisdokumente.",
         "en": "I cannot read pictures, voice messages or files. Please type your question. Please do not send "
-              "identity documents.",
+        "identity documents.",
     },
     "empty": {"de": "Bitte schreiben Sie Ihre Frage.", "en": "Please type your question."},
     "too_long": {
         "de": "Ihre Nachricht ist sehr lang ({length} Zeichen). Bitte fassen Sie Ihre Frage in höchstens "
-              "{limit} Zeichen zusammen.",
+        "{limit} Zeichen zusammen.",
         "en": "Your message is very long ({length} characters). Please put your question in at most "
-              "{limit} characters.",
+        "{limit} characters.",
     },
     "unknown_command": {
         "de": "Diesen Befehl kenne ich nicht. /help zeigt, was ich kann.",
@@ -116,11 +116,11 @@ TEXTS: dict[str, dict[str, str]] = {
     # -- the hand-over to people (bot/handover.py) ------------------------------------------------------------
     "ho_offer": {
         "de": "Soll ich Ihre Frage an das Team „{team}“ weitergeben? Dort antwortet Ihnen eine Person hier im Chat. "
-              "Sie können sich auch direkt wenden an: {contact}",
+        "Sie können sich auch direkt wenden an: {contact}",
         "en": "Shall I pass your question on to {team}? A person there will answer you here in this chat. "
-              "You can also contact them directly: {contact}",
+        "You can also contact them directly: {contact}",
     },
-    "ho_question_is": {"de": "Ihre Frage: „{question}“", "en": "Your question: \"{question}\""},
+    "ho_question_is": {"de": "Ihre Frage: „{question}“", "en": 'Your question: "{question}"'},
     "ho_yes": {"de": "Ja, weitergeben", "en": "Yes, pass it on"},
     "ho_no": {"de": "Nein, danke", "en": "No, thanks"},
     "ho_cancel": {"de": "Abbrechen", "en": "Cancel"},
@@ -129,34 +129,42 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "What should I pass on? Please describe your question in a few sentences.",
     },
     "ho_ask_company": {"de": "Wie heißt Ihr Unternehmen?", "en": "What is the name of your company?"},
-    "ho_bad_company": {"de": "Bitte nennen Sie den Namen Ihres Unternehmens (2 bis 200 Zeichen).",
-                       "en": "Please give your company's name (2 to 200 characters)."},
+    "ho_bad_company": {
+        "de": "Bitte nennen Sie den Namen Ihres Unternehmens (2 bis 200 Zeichen).",
+        "en": "Please give your company's name (2 to 200 characters).",
+    },
     "ho_ask_contact": {"de": "Wie kann das Team „{team}“ Sie erreichen?", "en": "How can {team} reach you?"},
     "ho_contact_chat": {"de": "Nur hier im Chat", "en": "Only in this chat"},
     "ho_contact_phone": {"de": "Telefon", "en": "Phone"},
     "ho_contact_email": {"de": "E-Mail", "en": "E-mail"},
     "ho_ask_phone": {"de": "Unter welcher Telefonnummer?", "en": "Which phone number?"},
-    "ho_bad_phone": {"de": "Das sieht nicht nach einer Telefonnummer aus. Bitte z. B. so: +49 1234 567890",
-                     "en": "That does not look like a phone number. Please write it like +49 1234 567890"},
+    "ho_bad_phone": {
+        "de": "Das sieht nicht nach einer Telefonnummer aus. Bitte z. B. so: +49 1234 567890",
+        "en": "That does not look like a phone number. Please write it like +49 1234 567890",
+    },
     "ho_ask_email": {"de": "Unter welcher E-Mail-Adresse?", "en": "Which e-mail address?"},
-    "ho_bad_email": {"de": "Das sieht nicht nach einer E-Mail-Adresse aus. Bitte z. B. so: name@firma.de",
-                     "en": "That does not look like an e-mail address. Please write it like name@company.com"},
+    "ho_bad_email": {
+        "de": "Das sieht nicht nach einer E-Mail-Adresse aus. Bitte z. B. so: name@firma.de",
+        "en": "That does not look like an e-mail address. Please write it like name@company.com",
+    },
     "ho_consent": {
         "de": "Darf ich Ihre Frage, den Namen Ihres Unternehmens und Ihre Kontaktangabe an das Team „{team}“ weitergeben? "
-              "Die Angaben werden nur zur Beantwortung verwendet. Mit /delete löschen Sie jederzeit alle Ihre Daten.",
+        "Die Angaben werden nur zur Beantwortung verwendet. Mit /delete löschen Sie jederzeit alle Ihre Daten.",
         "en": "May I pass your question, your company's name and your contact details on to {team}? They are "
-              "used only to answer you. /delete erases all your data at any time.",
+        "used only to answer you. /delete erases all your data at any time.",
     },
     "ho_consent_yes": {"de": "Ja, einverstanden", "en": "Yes, I agree"},
-    "ho_use_buttons": {"de": "Bitte wählen Sie einen der Knöpfe – oder /cancel zum Abbrechen.",
-                       "en": "Please choose one of the buttons – or /cancel to stop."},
+    "ho_use_buttons": {
+        "de": "Bitte wählen Sie einen der Knöpfe – oder /cancel zum Abbrechen.",
+        "en": "Please choose one of the buttons – or /cancel to stop.",
+    },
     "ho_cancelled": {"de": "Abgebrochen. Es wurde nichts weitergegeben.", "en": "Cancelled. Nothing was passed on."},
     "ho_nothing_to_cancel": {"de": "Es gibt gerade nichts abzubrechen.", "en": "There is nothing to cancel."},
     "ho_opened": {
         "de": "Erledigt: Ihre Frage liegt jetzt als Ticket #{number} beim Team „{team}“. Eine Antwort bekommen Sie "
-              "hier {response_time} – ich melde mich, sobald sie da ist. /tickets zeigt Ihre Tickets.",
+        "hier {response_time} – ich melde mich, sobald sie da ist. /tickets zeigt Ihre Tickets.",
         "en": "Done: your question is now ticket #{number} with {team}. You will get an answer here "
-              "{response_time} – I will let you know as soon as it arrives. /tickets lists your tickets.",
+        "{response_time} – I will let you know as soon as it arrives. /tickets lists your tickets.",
     },
     "ho_adds_to": {
         "de": "Gehört diese Nachricht zu Ticket #{number} (beim Team „{team}“) oder ist es eine neue Frage?",
@@ -164,27 +172,40 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ho_add_button": {"de": "Zu Ticket #{number}", "en": "Add to ticket #{number}"},
     "ho_new_question": {"de": "Neue Frage", "en": "New question"},
-    "ho_added": {"de": "Ich habe Ihre Nachricht zu Ticket #{number} gegeben.",
-                 "en": "I added your message to ticket #{number}."},
-    "ho_reopened": {"de": "Ich habe Ihre Nachricht zu Ticket #{number} gegeben; das Team „{team}“ sieht es sich wieder an.",
-                    "en": "I added your message to ticket #{number}; {team} will look at it again."},
+    "ho_added": {
+        "de": "Ich habe Ihre Nachricht zu Ticket #{number} gegeben.",
+        "en": "I added your message to ticket #{number}.",
+    },
+    "ho_reopened": {
+        "de": "Ich habe Ihre Nachricht zu Ticket #{number} gegeben; das Team „{team}“ sieht es sich wieder an.",
+        "en": "I added your message to ticket #{number}; {team} will look at it again.",
+    },
     "ho_ticket_closed": {
         "de": "Ticket #{number} ist schon geschlossen. Stellen Sie Ihre Frage gern neu.",
         "en": "Ticket #{number} is already closed. Please ask your question again.",
     },
-    "ho_write_reply": {"de": "Schreiben Sie Ihre Antwort zu Ticket #{number}:",
-                       "en": "Write your reply to ticket #{number}:"},
-    "ho_solved": {"de": "Schön, dass es geklärt ist! Ticket #{number} ist geschlossen.",
-                  "en": "Glad it is sorted! Ticket #{number} is closed."},
-    "ho_answer_title": {"de": "Antwort vom Team „{team}“ (Ticket #{number})", "en": "Answer from {team} (ticket #{number})"},
+    "ho_write_reply": {
+        "de": "Schreiben Sie Ihre Antwort zu Ticket #{number}:",
+        "en": "Write your reply to ticket #{number}:",
+    },
+    "ho_solved": {
+        "de": "Schön, dass es geklärt ist! Ticket #{number} ist geschlossen.",
+        "en": "Glad it is sorted! Ticket #{number} is closed.",
+    },
+    "ho_answer_title": {
+        "de": "Antwort vom Team „{team}“ (Ticket #{number})",
+        "en": "Answer from {team} (ticket #{number})",
+    },
     "ho_answer_footer": {
         "de": "Sie können antworten oder das Ticket als gelöst markieren.",
         "en": "You can reply, or mark the ticket as solved.",
     },
     "ho_reply": {"de": "Antworten", "en": "Reply"},
     "ho_solved_button": {"de": "Gelöst, danke", "en": "Solved, thanks"},
-    "ho_claimed_note": {"de": "Ticket #{number}: das Team „{team}“ bearbeitet Ihre Frage jetzt.",
-                        "en": "Ticket #{number}: {team} is working on your question now."},
+    "ho_claimed_note": {
+        "de": "Ticket #{number}: das Team „{team}“ bearbeitet Ihre Frage jetzt.",
+        "en": "Ticket #{number}: {team} is working on your question now.",
+    },
     "ho_handed_over_note": {
         "de": "Ticket #{number} liegt jetzt beim Team „{team}“; dort antwortet man Ihnen {response_time}.",
         "en": "Ticket #{number} is now with {team}; they will answer you {response_time}.",
@@ -195,29 +216,31 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ho_autoclosed_note": {
         "de": "Ticket #{number} habe ich geschlossen, weil keine Rückfrage mehr kam. Antworten Sie innerhalb von "
-              "{days} Tagen, öffne ich es wieder.",
+        "{days} Tagen, öffne ich es wieder.",
         "en": "I closed ticket #{number} as there was no further question. Reply within {days} days and I will "
-              "reopen it.",
+        "reopen it.",
     },
     "ho_still_waiting": {
         "de": "Ticket #{number} ist noch nicht beantwortet – es ist nicht vergessen. Das Team „{team}“ meldet sich hier, "
-              "sobald es geht. Dringend? Direkt erreichen Sie: {contact}",
+        "sobald es geht. Dringend? Direkt erreichen Sie: {contact}",
         "en": "Ticket #{number} has no answer yet – it is not forgotten. {team} will answer here as soon as "
-              "possible. Urgent? You can reach them directly: {contact}",
+        "possible. Urgent? You can reach them directly: {contact}",
     },
     "tickets_none": {"de": "Sie haben keine Tickets.", "en": "You have no tickets."},
     "tickets_list": {"de": "Ihre Tickets:", "en": "Your tickets:"},
-    "tickets_line": {"de": "#{number} · {team} · {status} · {date}: {question}",
-                     "en": "#{number} · {team} · {status} · {date}: {question}"},
+    "tickets_line": {
+        "de": "#{number} · {team} · {status} · {date}: {question}",
+        "en": "#{number} · {team} · {status} · {date}: {question}",
+    },
     "status_open": {"de": "wartet auf Bearbeitung", "en": "waiting"},
     "status_claimed": {"de": "in Bearbeitung", "en": "being worked on"},
     "status_answered": {"de": "beantwortet", "en": "answered"},
     "status_closed": {"de": "geschlossen", "en": "closed"},
     "delete_confirm": {
         "de": "Wirklich alle Daten dieses Chats löschen? Das sind Ihre Fragen, Einstellungen, Bewertungen und "
-              "Tickets ({tickets}). Das lässt sich nicht rückgängig machen.",
+        "Tickets ({tickets}). Das lässt sich nicht rückgängig machen.",
         "en": "Really erase all data of this chat? That is your questions, settings, ratings and tickets "
-              "({tickets}). This cannot be undone.",
+        "({tickets}). This cannot be undone.",
     },
     "delete_yes": {"de": "Ja, alles löschen", "en": "Yes, erase everything"},
     "delete_done": {"de": "Alle Daten dieses Chats sind gelöscht.", "en": "All data of this chat has been erased."},
@@ -226,17 +249,21 @@ TEXTS: dict[str, dict[str, str]] = {
     "st_title": {"de": "Ticket #{number} · {team}", "en": "Ticket #{number} · {team}"},
     "st_topic": {"de": "#{number} {company}", "en": "#{number} {company}"},
     "st_question": {"de": "Frage ({language}):", "en": "Question ({language}):"},
-    "st_bot": {"de": "Einschätzung des Bots: {route} ({confidence}) – {reason}",
-               "en": "Bot's classification: {route} ({confidence}) – {reason}"},
+    "st_bot": {
+        "de": "Einschätzung des Bots: {route} ({confidence}) – {reason}",
+        "en": "Bot's classification: {route} ({confidence}) – {reason}",
+    },
     "st_recent": {"de": "Vorher im Chat:", "en": "Earlier in the chat:"},
-    "st_employer": {"de": "Arbeitgeber: {company} · Kontakt: {contact}", "en": "Employer: {company} · contact: {contact}"},
+    "st_employer": {
+        "de": "Arbeitgeber: {company} · Kontakt: {contact}",
+        "en": "Employer: {company} · contact: {contact}",
+    },
     "st_contact_chat": {"de": "nur über den Chat", "en": "only via the chat"},
     "st_note": {"de": "Notiz bei der Übergabe von {team}: {note}", "en": "Note from {team} on hand-over: {note}"},
     "st_how": {
         "de": "Antworten Sie {where}: der Text geht mit „{team}“ unterschrieben an den Arbeitgeber. "
-              "Nachrichten, die mit // beginnen, bleiben intern.",
-        "en": "Reply {where}: the text goes to the employer, signed \"{team}\". Messages starting with // stay "
-              "internal.",
+        "Nachrichten, die mit // beginnen, bleiben intern.",
+        "en": 'Reply {where}: the text goes to the employer, signed "{team}". Messages starting with // stay internal.',
     },
     "st_where_topic": {"de": "in diesem Thema", "en": "in this topic"},
     "st_where_card": {"de": "auf diese Nachricht", "en": "to this message"},
@@ -246,25 +273,40 @@ TEXTS: dict[str, dict[str, str]] = {
     "st_claimed": {"de": "✋ #{number} übernommen von {name}.", "en": "✋ #{number} claimed by {name}."},
     "st_handover_prompt": {
         "de": "Übergabe von #{number} an {team}: antworten Sie auf diese Nachricht mit einer Notiz – oder "
-              "übergeben Sie ohne Notiz.",
+        "übergeben Sie ohne Notiz.",
         "en": "Hand-over of #{number} to {team}: reply to this message with a note – or hand over without one.",
     },
     "st_handover_now": {"de": "Ohne Notiz übergeben", "en": "Hand over without note"},
-    "st_handed_over": {"de": "➡️ #{number} an {team} übergeben von {name}.", "en": "➡️ #{number} handed over to {team} by {name}."},
+    "st_handed_over": {
+        "de": "➡️ #{number} an {team} übergeben von {name}.",
+        "en": "➡️ #{number} handed over to {team} by {name}.",
+    },
     "st_closed": {"de": "🔒 #{number} geschlossen von {name}.", "en": "🔒 #{number} closed by {name}."},
     "st_employer_says": {"de": "💬 Arbeitgeber zu #{number}:\n{text}", "en": "💬 Employer on #{number}:\n{text}"},
     "st_reopened": {"de": "↩️ #{number} ist wieder offen.", "en": "↩️ #{number} is open again."},
-    "st_solved": {"de": "✅ #{number}: der Arbeitgeber hat es als gelöst markiert.",
-                  "en": "✅ #{number}: the employer marked it solved."},
-    "st_autoclosed": {"de": "🔒 #{number} automatisch geschlossen (keine Rückfrage).",
-                      "en": "🔒 #{number} closed automatically (no reply)."},
-    "st_deleted": {"de": "🗑 Ticket #{number} – vom Arbeitgeber gelöscht.", "en": "🗑 Ticket #{number} – deleted by the employer."},
-    "st_reminder": {"de": "⏰ #{number} wartet seit {since} auf Übernahme.", "en": "⏰ #{number} has been waiting since {since}."},
+    "st_solved": {
+        "de": "✅ #{number}: der Arbeitgeber hat es als gelöst markiert.",
+        "en": "✅ #{number}: the employer marked it solved.",
+    },
+    "st_autoclosed": {
+        "de": "🔒 #{number} automatisch geschlossen (keine Rückfrage).",
+        "en": "🔒 #{number} closed automatically (no reply).",
+    },
+    "st_deleted": {
+        "de": "🗑 Ticket #{number} – vom Arbeitgeber gelöscht.",
+        "en": "🗑 Ticket #{number} – deleted by the employer.",
+    },
+    "st_reminder": {
+        "de": "⏰ #{number} wartet seit {since} auf Übernahme.",
+        "en": "⏰ #{number} has been waiting since {since}.",
+    },
     "st_not_member": {"de": "Nur Mitglieder von {team} können das.", "en": "Only members of {team} can do this."},
     "st_refused": {"de": "Das geht nicht: {reason}", "en": "Not possible: {reason}"},
     # A button of a ticket that is not the presser's team's, or of no ticket at all: one answer for both.
-    "st_button_refused": {"de": "Nur Mitglieder des Teams dieses Tickets können das.",
-                          "en": "Only members of this ticket's team can do this."},
+    "st_button_refused": {
+        "de": "Nur Mitglieder des Teams dieses Tickets können das.",
+        "en": "Only members of this ticket's team can do this.",
+    },
     "st_not_a_ticket": {
         "de": "Diese Nachricht gehört zu keinem Ticket. Antworten Sie im Thema des Tickets oder auf seine Karte.",
         "en": "This message belongs to no ticket. Reply in the ticket's topic or to its card.",

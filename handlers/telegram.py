@@ -16,8 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from telegram import (Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageEntity,
-                      ReplyParameters, Update, User)
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+    User,
+)
 from telegram.constants import ChatType, InlineKeyboardButtonLimit, MessageLimit, ParseMode
 from telegram.error import BadRequest, ChatMigrated, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -34,8 +43,21 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_CHARS = int(MessageLimit.MAX_TEXT_LENGTH)
 MAX_CALLBACK_BYTES = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
-MEDIA = ("photo", "voice", "sticker", "document", "location", "video", "video_note", "audio", "animation",
-         "contact", "venue", "poll", "dice")
+MEDIA = (
+    "photo",
+    "voice",
+    "sticker",
+    "document",
+    "location",
+    "video",
+    "video_note",
+    "audio",
+    "animation",
+    "contact",
+    "venue",
+    "poll",
+    "dice",
+)
 # Buttons that only make sense once (a vote, a language choice): their row goes once pressed.
 ONE_SHOT_PAYLOADS = ("fb:", "lang:")
 
@@ -43,26 +65,35 @@ ONE_SHOT_PAYLOADS = ("fb:", "lang:")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 NOTES = {
-    "flood": {"de": "Sie schreiben gerade sehr schnell. Ich beantworte Ihre nächsten Nachrichten in einer Minute "
-                    "wieder – in Ruhe, eine nach der anderen.",
-              "en": "You are writing very fast. I will answer your next messages again in a minute – calmly, "
-                    "one at a time."},
-    "error": {"de": "Entschuldigung, da ist bei mir etwas schiefgegangen. Bitte versuchen Sie es noch einmal.",
-              "en": "Sorry, something went wrong on my side. Please try again."},
+    "flood": {
+        "de": "Sie schreiben gerade sehr schnell. Ich beantworte Ihre nächsten Nachrichten in einer Minute "
+        "wieder – in Ruhe, eine nach der anderen.",
+        "en": "You are writing very fast. I will answer your next messages again in a minute – calmly, one at a time.",
+    },
+    "error": {
+        "de": "Entschuldigung, da ist bei mir etwas schiefgegangen. Bitte versuchen Sie es noch einmal.",
+        "en": "Sorry, something went wrong on my side. Please try again.",
+    },
 }
 
 
 # -- conversion: Update -> IncomingMessage ---------------------------------------------------------------------
 
+
 def _addressed(message: Message, text: str, me: User) -> tuple[bool, str]:
     """In a group: is the bot meant (mention, reply to it, a command)? Returns the text without the mention."""
     entities = message.parse_entities() if message.text else message.parse_caption_entities()
     mention = f"@{me.username}".lower()
-    named = any((e.type == MessageEntity.MENTION and value.lower() == mention)
-                or (e.type == MessageEntity.TEXT_MENTION and e.user and e.user.id == me.id)
-                for e, value in entities.items())
-    replied = bool(message.reply_to_message and message.reply_to_message.from_user
-                   and message.reply_to_message.from_user.id == me.id)
+    named = any(
+        (e.type == MessageEntity.MENTION and value.lower() == mention)
+        or (e.type == MessageEntity.TEXT_MENTION and e.user and e.user.id == me.id)
+        for e, value in entities.items()
+    )
+    replied = bool(
+        message.reply_to_message
+        and message.reply_to_message.from_user
+        and message.reply_to_message.from_user.id == me.id
+    )
     if named:
         for e, value in entities.items():
             if e.type == MessageEntity.MENTION and value.lower() == mention:
@@ -86,10 +117,16 @@ def to_message(update: Update, me: User) -> IncomingMessage | None:
         if not query.data:
             return None
         chat_id = query.message.chat.id if query.message else query.from_user.id
-        return IncomingMessage(CHANNEL, str(chat_id), Kind.BUTTON, payload=clean_payload(query.data),  # input edge
-                               user_id=str(query.from_user.id),
-                               user_name=query.from_user.full_name, language_hint=query.from_user.language_code,
-                               external_id=str(update.update_id))
+        return IncomingMessage(
+            CHANNEL,
+            str(chat_id),
+            Kind.BUTTON,
+            payload=clean_payload(query.data),  # input edge
+            user_id=str(query.from_user.id),
+            user_name=query.from_user.full_name,
+            language_hint=query.from_user.language_code,
+            external_id=str(update.update_id),
+        )
     message = update.message or update.edited_message
     if message is None or message.from_user is None or message.chat.type == ChatType.CHANNEL:
         return None
@@ -109,12 +146,20 @@ def to_message(update: Update, me: User) -> IncomingMessage | None:
             return None
     user = message.from_user
     # text: the input edge, no NUL or other control characters (bot/text_input.py)
-    return IncomingMessage(CHANNEL, str(message.chat.id), kind, text=clean_text(text), user_id=str(user.id),
-                           user_name=user.full_name, language_hint=user.language_code,
-                           external_id=str(update.update_id))
+    return IncomingMessage(
+        CHANNEL,
+        str(message.chat.id),
+        kind,
+        text=clean_text(text),
+        user_id=str(user.id),
+        user_name=user.full_name,
+        language_hint=user.language_code,
+        external_id=str(update.update_id),
+    )
 
 
 # -- rendering: Reply -> HTML messages --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -156,13 +201,19 @@ def _link(title: str, url: str) -> _Line:
 def _blocks(reply: Reply, lang: str) -> list[list[_Line]]:
     """The reply as paragraphs of lines: title, text, steps, sources, footer."""
     blocks = [[_Line("<b>", reply.title, "</b>")]] if reply.title else []
-    blocks += [[_Line("", line) for line in paragraph.split("\n")]
-               for paragraph in reply.text.split("\n\n") if paragraph.strip()]
+    blocks += [
+        [_Line("", line) for line in paragraph.split("\n")]
+        for paragraph in reply.text.split("\n\n")
+        if paragraph.strip()
+    ]
     if reply.steps:
-        blocks.append([_Line("<b>", t("steps", lang), "</b>")]
-                      + [_Line(f"{n}. ", step) for n, step in enumerate(reply.steps, 1)])
+        blocks.append(
+            [_Line("<b>", t("steps", lang), "</b>")] + [_Line(f"{n}. ", step) for n, step in enumerate(reply.steps, 1)]
+        )
     if reply.links:
-        blocks.append([_Line("<b>", t("sources", lang), "</b>")] + [_link(link.title, link.url) for link in reply.links])
+        blocks.append(
+            [_Line("<b>", t("sources", lang), "</b>")] + [_link(link.title, link.url) for link in reply.links]
+        )
     if reply.footer:
         blocks.append([_Line("<i>", line, "</i>") for line in reply.footer.split("\n") if line.strip()])
     return blocks
@@ -230,19 +281,23 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
             raise ValueError(f"callback data must be 1-{MAX_CALLBACK_BYTES} bytes: {payload!r}")
     if not reply.buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
-                                 for row in reply.buttons])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in reply.buttons]
+    )
 
 
 def render(reply: Reply, lang: str, limit: int = MAX_CHARS) -> list[Outgoing]:
     """The reply as Telegram HTML messages of at most `limit` characters; the buttons go on the last."""
-    texts = _html(reply.title, reply.text, reply.steps, reply.links, reply.footer, reply.meta.get("lang") or lang, limit)
+    texts = _html(
+        reply.title, reply.text, reply.steps, reply.links, reply.footer, reply.meta.get("lang") or lang, limit
+    )
     return [Outgoing(text) for text in texts[:-1]] + [Outgoing(texts[-1], keyboard(reply))]
 
 
 @functools.lru_cache(maxsize=512)
-def _html(title: str, text: str, steps: tuple[str, ...], links: tuple[Link, ...], footer: str, lang: str,
-          limit: int) -> tuple[str, ...]:
+def _html(
+    title: str, text: str, steps: tuple[str, ...], links: tuple[Link, ...], footer: str, lang: str, limit: int
+) -> tuple[str, ...]:
     """The messages' HTML, remembered: the same FAQ answer is sent again and again (its buttons,
     which carry the decision, are added per message). A pure function of its arguments, and an
     edited FAQ makes new arguments."""
@@ -250,6 +305,7 @@ def _html(title: str, text: str, steps: tuple[str, ...], links: tuple[Link, ...]
 
 
 # -- cross-cutting: flood control -------------------------------------------------------------------------------
+
 
 class FloodGuard:
     """At most `max_messages` answered per chat in a sliding window; one calm note, then silence."""
@@ -289,6 +345,7 @@ class FloodGuard:
 
 # -- the channel: PTB callbacks ----------------------------------------------------------------------------------
 
+
 def _lang(message: IncomingMessage | None, default: str = "de") -> str:
     hint = (message.language_hint or "")[:2] if message else ""
     return hint if hint in ("de", "en") else default
@@ -297,8 +354,13 @@ def _lang(message: IncomingMessage | None, default: str = "de") -> str:
 class TelegramChannel:
     """Turns updates into dialogue turns and the dialogue's replies into Telegram messages."""
 
-    def __init__(self, dialogue: Dialogue, inbox: Inbox, flood: FloodGuard | SharedFloodGuard,
-                 unlimited_chats: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        dialogue: Dialogue,
+        inbox: Inbox,
+        flood: FloodGuard | SharedFloodGuard,
+        unlimited_chats: frozenset[str] = frozenset(),
+    ):
         self.dialogue = dialogue
         self.inbox = inbox
         self.flood = flood
@@ -374,14 +436,27 @@ class TelegramChannel:
                 chat_id = await self._send_part(bot, chat_id, part, thread, quote)
                 quote = None
 
-    async def _send_part(self, bot: Bot, chat_id: int, part: Outgoing, thread: int | None,
-                         quote: ReplyParameters | None, attempts: int = 3) -> int:
+    async def _send_part(
+        self,
+        bot: Bot,
+        chat_id: int,
+        part: Outgoing,
+        thread: int | None,
+        quote: ReplyParameters | None,
+        attempts: int = 3,
+    ) -> int:
         """Send one message, retrying transient server errors; returns the chat id (groups can migrate)."""
         for attempt in range(1, attempts + 1):
             try:
-                await bot.send_message(chat_id, part.text, parse_mode=ParseMode.HTML, reply_markup=part.keyboard,
-                                       link_preview_options=NO_PREVIEW, message_thread_id=thread,
-                                       reply_parameters=quote)
+                await bot.send_message(
+                    chat_id,
+                    part.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=part.keyboard,
+                    link_preview_options=NO_PREVIEW,
+                    message_thread_id=thread,
+                    reply_parameters=quote,
+                )
                 return chat_id
             except ChatMigrated as exc:  # a group became a supergroup with a new id
                 chat_id = exc.new_chat_id
@@ -406,8 +481,11 @@ class TelegramChannel:
         """Remove the pressed row of a one-shot choice (a vote, a language) from its message."""
         if not payload.startswith(ONE_SHOT_PAYLOADS) or not isinstance(message, Message) or not message.reply_markup:
             return
-        rows = [row for row in message.reply_markup.inline_keyboard
-                if not any(button.callback_data == payload for button in row)]
+        rows = [
+            row
+            for row in message.reply_markup.inline_keyboard
+            if not any(button.callback_data == payload for button in row)
+        ]
         try:
             await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
         except BadRequest as exc:  # e.g. "message is not modified" after a double tap

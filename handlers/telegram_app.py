@@ -19,8 +19,15 @@ from aiolimiter import AsyncLimiter
 from pydantic import SecretStr
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import (AIORateLimiter, Application, BaseUpdateProcessor, CallbackQueryHandler, MessageHandler,
-                          TypeHandler, filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.chat_order import ChatTurns, SharedFloodGuard
 from bot.config import Config
@@ -118,27 +125,37 @@ def secret(value: SecretStr | None, variable: str) -> str:
 def build_application(config: Config) -> Application:
     """The PTB Application: token, Bot API address, rate limits, concurrency; no handlers yet."""
     settings = config.telegram
-    builder = (Application.builder()
-               .token(secret(settings.token, "TELEGRAM_BOT_TOKEN"))
-               .base_url(settings.api_base_url)
-               .base_file_url(settings.api_base_url.removesuffix("/bot") + "/file/bot")
-               .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
-               # aiohttp instead of PTB's httpx: a fraction of the CPU per call (handlers/telegram_request.py)
-               .request(AiohttpRequest(HTTP_CONNECTIONS, pool_timeout=HTTP_POOL_TIMEOUT))
-               .get_updates_request(AiohttpRequest(1)))
+    builder = (
+        Application.builder()
+        .token(secret(settings.token, "TELEGRAM_BOT_TOKEN"))
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_base_url.removesuffix("/bot") + "/file/bot")
+        .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
+        # aiohttp instead of PTB's httpx: a fraction of the CPU per call (handlers/telegram_request.py)
+        .request(AiohttpRequest(HTTP_CONNECTIONS, pool_timeout=HTTP_POOL_TIMEOUT))
+        .get_updates_request(AiohttpRequest(1))
+    )
     if settings.rate_limit.enabled:
         limits = settings.rate_limit
-        builder = builder.rate_limiter(PerChatRateLimiter(  # type: ignore[arg-type]  # PTB types it by the builder
-            overall_max_rate=limits.overall_per_second, overall_time_period=1,
-            group_max_rate=limits.group_per_minute, group_time_period=60, max_retries=limits.max_retries,
-            per_chat_per_second=limits.per_chat_per_second, per_chat_burst=limits.per_chat_burst))
+        builder = builder.rate_limiter(
+            PerChatRateLimiter(  # type: ignore[arg-type]  # PTB types it by the builder
+                overall_max_rate=limits.overall_per_second,
+                overall_time_period=1,
+                group_max_rate=limits.group_per_minute,
+                group_time_period=60,
+                max_retries=limits.max_retries,
+                per_chat_per_second=limits.per_chat_per_second,
+                per_chat_burst=limits.per_chat_burst,
+            )
+        )
     if settings.webhook_url:
         builder = builder.updater(None)  # our own aiohttp server receives the updates
     return builder.build()
 
 
-def register(application: Application, channel: TelegramChannel, staff: StaffChannel | None = None,
-             deduplicate: bool = True) -> None:
+def register(
+    application: Application, channel: TelegramChannel, staff: StaffChannel | None = None, deduplicate: bool = True
+) -> None:
     """Every handler, in the order PTB consults them (lower groups first; first match per group).
 
     `deduplicate=False`: the update processor's chat turns skip redeliveries already (PostgreSQL).
@@ -187,9 +204,11 @@ class TelegramBot:
             await self.application.initialize()  # getMe: a wrong token fails here, before anything else starts
         except InvalidToken as exc:
             await self.application.bot.shutdown()  # closes the HTTP clients
-            raise ChannelError("Telegram rejected the bot token (getMe answered 401/404). Check TELEGRAM_BOT_TOKEN: "
-                               "it is the token BotFather gave you (/token in BotFather shows it again).",
-                               exit_code=2) from exc
+            raise ChannelError(
+                "Telegram rejected the bot token (getMe answered 401/404). Check TELEGRAM_BOT_TOKEN: "
+                "it is the token BotFather gave you (/token in BotFather shows it again).",
+                exit_code=2,
+            ) from exc
         except NetworkError as exc:
             await self.application.bot.shutdown()
             raise ChannelError(f"cannot reach the Telegram Bot API at {settings.api_base_url}: {exc}") from exc
@@ -198,15 +217,23 @@ class TelegramBot:
         turns = runtime.chat_turns
         if isinstance(self.application.update_processor, PerChatUpdateProcessor):
             self.application.update_processor.turns = turns
-        flood = (SharedFloodGuard(runtime.database, CHANNEL, settings.flood.max_messages, settings.flood.window_seconds)
-                 if turns.shared else FloodGuard(settings.flood.max_messages, settings.flood.window_seconds))
+        flood = (
+            SharedFloodGuard(runtime.database, CHANNEL, settings.flood.max_messages, settings.flood.window_seconds)
+            if turns.shared
+            else FloodGuard(settings.flood.max_messages, settings.flood.window_seconds)
+        )
         # -- end
-        staff_groups = frozenset(str(team.telegram_group) for team in self.config.tickets.teams.values()
-                                 if team.telegram_group is not None)
+        staff_groups = frozenset(
+            str(team.telegram_group) for team in self.config.tickets.teams.values() if team.telegram_group is not None
+        )
         self.channel = TelegramChannel(runtime.dialogue, Inbox(runtime.database), flood, unlimited_chats=staff_groups)
         desk = runtime.desk
-        register(self.application, self.channel, StaffChannel(desk.service, self.config) if desk else None,
-                 deduplicate=not turns.claims_updates)
+        register(
+            self.application,
+            self.channel,
+            StaffChannel(desk.service, self.config) if desk else None,
+            deduplicate=not turns.claims_updates,
+        )
         runtime.add_sender("telegram", TelegramSender(self.application.bot))
         if settings.webhook_url:
             self.webhook = TelegramWebhook(self.application, secret(settings.webhook_secret, "TELEGRAM_WEBHOOK_SECRET"))
@@ -217,12 +244,16 @@ class TelegramBot:
         await self.application.start()
         if settings.webhook_url:
             await self.application.bot.set_webhook(
-                settings.webhook_url, secret_token=secret(settings.webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
-                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=settings.drop_pending_updates)
+                settings.webhook_url,
+                secret_token=secret(settings.webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=settings.drop_pending_updates,
+            )
         else:
             assert self.application.updater is not None  # built with one: only webhook mode leaves it out
-            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
-                                                         drop_pending_updates=settings.drop_pending_updates)
+            await self.application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=settings.drop_pending_updates
+            )
 
     async def stop(self) -> None:
         if self.application.updater is not None and self.application.updater.running:
@@ -234,8 +265,11 @@ class TelegramBot:
             self._initialized = False
 
     def describe(self) -> str:
-        where = (f"webhook {self.config.telegram.webhook_url} on {self.config.telegram.webhook_path}"
-                 if self.mode == "webhook" else "polling")
+        where = (
+            f"webhook {self.config.telegram.webhook_url} on {self.config.telegram.webhook_path}"
+            if self.mode == "webhook"
+            else "polling"
+        )
         return f"Telegram as @{self.application.bot.username}, {where}"
 
     # what tests and the benchmark look at

@@ -35,8 +35,8 @@ class EmbeddedSettings:
     word_ngram_max: int = 2
     regularisation: float = 0.5
     calibration_folds: int = 3
-    term_weight: float = 0.0        # value of a topic's key-term feature (nlu/terms.py) ...
-    domain_weight: float = 0.5      # ... and of the feature "some topic's term occurs"; both 0: no term features
+    term_weight: float = 0.0  # value of a topic's key-term feature (nlu/terms.py) ...
+    domain_weight: float = 0.5  # ... and of the feature "some topic's term occurs"; both 0: no term features
     terms_as_examples: bool = True  # each topic's terms are also short training questions of it
     max_ranked: int = 10
 
@@ -75,8 +75,9 @@ class _SparseRow:
         if self._per_word is not None:
             counts = Counter(chain.from_iterable(map(self._columns_of, self._per_word(text))))
         else:
-            counts = Counter(column for column in map(self.vocabulary.get, self.analyze(text))
-                             if column is not None)  # None: an n-gram never seen in training
+            counts = Counter(
+                column for column in map(self.vocabulary.get, self.analyze(text)) if column is not None
+            )  # None: an n-gram never seen in training
         if not counts:
             return _NO_COLUMNS, _NO_WEIGHTS
         columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -96,7 +97,7 @@ def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
             if size <= n:
                 grams.append(word)
                 break
-            grams += [word[i:i + n] for i in range(size - n + 1)]
+            grams += [word[i : i + n] for i in range(size - n + 1)]
     return grams
 
 
@@ -136,7 +137,9 @@ def _vectorizers(settings: EmbeddedSettings) -> list[TfidfVectorizer]:
     common = {"lowercase": False, "sublinear_tf": True, "dtype": np.float32}
     return [
         TfidfVectorizer(analyzer="char_wb", ngram_range=(settings.char_ngram_min, settings.char_ngram_max), **common),
-        TfidfVectorizer(analyzer="word", ngram_range=(1, settings.word_ngram_max), token_pattern=r"(?u)\b\w+\b", **common),
+        TfidfVectorizer(
+            analyzer="word", ngram_range=(1, settings.word_ngram_max), token_pattern=r"(?u)\b\w+\b", **common
+        ),
     ]
 
 
@@ -173,8 +176,9 @@ class EmbeddedClassifier:
         features = sp.hstack(blocks).tocsr()
         # ensemble=True: one SVM per fold, each calibrated on its held-out part, averaged;
         # cheaper than refitting on all data, and the average is smoother.
-        model = CalibratedClassifierCV(LinearSVC(C=self.settings.regularisation),
-                                       cv=self.settings.calibration_folds, ensemble=True)
+        model = CalibratedClassifierCV(
+            LinearSVC(C=self.settings.regularisation), cv=self.settings.calibration_folds, ensemble=True
+        )
         # liblinear releases the GIL, so the folds train side by side on threads.
         with parallel_config(backend="threading", n_jobs=2):
             model.fit(features, [e.label for e in trained])
@@ -182,13 +186,14 @@ class EmbeddedClassifier:
         folds = model.calibrated_classifiers_
         # (features, folds x labels): one gather and one product per message serve every fold.
         self._coef = np.ascontiguousarray(
-            np.stack([f.estimator.coef_.T for f in folds], axis=1).reshape(features.shape[1], -1), dtype=np.float32)
+            np.stack([f.estimator.coef_.T for f in folds], axis=1).reshape(features.shape[1], -1), dtype=np.float32
+        )
         self._intercept = np.stack([f.estimator.intercept_ for f in folds]).astype(np.float32)
         self._platt_a = np.array([[c.a_ for c in f.calibrators] for f in folds])
         self._platt_b = np.array([[c.b_ for c in f.calibrators] for f in folds])
         self._model = model
         offsets = np.cumsum([0] + [len(v.vocabulary_) for v in self._vectorizers[:-1]])
-        self._rows = [_SparseRow(v, int(offset)) for v, offset in zip(self._vectorizers, offsets)]
+        self._rows = [_SparseRow(v, int(offset)) for v, offset in zip(self._vectorizers, offsets, strict=True)]
 
         texts = [e.text for e in questions]  # terms carry no language
         self._lang_vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
@@ -197,8 +202,12 @@ class EmbeddedClassifier:
         self._lang_row = _SparseRow(self._lang_vectorizer)
         self._lang_coef = self._lang_model.coef_.ravel().astype(np.float32)
         self.training_seconds = time.perf_counter() - started
-        log.info("embedded classifier trained on %d examples, %d labels, in %.2f s",
-                 len(examples), len(self.labels), self.training_seconds)
+        log.info(
+            "embedded classifier trained on %d examples, %d labels, in %.2f s",
+            len(examples),
+            len(self.labels),
+            self.training_seconds,
+        )
 
     def features(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The model's input for raw texts, built the way training built it (scikit-learn's path)."""

@@ -24,8 +24,13 @@ class FailoverClassifier:
         fallback_messages: how many messages the fallback classified.
     """
 
-    def __init__(self, primary: IntentClassifier, fallback: IntentClassifier, retry_seconds: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        primary: IntentClassifier,
+        fallback: IntentClassifier,
+        retry_seconds: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.primary = primary
         self.fallback = fallback
         self.name = primary.name
@@ -53,14 +58,22 @@ class FailoverClassifier:
                 self._down_since = now
                 self._outage_messages = 0
                 self.outages += 1
-                log.warning("%s unavailable (%s): classifying with the %s model until it answers again",
-                            self.primary.name, exc, self.fallback.name)
+                log.warning(
+                    "%s unavailable (%s): classifying with the %s model until it answers again",
+                    self.primary.name,
+                    exc,
+                    self.fallback.name,
+                )
             self._retry_at = now + self.retry_seconds
             return await self._fall_back(text)
         if self._down_since is not None:
-            log.warning("%s answers again after %.0f s; the %s model classified %d message(s) meanwhile",
-                        self.primary.name, self._clock() - self._down_since, self.fallback.name,
-                        self._outage_messages)
+            log.warning(
+                "%s answers again after %.0f s; the %s model classified %d message(s) meanwhile",
+                self.primary.name,
+                self._clock() - self._down_since,
+                self.fallback.name,
+                self._outage_messages,
+            )
             self._down_since = None
         return result
 

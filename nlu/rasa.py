@@ -7,7 +7,6 @@ was, so "Beschäftigungserlaubnis" and "beschaeftigungserlaubnis" reach the mode
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import Iterable, Mapping
@@ -124,7 +123,7 @@ class RasaClassifier:
                 if response.status != 200:
                     raise RasaUnavailable(f"HTTP {response.status} from {self.settings.url}/model/parse")
                 return await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise RasaUnavailable(f"{type(exc).__name__} from {self.settings.url}: {exc}".rstrip(": ")) from exc
         except ValueError as exc:  # the body was not JSON
             raise RasaUnavailable(f"malformed answer from {self.settings.url}: {exc}") from exc
@@ -144,13 +143,17 @@ class RasaClassifier:
         try:
             async with self._open().get("status", params=self._params) as response:
                 served = (await response.json(content_type=None)).get("model_file")
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, AttributeError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError, AttributeError) as exc:
             log.debug("could not read Rasa's /status: %r", exc)
             return
         if served != self.settings.expected_model:
-            log.warning("Rasa serves model %s, but this FAQ's model is %s: run `python -m bot rasa train` "
-                        "and restart `python -m bot rasa serve` (topics missing from the served model "
-                        "are never answered)", served, self.settings.expected_model)
+            log.warning(
+                "Rasa serves model %s, but this FAQ's model is %s: run `python -m bot rasa train` "
+                "and restart `python -m bot rasa serve` (topics missing from the served model "
+                "are never answered)",
+                served,
+                self.settings.expected_model,
+            )
 
     async def close(self) -> None:
         if self._session is not None:

@@ -48,8 +48,9 @@ class TermMatcher:
 
     REMEMBERED_WORDS = 50_000
 
-    def __init__(self, terms: Mapping[str, Iterable[str]], topic_value: float = 1.0, domain_value: float = 1.0,
-                 offset: int = 0):
+    def __init__(
+        self, terms: Mapping[str, Iterable[str]], topic_value: float = 1.0, domain_value: float = 1.0, offset: int = 0
+    ):
         self.labels: tuple[str, ...] = tuple(sorted(terms))
         # the feature value of each column: the topics' columns, then the domain column
         self.values = np.array([topic_value] * len(self.labels) + [domain_value], dtype=np.float32)
@@ -93,8 +94,10 @@ class TermMatcher:
         found: set[int] = set()
         for i, word in enumerate(words):
             for rest, column in self._starting_at(word):
-                if not rest or (len(words) - i - 1 >= len(rest)
-                                and all(_matches(p, w) for p, w in zip(rest, words[i + 1:]))):
+                if not rest or (
+                    len(words) - i - 1 >= len(rest)
+                    and all(_matches(p, w) for p, w in zip(rest, words[i + 1 :], strict=False))
+                ):
                     found.add(column)
         if not found:
             return _NONE
