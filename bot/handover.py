@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -69,8 +70,10 @@ class Handover:
         """Offer to pass the question to `team`; without a question, the chat's latest one (or ask for it)."""
         question = clean_text(question).strip() or (
             await self.tickets.last_question(message.channel, message.chat_id) or "")
+        # The flow's id keys the ticket it opens: a consent repeated after a crash (the ticket was
+        # committed, the flow not yet cleared) finds that ticket instead of opening a second one.
         data = {"team": team, "lang": lang, "question": question[:MAX_QUESTION],
-                "classification": classification_of(decision)}
+                "classification": classification_of(decision), "flow": uuid.uuid4().hex}
         intro = t("handover_authority" if team == "authority" else "handover_coordinator", lang)
         contact = self.config.contacts.placeholders(lang).get(team, "")
         offer = t("ho_offer", lang, team=self._team(team, lang), contact=contact)
@@ -213,6 +216,13 @@ class Handover:
         await self._set(message, "handover", "consent", data)
         return [self._consent_question(data["team"], lang)]
 
+    @staticmethod
+    def _source_key(message: IncomingMessage, data: dict) -> str | None:
+        """What makes the ticket of this flow unique: the flow's id (older states: the update's id)."""
+        if data.get("flow"):
+            return f"flow:{data['flow']}"
+        return f"{message.channel}:{message.external_id}" if message.external_id else None
+
     async def _consented(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply]:
         if message.payload == "ho:no":
             await self.states.clear(message.channel, message.chat_id)
@@ -223,7 +233,7 @@ class Handover:
             channel=message.channel, chat_id=message.chat_id, team=data["team"], lang=lang,
             question=data["question"], company=data["company"],
             contact=Contact(data["contact"], data.get("contact_value")), classification=data.get("classification"),
-            source_key=f"{message.channel}:{message.external_id}" if message.external_id else None)
+            source_key=self._source_key(message, data))
         await self.states.clear(message.channel, message.chat_id)
         team = self.config.tickets.teams[ticket.team]
         opened = Reply(t("ho_opened", lang, number=str(ticket.id), team=team.name.get(lang),

@@ -14,6 +14,7 @@ import pytest
 from bot.config import DatabaseSettings
 from bot.db import Database, DbChatStore, prepare
 from bot.dialogue import Dialogue
+from bot.messages import IncomingMessage, Kind
 from bot.tickets.desk import TicketDesk
 from bot.tickets.service import Actor
 from handlers.terminal import TerminalChannel, TerminalSender
@@ -127,3 +128,23 @@ async def test_tickets_list_from_the_shell(terminal):
         timeout=120,
     )
     assert result.returncode == 1 and "TicketNotFound" in result.stderr
+
+
+async def test_consent_repeated_after_a_crash_before_the_flow_was_cleared_opens_no_second_ticket(terminal):
+    chat, desk, cfg, url = terminal
+    await chat.say("Wann bekommt mein Mitarbeiter Herr Yilmaz seine Verlängerung? Sein Titel läuft nächste Woche ab.")
+    await chat.press("Ja, weitergeben")
+    await chat.say("Tischlerei Holz & Co")
+    await chat.press("Nur hier im Chat")
+    states = desk.handover.states
+    at_consent = await states.get("terminal", "local")
+    assert (at_consent.flow, at_consent.step) == ("handover", "consent")
+    assert "Ticket #1" in await chat.press("Ja, einverstanden")
+
+    # The process died after the ticket's commit and before the flow was cleared: the employer,
+    # still at the consent question, presses once more (a new update, not a redelivery).
+    await states.set("terminal", "local", at_consent)
+    press = IncomingMessage("terminal", "local", Kind.BUTTON, text="Ja, einverstanden", payload="ho:consent")
+    [again] = await chat.channel.dialogue.handle(press)
+    assert "Ticket #1" in again.text
+    assert len(await desk.service.for_chat("terminal", "local")) == 1
