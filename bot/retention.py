@@ -11,8 +11,8 @@ from sqlalchemy import delete, or_
 
 from bot.accounts.models import FaqSuggestion
 from bot.config import Retention
-from bot.db.engine import Database
 from bot.db import Inbox
+from bot.db.engine import Database
 from bot.db.models import DecisionLog, Feedback, utcnow
 from bot.tickets.models import CLOSED, FAILED, SENT, ConversationState, OutboxMessage, Ticket
 

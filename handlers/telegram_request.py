@@ -20,9 +20,9 @@ import json
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
-from yarl import URL
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 JSON = {"Content-Type": "application/json"}
 _UNSET = type(BaseRequest.DEFAULT_NONE)  # PTB's marker for "the transport's default timeout"

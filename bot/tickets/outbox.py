@@ -29,8 +29,8 @@ from sqlalchemy.orm import aliased
 from bot.config import Outbox as OutboxSettings
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.metrics import DELIVERY_FAILURES
 from bot.messages import Button, Reply
+from bot.metrics import DELIVERY_FAILURES
 from bot.tickets.models import FAILED, PENDING, SENT, OutboxMessage, Ticket
 
 log = logging.getLogger(__name__)

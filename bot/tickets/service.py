@@ -21,14 +21,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.db.engine import Database
 from bot.db.models import Chat, DecisionLog, utcnow
+from bot.messages import Button, Reply
 from bot.metrics import HANDOVERS
 from bot.texts import t
 from bot.tickets import staff
 from bot.tickets.erasure import erase_chat
-from bot.tickets.models import (ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, OutboxMessage, Ticket, TicketEvent,
-                                TicketMessage)
+from bot.tickets.models import (
+    ACTIVE,
+    ANSWERED,
+    CLAIMED,
+    CLOSED,
+    OPEN,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 from bot.tickets.outbox import enqueue, reply_payload
-from bot.messages import Button, Reply
 
 log = logging.getLogger(__name__)
 
