@@ -108,7 +108,8 @@ class Dialogue:
         lang = chat_lang or self.config.languages.default
         text = text.strip()
         if not has_letters(text):  # empty, "???" or only emoji: nothing to classify
-            return Understanding(None, Decision(Route.CLARIFY, None, 0.0, (), "no words to classify: ask for a question"),
+            return Understanding(None, Decision(Route.CLARIFY, None, 0.0, (),
+                                                "no words to classify: ask for a question"),
                                  lang, problem="empty")
         if len(text) > self.config.chat.max_message_chars:
             return Understanding(None, Decision(Route.CLARIFY, None, 0.0, (),
@@ -136,6 +137,7 @@ class Dialogue:
         log.info("decision %s %s (%s)", decision.route, decision.faq_id or "-", decision.reason)
         faq = self.knowledge.current.faq
         if decision.route is Route.ANSWER:
+            assert decision.faq_id is not None, "bot.decision.decide names the topic of every ANSWER"
             return [self.render_topic(faq.topics[decision.faq_id], lang, decision_id)]
         if decision.route is Route.CLARIFY:
             return [self._clarification(decision, lang)]
@@ -163,7 +165,8 @@ class Dialogue:
         if topic.individual_case != "none" and contacts[topic.individual_case] not in text:
             footer.append(t("individual_case", lang, contact=contacts[topic.individual_case]))
         faq = self.knowledge.current.faq
-        related = tuple((Button(faq.topics[r].title.get(lang), f"faq:{r}"),) for r in topic.related[:3] if r in faq.topics)
+        related = tuple((Button(faq.topics[r].title.get(lang), f"faq:{r}"),)
+                        for r in topic.related[:3] if r in faq.topics)
         ref = f"{topic.id}:{decision_id or 0}"
         team = topic.individual_case if topic.individual_case != "none" else "coordinator"
         buttons = related + (

@@ -40,7 +40,8 @@ def _command(text: str) -> str:
 def classification_of(decision: Decision | None) -> dict:
     if decision is None:
         return {"route": "asked", "confidence": 1.0, "reason": "the employer asked for a person"}
-    return {"route": decision.route.value, "faq_id": decision.faq_id, "confidence": round(float(decision.confidence), 4),
+    return {"route": decision.route.value, "faq_id": decision.faq_id,
+            "confidence": round(float(decision.confidence), 4),
             "reason": decision.reason,
             "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in decision.candidates]}
 

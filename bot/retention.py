@@ -6,13 +6,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, or_
+from sqlalchemy import CursorResult, delete, or_
 
 from bot.accounts.models import FaqSuggestion
 from bot.config import Retention
-from bot.db.engine import Database
 from bot.db import Inbox
+from bot.db.engine import Database
 from bot.db.models import ChatFlood, DecisionLog, Feedback, utcnow
 from bot.tickets.models import CLOSED, FAILED, SENT, ConversationState, OutboxMessage, Ticket
 
@@ -35,7 +36,8 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
         "outbox": delete(OutboxMessage).where(OutboxMessage.created_at < cutoff,
                                               OutboxMessage.status.in_((SENT, FAILED))),
         "tickets": delete(Ticket).where(Ticket.status == CLOSED,
-                                        or_(Ticket.closed_at < cutoff, Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff))),
+                                        or_(Ticket.closed_at < cutoff,
+                                            Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff))),
         "conversation_states": delete(ConversationState).where(ConversationState.updated_at < cutoff),
         # They quote employers' questions: kept no longer than the questions themselves.
         "faq_suggestions": delete(FaqSuggestion).where(FaqSuggestion.created_at < cutoff),
@@ -46,7 +48,7 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
     removed = {}
     async with database.transaction() as session:
         for table, statement in statements.items():
-            removed[table] = (await session.execute(statement)).rowcount or 0
+            removed[table] = cast(CursorResult[Any], await session.execute(statement)).rowcount or 0
     removed["processed_updates"] = await Inbox(database).prune(timedelta(days=retention.processed_updates_days), now)
     if any(removed.values()):
         log.info("retention: removed %s", ", ".join(f"{n} {t}" for t, n in removed.items() if n))

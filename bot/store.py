@@ -27,7 +27,8 @@ class ChatStore(Protocol):
 
     async def record_decision(self, channel: str, chat_id: str, text: str, lang: str, decision: Decision) -> int: ...
 
-    async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str, helpful: bool) -> None: ...
+    async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str,
+                              helpful: bool) -> None: ...
 
 
 @dataclass
@@ -50,5 +51,6 @@ class MemoryChatStore:
         self.decisions.append(record)
         return record.id
 
-    async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str, helpful: bool) -> None:
+    async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str,
+                              helpful: bool) -> None:
         self.feedback.append((channel, chat_id, decision_id, faq_id, helpful))

@@ -20,9 +20,9 @@ import json
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
-from yarl import URL
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 JSON = {"Content-Type": "application/json"}
 _UNSET = type(BaseRequest.DEFAULT_NONE)  # PTB's marker for "the transport's default timeout"
@@ -98,7 +98,8 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("this AiohttpRequest is not initialized")
         timeout = self._timeout(read_timeout, connect_timeout, pool_timeout)
-        body, headers = None, None
+        body: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] | None = None
         if request_data is not None and request_data.multipart_data:
             body = aiohttp.FormData(quote_fields=False)
             for name, value in request_data.json_parameters.items():

@@ -107,6 +107,8 @@ class StaffChannel:
         action) gets one and the same answer: a button tells nobody what exists elsewhere.
         """
         query = update.callback_query
+        if query is None or query.data is None:  # the handler's pattern only lets button presses with data in
+            return
         _, number, action = query.data.split(":")
         actor, ticket_id = self.actor(query.from_user), parse_id(number)
         try:
@@ -134,6 +136,8 @@ class StaffChannel:
     async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in a ticket's topic, or a reply to one of its messages: relayed to the employer."""
         message = update.message
+        if message is None:  # the handler's filter (UpdateType.MESSAGE) only lets new messages in
+            return
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         thread = message.message_thread_id if message.is_topic_message else None
         ticket, purpose = await self.tickets.for_staff_message(message.chat.id, thread, reply_to)

@@ -44,6 +44,12 @@ def render_plain(reply: Reply, lang: str, first_number: int = 1) -> tuple[str, l
     return "\n".join(lines), numbered
 
 
+def _resolve(readable: asyncio.Future[None]) -> None:
+    """The loop's reader callback: the descriptor has input (it may fire again before the await ends)."""
+    if not readable.done():
+        readable.set_result(None)
+
+
 class LineReader:
     """Lines from a file descriptor without blocking the event loop, and cancellable (Ctrl-C, /quit).
 
@@ -62,7 +68,7 @@ class LineReader:
         while b"\n" not in self._buffer and not self._eof:
             loop = asyncio.get_running_loop()
             readable: asyncio.Future[None] = loop.create_future()
-            loop.add_reader(self.fd, lambda: readable.done() or readable.set_result(None))
+            loop.add_reader(self.fd, _resolve, readable)
             try:
                 await readable
             finally:
@@ -148,7 +154,8 @@ class TerminalChannel:
         assert self.dialogue is not None, "attach the channel to a runtime, or pass a dialogue"
         start = IncomingMessage("terminal", CHAT_ID, Kind.COMMAND, text="/start")
         await self.send(await self.dialogue.handle(start), await self.dialogue.chat_language(start))
-        self.stdout.write("\n(Tippen Sie Ihre Frage / type your question; Zahlen wählen Knöpfe / numbers press buttons; /quit beendet)\n")
+        self.stdout.write("\n(Tippen Sie Ihre Frage / type your question; Zahlen wählen Knöpfe / numbers press buttons;"
+                          " /quit beendet)\n")
         while True:
             self.stdout.write("\nSie> ")
             self.stdout.flush()

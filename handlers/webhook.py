@@ -48,7 +48,10 @@ class TelegramWebhook:
         if not self.application.running:
             return web.Response(status=503, text="starting or stopping")  # Telegram delivers again later
         try:
-            update = Update.de_json(load_json(await request.read()), self.application.bot)  # depth-bounded
+            body = load_json(await request.read())  # depth-bounded
+            if not isinstance(body, dict):
+                raise TypeError("an update is a JSON object")
+            update = Update.de_json(body, self.application.bot)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             log.warning("webhook body is not an update")
             return web.Response(status=400, text="not a Telegram update")

@@ -20,10 +20,12 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.models import WebSession, WebUser
 from bot.db.engine import Database
@@ -91,7 +93,8 @@ class Accounts:
         teams = list(dict.fromkeys(teams))
         unknown = [team for team in teams if team not in self.teams]
         if unknown:
-            raise AccountError(f"unknown team {', '.join(unknown)}; config.yml tickets.teams has {', '.join(self.teams)}")
+            raise AccountError(f"unknown team {', '.join(unknown)}; "
+                               f"config.yml tickets.teams has {', '.join(self.teams)}")
         return teams
 
     async def add(self, username: str, password: str, teams: Iterable[str], display_name: str = "",
@@ -118,9 +121,9 @@ class Accounts:
 
     async def _change(self, username: str, **values) -> None:
         async with self.database.transaction() as session:
-            done = await session.execute(
+            done = cast(CursorResult[Any], await session.execute(
                 update(WebUser).where(WebUser.username == username.strip().lower())
-                .values(updated_at=self.clock(), session_epoch=WebUser.session_epoch + 1, **values))
+                .values(updated_at=self.clock(), session_epoch=WebUser.session_epoch + 1, **values)))
             if done.rowcount != 1:
                 raise AccountError(f"no account {username}")
             user_id = select(WebUser.id).where(WebUser.username == username.strip().lower()).scalar_subquery()
@@ -192,18 +195,26 @@ class Accounts:
             raise LoginRefused(username)
         if not right:
             async with self.database.transaction() as session:
-                row = await session.get(WebUser, row.id)
+                row = await _user_again(session, row.id, username)
                 row.failed_logins += 1
                 if row.failed_logins >= self.max_failures:
                     row.failed_logins, row.locked_until = 0, now + self.lock
             raise LoginRefused(username)
         rehashed = await _hash(password) if _hasher.check_needs_rehash(row.password_hash) else None
         async with self.database.transaction() as session:
-            row = await session.get(WebUser, row.id)
+            row = await _user_again(session, row.id, username)
             row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
             if rehashed is not None:
                 row.password_hash = rehashed
             return Account.of(row)
+
+
+async def _user_again(session: AsyncSession, user_id: int, username: str) -> WebUser:
+    """The account read before the password check, re-read in this transaction; removed meanwhile: refused."""
+    row = await session.get(WebUser, user_id)
+    if row is None:
+        raise LoginRefused(username)
+    return row
 
 
 async def _hash(password: str) -> str:

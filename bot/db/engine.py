@@ -73,7 +73,7 @@ def _sqlite_hooks(engine: Engine) -> None:
 class _WriterTurn:
     """An asyncio lock that the task holding it may enter again (nested `transaction()` blocks)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None
         self._depth = 0

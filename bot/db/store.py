@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +57,7 @@ async def chat_row_ids(database: Database, session: AsyncSession,
 _LANGUAGE = select(Chat.language).where(Chat.channel == bindparam("channel"),
                                         Chat.external_id == bindparam("external_id"))
 # Many rows, one INSERT; SQLAlchemy matches the returned ids to the rows' order.
-_DECISIONS = insert(DecisionLog.__table__).returning(DecisionLog.id, sort_by_parameter_order=True)
+_DECISIONS = insert(cast(Table, DecisionLog.__table__)).returning(DecisionLog.id, sort_by_parameter_order=True)
 MAX_BATCH = 100  # rows per INSERT: well within both databases' limits on parameters
 
 
@@ -156,5 +157,6 @@ class Inbox:
         """Drop records nobody can redeliver any more (Telegram keeps updates for 24 hours)."""
         cutoff = (now or utcnow()) - older_than
         async with self.database.transaction() as session:
-            result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff))
+            result = cast(CursorResult[Any],
+                          await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)))
             return result.rowcount

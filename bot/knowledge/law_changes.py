@@ -72,7 +72,8 @@ def load_law_changes(path: Path) -> tuple[list[LawChange], list[tuple[int | None
         errors = exc.errors()
         locs = [tuple(e["loc"]) for e in errors]
         # a bad norm also empties its list; the norm's own message says what to fix
-        deepest = [e for e, loc in zip(errors, locs) if not any(o[: len(loc)] == loc and o != loc for o in locs)]
+        deepest = [e for e, loc in zip(errors, locs, strict=True)
+                   if not any(o[: len(loc)] == loc and o != loc for o in locs)]
         return [], [(line_of(raw, tuple(e["loc"])), f"{'.'.join(map(str, e['loc']))}: {e['msg']}") for e in deepest]
 
 

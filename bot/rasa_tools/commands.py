@@ -87,7 +87,7 @@ def _serve(config: Config, rasa: Path, model: Path, port: int | None) -> int:
         try:
             seconds = server.wait_ready(_progress)
             _progress(f"Rasa is ready after {seconds:.0f} s on {server.url}; Ctrl-C stops it")
-            return server.process.wait()
+            return server.wait()
         except KeyboardInterrupt:
             _progress("stopping rasa")
             return 0

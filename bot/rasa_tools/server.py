@@ -102,13 +102,21 @@ class RasaServer:
         self._end()
         self.log.unlink(missing_ok=True)
 
+    def wait(self) -> int:
+        """Block until the server process ends; returns its exit code."""
+        assert self.process is not None, "start() first"
+        return self.process.wait()
+
     def _end(self) -> None:
+        process = self.process
+        if process is None:
+            return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
         except ProcessLookupError:
             pass
 

@@ -50,7 +50,8 @@ def find_python310() -> tuple[str, dict[str, str]]:
     on_path = shutil.which("python3.10")
     if on_path:
         candidates.append((on_path, env))
-        candidates += [(on_path, {**env, "PYENV_VERSION": d.name}) for d in sorted((pyenv_root / "versions").glob("3.10.*"))]
+        candidates += [(on_path, {**env, "PYENV_VERSION": d.name})
+                       for d in sorted((pyenv_root / "versions").glob("3.10.*"))]
     candidates += [(p, env) for p in ("/usr/bin/python3.10", "/usr/local/bin/python3.10")]
     for executable, run_env in candidates:
         if Path(executable).exists() and _is_python310(executable, run_env):
@@ -98,9 +99,9 @@ def _install(progress: Progress, freeze: bool) -> Path:
         progress(f"creating {VENV.name} with {interpreter}")
         subprocess.run([interpreter, "-m", "venv", str(VENV)], check=True, env=env)
     log = VAR / "logs" / "setup.log"
-    pip = [python, "-m", "pip", "install", "--progress-bar", "off"]
+    pip: list[str | Path] = [python, "-m", "pip", "install", "--progress-bar", "off"]
     run_logged([*pip, f"pip=={PIP_VERSION}"], log, progress, what="pip")
-    constraints = ["-c", CONSTRAINTS] if CONSTRAINTS.exists() and not freeze else []
+    constraints: list[str | Path] = ["-c", CONSTRAINTS] if CONSTRAINTS.exists() and not freeze else []
     progress(f"installing rasa=={RASA_VERSION} into {VENV.name} (first time: about 3 minutes, 2.7 GB; log: {log})")
     seconds = run_logged([*pip, f"rasa=={RASA_VERSION}", *constraints], log, progress, what="installing rasa",
                          heartbeat=30)

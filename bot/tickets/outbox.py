@@ -20,17 +20,17 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import CursorResult, and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.config import Outbox as OutboxSettings
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.metrics import DELIVERY_FAILURES
 from bot.messages import Button, Reply
+from bot.metrics import DELIVERY_FAILURES
 from bot.tickets.models import FAILED, PENDING, SENT, OutboxMessage, Ticket
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ Clock = Callable[[], datetime]
 
 def reply_payload(reply: Reply, lang: str, **options) -> dict:
     """A Reply as JSON for the outbox; options: thread ("ticket" or an id), reply_to ("card" or an id)."""
-    payload = {"text": reply.text, "lang": lang}
+    payload: dict[str, Any] = {"text": reply.text, "lang": lang}
     if reply.title:
         payload["title"] = reply.title
     if reply.footer:
@@ -198,10 +198,12 @@ class OutboxWorker:
                 .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
                 .where(OutboxMessage.locked_by == token, OutboxMessage.status == PENDING)
                 .order_by(OutboxMessage.id))).all()
-        return [self._item(row, staff_chat, thread, card) for row, staff_chat, thread, card in rows]
+        return [self._item(row, token, staff_chat, thread, card) for row, staff_chat, thread, card in rows]
 
     @staticmethod
-    def _item(row: OutboxMessage, staff_chat: int | None, thread: int | None, card: int | None) -> OutboxItem:
+    def _item(row: OutboxMessage, lease: str, staff_chat: int | None, thread: int | None,
+              card: int | None) -> OutboxItem:
+        """The claimed row as a sender gets it; `lease` is the token the row was claimed with (its locked_by)."""
         payload = row.payload
         same_group = staff_chat is not None and str(staff_chat) == row.chat_id
         thread_id = payload.get("thread")
@@ -211,7 +213,7 @@ class OutboxWorker:
         if reply_to == "card":
             reply_to = card if same_group and thread_id is None else None
         return OutboxItem(row.id, row.channel, row.chat_id, row.kind, payload, row.ticket_id, row.purpose,
-                          row.attempts, thread_id, reply_to, lease=row.locked_by)
+                          row.attempts, thread_id, reply_to, lease=lease)
 
     async def _deliver(self, item: OutboxItem) -> None:
         try:
@@ -233,10 +235,10 @@ class OutboxWorker:
 
     async def _sent(self, item: OutboxItem, delivery: Delivery) -> None:
         async with self.database.transaction() as session:
-            done = await session.execute(
+            done = cast(CursorResult[Any], await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
                 .values(status=SENT, sent_at=self.clock(), external_message_id=delivery.message_id,
-                        locked_until=None, last_error=None))
+                        locked_until=None, last_error=None)))
             if done.rowcount != 1:
                 log.warning("outbox %s was sent after its lease ran out", item.id)
             if item.ticket_id is None or not (item.kind == "topic" or item.purpose == "card"):

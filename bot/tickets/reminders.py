@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import OfficeHours, Reminders as ReminderSettings
+from bot.config import OfficeHours
+from bot.config import Reminders as ReminderSettings
 from bot.tickets.service import TicketService
 
 log = logging.getLogger(__name__)

@@ -13,22 +13,32 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from bot.db.engine import Database
 from bot.db.models import Chat, DecisionLog, utcnow
+from bot.messages import Button, Reply
 from bot.metrics import HANDOVERS
 from bot.texts import t
 from bot.tickets import staff
 from bot.tickets.erasure import erase_chat
-from bot.tickets.models import (ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, OutboxMessage, Ticket, TicketEvent,
-                                TicketMessage)
+from bot.tickets.models import (
+    ACTIVE,
+    ANSWERED,
+    CLAIMED,
+    CLOSED,
+    OPEN,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 from bot.tickets.outbox import enqueue, reply_payload
-from bot.messages import Button, Reply
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +82,14 @@ class Actor:
 class Contact:
     method: str                     # chat | phone | email
     value: str | None = None
+
+
+async def _get_ticket(session: AsyncSession, ticket_id: int) -> Ticket:
+    """The ticket by id, in this session; TicketNotFound if there is no such row."""
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketNotFound(f"no ticket #{ticket_id}")
+    return ticket
 
 
 def _insert(database: Database, model):
@@ -264,7 +282,7 @@ class TicketService:
             if new_id is None:
                 log.info("ticket for %s exists already (redelivered update)", source_key)
                 return (await session.execute(select(Ticket).where(Ticket.source_key == source_key))).scalar_one()
-            ticket = await session.get(Ticket, new_id)
+            ticket = await _get_ticket(session, new_id)
             history = await self.recent_questions(session, channel, chat_id, self.settings.recent_messages + 1)
             ticket.history = [h for h in history if h["question"] != question][-self.settings.recent_messages:] \
                 if self.settings.recent_messages else []
@@ -353,15 +371,15 @@ class TicketService:
         now = self.clock()
 
         async def work(session: AsyncSession) -> Ticket:
-            claimed = await session.execute(
+            claimed = cast(CursorResult[Any], await session.execute(
                 update(Ticket).where(Ticket.id == ticket_id, Ticket.status == OPEN, Ticket.deleted_at.is_(None),
                                      Ticket.team.in_(actor.teams))
                 .values(status=CLAIMED, claimed_by=actor.id, claimed_by_name=actor.name, claimed_at=now,
                         updated_at=now, version=Ticket.version + 1)
-                .execution_options(synchronize_session=False))
+                .execution_options(synchronize_session=False)))
             ticket = (await session.execute(select(Ticket).where(Ticket.id == ticket_id)
                                             .execution_options(populate_existing=True))).scalar_one_or_none()
-            if claimed.rowcount != 1:
+            if claimed.rowcount != 1 or ticket is None:
                 if ticket is None or ticket.deleted_at is not None:
                     raise TicketNotFound(f"no ticket #{ticket_id}")
                 self._may_act(ticket, actor)
@@ -505,11 +523,12 @@ class TicketService:
         """Re-announce open tickets nobody claimed for `older_than`; returns their ids."""
         cutoff, done = self.clock() - older_than, []
         async with self.database.transaction() as session:
-            due = update(Ticket).where(Ticket.status == OPEN, Ticket.announced_at < cutoff,
-                                       Ticket.deleted_at.is_(None)).values(announced_at=self.clock()).execution_options(synchronize_session=False)
+            due = (update(Ticket).where(Ticket.status == OPEN, Ticket.announced_at < cutoff,
+                                        Ticket.deleted_at.is_(None))
+                   .values(announced_at=self.clock()).execution_options(synchronize_session=False))
             ids = [row[0] for row in (await session.execute(due.returning(Ticket.id))).all()]
             for ticket_id in ids:
-                ticket = await session.get(Ticket, ticket_id)
+                ticket = await _get_ticket(session, ticket_id)
                 lang = self.settings.teams[ticket.team].lang
                 since = ticket.created_at.astimezone(self._zone()).strftime("%d.%m. %H:%M")
                 self._to_staff(session, ticket, t("st_reminder", lang, number=str(ticket.id), since=since),
@@ -524,12 +543,13 @@ class TicketService:
         """Tell employers whose ticket has had no answer for `older_than` that it is not forgotten (once)."""
         cutoff, done = self.clock() - older_than, []
         async with self.database.transaction() as session:
-            due = update(Ticket).where(Ticket.status.in_((OPEN, CLAIMED)), Ticket.updated_at < cutoff,
-                                       Ticket.employer_waiting_note_at.is_(None), Ticket.deleted_at.is_(None),
-                                       Ticket.channel.is_not(None)).values(employer_waiting_note_at=self.clock()).execution_options(synchronize_session=False)
+            due = (update(Ticket).where(Ticket.status.in_((OPEN, CLAIMED)), Ticket.updated_at < cutoff,
+                                        Ticket.employer_waiting_note_at.is_(None), Ticket.deleted_at.is_(None),
+                                        Ticket.channel.is_not(None))
+                   .values(employer_waiting_note_at=self.clock()).execution_options(synchronize_session=False))
             ids = [row[0] for row in (await session.execute(due.returning(Ticket.id))).all()]
             for ticket_id in ids:
-                ticket = await session.get(Ticket, ticket_id)
+                ticket = await _get_ticket(session, ticket_id)
                 contact = self.config.contacts.placeholders(ticket.lang)[ticket.team] \
                     if ticket.team in ("authority", "coordinator") else ""
                 self._to_employer(session, ticket, Reply(t(
@@ -551,7 +571,7 @@ class TicketService:
                 version=Ticket.version + 1).execution_options(synchronize_session=False)
             ids = [row[0] for row in (await session.execute(due.returning(Ticket.id))).all()]
             for ticket_id in ids:
-                ticket = await session.get(Ticket, ticket_id)
+                ticket = await _get_ticket(session, ticket_id)
                 self._event(session, ticket, Actor.system(), "closed", ANSWERED, reason="timeout")
                 lang = self.settings.teams[ticket.team].lang
                 self._to_staff(session, ticket, t("st_autoclosed", lang, number=str(ticket.id)), "status")

@@ -43,11 +43,12 @@ def card(config: Config, ticket: Ticket, team: Team, note: str = "", from_team: 
     c = ticket.classification or {}
     lines = [t("st_question", lang, language=ticket.lang), clip(ticket.question), ""]
     if c:
-        lines.append(t("st_bot", lang, route=str(c.get("route", "-")), confidence=f"{float(c.get('confidence', 0)):.2f}",
-                       reason=str(c.get("reason", "-"))))
+        lines.append(t("st_bot", lang, route=str(c.get("route", "-")),
+                       confidence=f"{float(c.get('confidence', 0)):.2f}", reason=str(c.get("reason", "-"))))
     if ticket.history:
         lines += ["", t("st_recent", lang)]
-        lines += [f"• {clip(h.get('question', ''), 200)} → {h.get('route', '')}{' ' + h['faq_id'] if h.get('faq_id') else ''}"
+        lines += [f"• {clip(h.get('question', ''), 200)} → {h.get('route', '')}"
+                  f"{' ' + h['faq_id'] if h.get('faq_id') else ''}"
                   for h in ticket.history]
     contact = {"phone": ticket.contact_value, "email": ticket.contact_value}.get(ticket.contact_method) \
         or t("st_contact_chat", lang)

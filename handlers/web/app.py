@@ -7,6 +7,7 @@ with its own middlewares: the console's require a session on every route and che
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -52,9 +53,9 @@ def _environment(app: web.Application, services: WebServices, processors) -> Non
     def local(moment: datetime | None, pattern: str = "%d.%m.%Y %H:%M") -> str:
         return moment.astimezone(zone).strftime(pattern) if moment else "–"
 
+    filters: dict[str, Callable[..., str]] = {"local": local, "age": _age, "hours": _hours}
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                               context_processors=processors,
-                               filters={"local": local, "age": _age, "hours": _hours})
+                               context_processors=processors, filters=filters)
     env.globals["static_version"] = STATIC_VERSION
 
 

@@ -50,7 +50,7 @@ def stacked_bars(title: str, labels: list[str], series: list[Series], width: int
             f'<text x="4" y="{top + 4}" {FONT} fill="{MUTED}">{peak:g}</text>',
             f'<text x="4" y="{top + plot_h}" {FONT} fill="{MUTED}">0</text>']
     for i, label in enumerate(labels):
-        x, y = left + i * step + (step - bar) / 2, top + plot_h
+        x, y = left + i * step + (step - bar) / 2, float(top + plot_h)
         for s in series:
             h = s.values[i] / peak * plot_h
             if h > 0:
@@ -85,7 +85,7 @@ def rate_line(title: str, labels: list[str], series: list[tuple[str, list[float 
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for (x, y), value in zip(points, [v for v in values if v is not None]):
+        for (x, y), value in zip(points, [v for v in values if v is not None], strict=True):  # both skip the Nones
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
                         f"<title>{escape(name)} {value:.0%}</title></circle>")
     for i, label in enumerate(labels):
@@ -94,7 +94,8 @@ def rate_line(title: str, labels: list[str], series: list[tuple[str, list[float 
                         f'text-anchor="middle" fill="{MUTED}">{escape(label)}</text>')
     body += _legend([Series(name, [], colour) for name, _, colour in series], left, height - 6)
     desc = "; ".join(f"{name}: " + ", ".join(f"{label} {'–' if v is None else f'{v:.0%}'}"
-                                             for label, v in zip(labels, values)) for name, values, _ in series)
+                                             for label, v in zip(labels, values, strict=False))
+                     for name, values, _ in series)
     return _svg(width, height, title, desc, body)
 
 
@@ -106,10 +107,10 @@ def hbars(title: str, rows: list[tuple[str, list[float]]], series: list[tuple[st
     scale = (width - label_w - 40) / peak
     body = []
     for i, (label, values) in enumerate(rows):
-        y, x = top + i * row_h, label_w
+        y, x = top + i * row_h, float(label_w)
         body.append(f'<text x="{label_w - 6}" y="{y + 14}" {FONT} text-anchor="end" fill="{INK}">'
                     f"{escape(label[:34])}</text>")
-        for (name, colour), value in zip(series, values):
+        for (name, colour), value in zip(series, values, strict=False):
             if value:
                 body.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{value * scale:.1f}" height="{row_h - 8}" '
                             f'fill="{colour}"><title>{escape(label)}: {escape(name)} {value:g}</title></rect>')
@@ -117,6 +118,6 @@ def hbars(title: str, rows: list[tuple[str, list[float]]], series: list[tuple[st
         body.append(f'<text x="{x + 4:.1f}" y="{y + 14}" {FONT} fill="{MUTED}">'
                     f'{" / ".join(f"{v:g}" for v in values)}</text>')
     body += _legend([Series(name, [], colour) for name, colour in series], label_w, height - 6)
-    desc = "; ".join(f"{label}: " + ", ".join(f"{name} {v:g}" for (name, _), v in zip(series, values))
+    desc = "; ".join(f"{label}: " + ", ".join(f"{name} {v:g}" for (name, _), v in zip(series, values, strict=False))
                      for label, values in rows)
     return _svg(width, height, title, desc, body)

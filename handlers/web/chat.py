@@ -102,8 +102,8 @@ async def _body(request: web.Request) -> dict:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
     try:
         body = load_json(bytes(raw))
-    except (ValueError, RecursionError):
-        raise web.HTTPBadRequest(text="JSON expected")
+    except (ValueError, RecursionError) as exc:
+        raise web.HTTPBadRequest(text="JSON expected") from exc
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="JSON object expected")
     return body

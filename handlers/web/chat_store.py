@@ -14,8 +14,9 @@ import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.accounts.models import WebChatMessage
@@ -133,7 +134,8 @@ class WebChatStore:
         """Forget transcripts' messages older than the retention (config web.chat_retention_days)."""
         cutoff = (now or utcnow()) - older_than
         async with self.database.transaction() as session:
-            return (await session.execute(delete(WebChatMessage).where(WebChatMessage.created_at < cutoff))).rowcount
+            deleted = await session.execute(delete(WebChatMessage).where(WebChatMessage.created_at < cutoff))
+            return cast(CursorResult[Any], deleted).rowcount
 
 
 class WebSender:

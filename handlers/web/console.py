@@ -105,8 +105,8 @@ async def ticket(request: web.Request) -> web.Response:
     services, account = request.app[SERVICES], request[ACCOUNT]
     try:
         detail = await services.view.detail(account, _ticket_id(request))
-    except TicketNotFound:
-        raise web.HTTPNotFound(text="No such ticket in your teams' queues.")
+    except TicketNotFound as exc:
+        raise web.HTTPNotFound(text="No such ticket in your teams' queues.") from exc
     faq = services.core.knowledge.current.faq
     draft = ""
     chosen = request.query.get("faq", "")
@@ -138,8 +138,8 @@ async def _act(request: web.Request, action: str) -> web.Response:
                                       else 0)
         else:
             await services.view.close(account, ticket_id)
-    except TicketNotFound:
-        raise web.HTTPNotFound(text="No such ticket in your teams' queues.")
+    except TicketNotFound as exc:
+        raise web.HTTPNotFound(text="No such ticket in your teams' queues.") from exc
     except TicketError as exc:
         flash(session, str(exc), "error")
     else:

@@ -73,8 +73,8 @@ async def propose(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     try:
         detail = await services.view.detail(account, ticket_id)
-    except TicketNotFound:
-        raise web.HTTPNotFound(text="No such ticket in your teams' queues.")
+    except TicketNotFound as exc:
+        raise web.HTTPNotFound(text="No such ticket in your teams' queues.") from exc
     session = await get_session(request)
     question, answer = clean_text(form.get("question", "")).strip(), clean_text(form.get("answer", "")).strip()
     topic = clean_text(form.get("topic_id", "")).strip()

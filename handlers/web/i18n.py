@@ -13,7 +13,8 @@ GERMAN = {
     "Lotse console": "Lotse-Konsole", "Skip to content": "Zum Inhalt springen", "Queue": "Warteschlange",
     "Statistics": "Statistik", "FAQ suggestions": "FAQ-Vorschläge", "Log out": "Abmelden", "Log in": "Anmelden",
     "Username": "Benutzername", "Password": "Passwort", "Signed in as": "Angemeldet als",
-    "Wrong username or password, or the account is locked. After {n} failed attempts an account is locked for {m} minutes.":
+    ("Wrong username or password, or the account is locked. "
+     "After {n} failed attempts an account is locked for {m} minutes."):
         "Benutzername oder Passwort falsch, oder das Konto ist gesperrt. Nach {n} Fehlversuchen wird ein Konto für "
         "{m} Minuten gesperrt.",
     "Too many failed log-ins from this address. Please wait a few minutes.":
@@ -21,7 +22,8 @@ GERMAN = {
     "Accounts are created by the operator: python -m bot users add NAME --team TEAM":
         "Konten legt der Betrieb an: python -m bot users add NAME --team TEAM",
     # queue
-    "Team": "Team", "All my teams": "Alle meine Teams", "Status": "Status", "Active (not closed)": "Aktiv (nicht geschlossen)",
+    "Team": "Team", "All my teams": "Alle meine Teams", "Status": "Status",
+    "Active (not closed)": "Aktiv (nicht geschlossen)",
     "open": "offen", "claimed": "übernommen", "answered": "beantwortet", "closed": "geschlossen", "all": "alle",
     "Older than": "Älter als", "any age": "beliebig", "1 hour": "1 Stunde", "1 day": "1 Tag", "3 days": "3 Tage",
     "7 days": "7 Tage", "Search": "Suche", "Words or ticket number": "Wörter oder Ticketnummer",
@@ -35,7 +37,8 @@ GERMAN = {
     "Candidates": "Kandidaten", "Conversation": "Verlauf", "Employer": "Arbeitgeber", "Contact": "Kontakt",
     "only via the chat": "nur über den Chat", "Channel": "Kanal", "Language": "Sprache",
     "Earlier in the chat": "Vorher im Chat", "Audit trail": "Protokoll", "When": "Wann", "Who": "Wer",
-    "What": "Was", "Claim": "Übernehmen", "Answer": "Antworten", "Your answer to the employer": "Ihre Antwort an den Arbeitgeber",
+    "What": "Was", "Claim": "Übernehmen", "Answer": "Antworten",
+    "Your answer to the employer": "Ihre Antwort an den Arbeitgeber",
     "Send answer": "Antwort senden", "Start from an FAQ answer": "Mit einer FAQ-Antwort beginnen",
     "Insert": "Einfügen", "Internal note": "Interne Notiz", "Add note": "Notiz hinzufügen",
     "Hand over": "Übergeben", "to team": "an Team", "Note for the other team": "Notiz für das andere Team",
@@ -67,7 +70,8 @@ GERMAN = {
     "Open tickets by age": "Offene Tickets nach Alter", "Editors' to-do": "Aufgaben für die Redaktion",
     "Questions the bot could not answer or answered with low confidence":
         "Fragen, die der Bot nicht oder nur unsicher beantworten konnte",
-    "Period": "Zeitraum", "Other": "Sonstige", "Clarified": "Rückfrage", "No data yet.": "Noch keine Daten.", "answers": "Antworten",
+    "Period": "Zeitraum", "Other": "Sonstige", "Clarified": "Rückfrage", "No data yet.": "Noch keine Daten.",
+    "answers": "Antworten",
     "hours": "Stunden", "Day": "Tag", "Week": "Woche", "Count": "Anzahl", "Share": "Anteil",
     # suggestions
     "Export as YAML": "Als YAML exportieren", "Mark done": "Erledigt", "Dismiss": "Verwerfen",

@@ -20,11 +20,13 @@ import os
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from aiohttp_session import Session, get_session, new_session
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
@@ -42,7 +44,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-def session_key(config: Config, environ: dict | None = None) -> bytes:
+def session_key(config: Config, environ: Mapping[str, str] | None = None) -> bytes:
     """The 32-byte cookie key (aiohttp-session encodes it for Fernet).
 
     Any LOTSE_SESSION_SECRET of at least 32 characters is accepted and stretched with SHA-256;
@@ -197,7 +199,7 @@ class LoginThrottle:
         self._pairs.pop((client, username.strip().lower()), None)
 
 
-def _refuse(request: web.Request) -> web.StreamResponse:
+def _refuse(request: web.Request) -> NoReturn:
     if request.method in ("GET", "HEAD"):
         target = request.path_qs if request.path.startswith("/console/") else "/console/"
         raise web.HTTPFound(f"/console/login?next={_quote(target)}")
@@ -217,7 +219,7 @@ def safe_next(target: str | None) -> str:
     return "/console/queue"
 
 
-def guard(config: Config, accounts) -> web.middleware:
+def guard(config: Config, accounts) -> Middleware:
     """The console's middleware: a session for every route but the login, CSRF on every POST."""
     idle, longest = config.web.session_idle_minutes * 60, config.web.session_max_hours * 3600
 

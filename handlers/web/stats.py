@@ -148,7 +148,7 @@ async def report(services, period: str, now: datetime | None = None, teams: tupl
     for team, created, first_answer in answered:
         hours[team].append(max((first_answer - created).total_seconds(), 0) / 3600)
     result.response = [(team, len(v), percentile(v, 0.5), percentile(v, 0.9)) for team, v in sorted(hours.items())]
-    ages = Counter()
+    ages: Counter[str] = Counter()
     for created in waiting:
         age = now - created
         ages[next(label for limit, label in AGE_BUCKETS if limit is None or age < limit)] += 1
