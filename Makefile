@@ -23,14 +23,14 @@ constraints: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/python -m bot run
 
-test: $(STAMP) chromium nginx
+test: $(STAMP) chromium nginx lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-# ruff (lint and format) and mypy on the product's code; part of `make test`, so CI runs them too.
+# ruff (lint and format check) on all Python code and mypy on the product's; part of `make test`, so CI runs them too.
 .PHONY: lint
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot nlu handlers tests bench
-	$(VENV)/bin/ruff format --check bot nlu handlers
+	$(VENV)/bin/ruff format --check bot nlu handlers tests bench
 	$(VENV)/bin/mypy bot nlu handlers
 
 # The browser tests (tests/web, marker `browser`) drive Debian's Chromium through Playwright; nothing

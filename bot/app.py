@@ -82,9 +82,13 @@ def rasa_with_fallback(config: Config, faq: Faq, embedded: EmbeddedClassifier) -
     from nlu.rasa import RasaClassifier, RasaSettings
 
     rasa = config.nlu.rasa
-    settings = RasaSettings(url=rasa.url, token=rasa.token.get_secret_value() if rasa.token else None,
-                            timeout_seconds=rasa.timeout_seconds, max_ranked=embedded.settings.max_ranked,
-                            expected_model=build_export(faq).model_file)
+    settings = RasaSettings(
+        url=rasa.url,
+        token=rasa.token.get_secret_value() if rasa.token else None,
+        timeout_seconds=rasa.timeout_seconds,
+        max_ranked=embedded.settings.max_ranked,
+        expected_model=build_export(faq).model_file,
+    )
     return FailoverClassifier(RasaClassifier(settings, embedded.labels, embedded), embedded, rasa.retry_seconds)
 
 

@@ -23,22 +23,23 @@ from nlu.types import Classification
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class ChatContext:
     """A chat as one message finds it: read once per message (`Dialogue.context`)."""
 
-    lang: str                                 # the language to answer in
-    view: ChatView | None                     # flow step and open ticket; None without a ticket queue
+    lang: str  # the language to answer in
+    view: ChatView | None  # flow step and open ticket; None without a ticket queue
 
 
 @dataclass(frozen=True)
 class Understanding:
     """A message classified and decided, in the language the answer should come in."""
 
-    classification: Classification | None   # None when there was nothing to classify
+    classification: Classification | None  # None when there was nothing to classify
     decision: Decision
     lang: str
-    problem: str = ""                        # "empty" or "too_long": the text was not classified
+    problem: str = ""  # "empty" or "too_long": the text was not classified
 
 
 def command_name(text: str) -> str:
@@ -108,13 +109,25 @@ class Dialogue:
         lang = chat_lang or self.config.languages.default
         text = text.strip()
         if not has_letters(text):  # empty, "???" or only emoji: nothing to classify
-            return Understanding(None, Decision(Route.CLARIFY, None, 0.0, (),
-                                                "no words to classify: ask for a question"),
-                                 lang, problem="empty")
+            return Understanding(
+                None,
+                Decision(Route.CLARIFY, None, 0.0, (), "no words to classify: ask for a question"),
+                lang,
+                problem="empty",
+            )
         if len(text) > self.config.chat.max_message_chars:
-            return Understanding(None, Decision(Route.CLARIFY, None, 0.0, (),
-                                                f"{len(text)} characters, over {self.config.chat.max_message_chars}: "
-                                                "ask for a shorter question"), lang, problem="too_long")
+            return Understanding(
+                None,
+                Decision(
+                    Route.CLARIFY,
+                    None,
+                    0.0,
+                    (),
+                    f"{len(text)} characters, over {self.config.chat.max_message_chars}: ask for a shorter question",
+                ),
+                lang,
+                problem="too_long",
+            )
         with CLASSIFY_SECONDS.time():
             classification = await self.knowledge.current.classifier.classify(text)
         confident = classification.lang_confidence >= self.config.languages.detection_min_confidence
@@ -150,8 +163,10 @@ class Dialogue:
     def _clarification(self, decision: Decision, lang: str) -> Reply:
         faq = self.knowledge.current.faq
         if not decision.candidates:
-            return Reply(t("rephrase", lang), buttons=(
-                (Button("/topics", "topics"),), (Button(t("ask_person", lang), "human:coordinator"),)))
+            return Reply(
+                t("rephrase", lang),
+                buttons=((Button("/topics", "topics"),), (Button(t("ask_person", lang), "human:coordinator"),)),
+            )
         rows = tuple((Button(faq.topics[c.label].title.get(lang), f"faq:{c.label}"),) for c in decision.candidates)
         return Reply(t("clarify", lang), buttons=rows + ((Button(t("none_of_these", lang), "human:coordinator"),),))
 
@@ -165,8 +180,9 @@ class Dialogue:
         if topic.individual_case != "none" and contacts[topic.individual_case] not in text:
             footer.append(t("individual_case", lang, contact=contacts[topic.individual_case]))
         faq = self.knowledge.current.faq
-        related = tuple((Button(faq.topics[r].title.get(lang), f"faq:{r}"),)
-                        for r in topic.related[:3] if r in faq.topics)
+        related = tuple(
+            (Button(faq.topics[r].title.get(lang), f"faq:{r}"),) for r in topic.related[:3] if r in faq.topics
+        )
         ref = f"{topic.id}:{decision_id or 0}"
         team = topic.individual_case if topic.individual_case != "none" else "coordinator"
         buttons = related + (
@@ -183,8 +199,9 @@ class Dialogue:
             meta={"faq_id": topic.id, "decision_id": decision_id, "lang": lang},
         )
 
-    async def offer_handover(self, message: IncomingMessage, team: str, lang: str, question: str = "",
-                             decision: Decision | None = None) -> list[Reply]:
+    async def offer_handover(
+        self, message: IncomingMessage, team: str, lang: str, question: str = "", decision: Decision | None = None
+    ) -> list[Reply]:
         """Offer to pass the question to a person; without a ticket queue, say whom to contact."""
         if self.handover is not None:
             return await self.handover.offer(message, team, lang, question, decision)

@@ -32,7 +32,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 MAX_QUESTION = 3000
 
 
-
 def _command(text: str) -> str:
     return text.split()[0][1:].split("@")[0].lower() if text.strip().startswith("/") else ""
 
@@ -40,10 +39,13 @@ def _command(text: str) -> str:
 def classification_of(decision: Decision | None) -> dict:
     if decision is None:
         return {"route": "asked", "confidence": 1.0, "reason": "the employer asked for a person"}
-    return {"route": decision.route.value, "faq_id": decision.faq_id,
-            "confidence": round(float(decision.confidence), 4),
-            "reason": decision.reason,
-            "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in decision.candidates]}
+    return {
+        "route": decision.route.value,
+        "faq_id": decision.faq_id,
+        "confidence": round(float(decision.confidence), 4),
+        "reason": decision.reason,
+        "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in decision.candidates],
+    }
 
 
 class Handover:
@@ -53,7 +55,7 @@ class Handover:
         self.config = config
         self.tickets = tickets
         self.states = states
-        self.notify: NotifyConsent | None = None   # WhatsApp: may we notify? (set by the channel, bot/window)
+        self.notify: NotifyConsent | None = None  # WhatsApp: may we notify? (set by the channel, bot/window)
 
     def _team(self, team: str, lang: str) -> str:
         return self.config.tickets.teams[team].name.get(lang)
@@ -66,15 +68,22 @@ class Handover:
 
     # -- starting ------------------------------------------------------------------------------------------------
 
-    async def offer(self, message: IncomingMessage, team: str, lang: str, question: str = "",
-                    decision: Decision | None = None) -> list[Reply]:
+    async def offer(
+        self, message: IncomingMessage, team: str, lang: str, question: str = "", decision: Decision | None = None
+    ) -> list[Reply]:
         """Offer to pass the question to `team`; without a question, the chat's latest one (or ask for it)."""
         question = clean_text(question).strip() or (
-            await self.tickets.last_question(message.channel, message.chat_id) or "")
+            await self.tickets.last_question(message.channel, message.chat_id) or ""
+        )
         # The flow's id keys the ticket it opens: a consent repeated after a crash (the ticket was
         # committed, the flow not yet cleared) finds that ticket instead of opening a second one.
-        data = {"team": team, "lang": lang, "question": question[:MAX_QUESTION],
-                "classification": classification_of(decision), "flow": uuid.uuid4().hex}
+        data = {
+            "team": team,
+            "lang": lang,
+            "question": question[:MAX_QUESTION],
+            "classification": classification_of(decision),
+            "flow": uuid.uuid4().hex,
+        }
         intro = t("handover_authority" if team == "authority" else "handover_coordinator", lang)
         contact = self.config.contacts.placeholders(lang).get(team, "")
         offer = t("ho_offer", lang, team=self._team(team, lang), contact=contact)
@@ -83,8 +92,13 @@ class Handover:
             return [Reply(f"{intro}\n\n{offer}"), Reply(t("ho_ask_question", lang), buttons=(self._cancel_row(lang),))]
         await self._set(message, "handover", "confirm", data)
         text = f"{intro}\n\n{t('ho_question_is', lang, question=question[:300])}\n\n{offer}"
-        return [Reply(text, buttons=((Button(t("ho_yes", lang), "ho:yes"), Button(t("ho_no", lang), "ho:no")),),
-                      meta={"handover": team})]
+        return [
+            Reply(
+                text,
+                buttons=((Button(t("ho_yes", lang), "ho:yes"), Button(t("ho_no", lang), "ho:no")),),
+                meta={"handover": team},
+            )
+        ]
 
     # -- every message passes here first -------------------------------------------------------------------------
 
@@ -92,8 +106,9 @@ class Handover:
         """The chat's language, flow state and open ticket, in one read (the dialogue asks first)."""
         return await self.states.view(message.channel, message.chat_id)
 
-    async def intercept(self, message: IncomingMessage, lang: str,
-                        view: ChatView | None = None) -> list[Reply] | AskAnew | None:
+    async def intercept(
+        self, message: IncomingMessage, lang: str, view: ChatView | None = None
+    ) -> list[Reply] | AskAnew | None:
         """Replies if the message belongs to a flow or a ticket command; None lets the dialogue answer;
         AskAnew hands a pending text back to the dialogue as a new question.
 
@@ -139,12 +154,17 @@ class Handover:
 
     async def _step(self, message: IncomingMessage, state: State, lang: str) -> list[Reply] | AskAnew:
         handler = {
-            ("handover", "question"): self._got_question, ("handover", "confirm"): self._confirmed,
-            ("handover", "company"): self._got_company, ("handover", "contact"): self._got_contact,
-            ("handover", "phone"): self._got_phone, ("handover", "email"): self._got_email,
-            ("handover", "consent"): self._consented, ("handover", "notify"): self._notify_answered,
+            ("handover", "question"): self._got_question,
+            ("handover", "confirm"): self._confirmed,
+            ("handover", "company"): self._got_company,
+            ("handover", "contact"): self._got_contact,
+            ("handover", "phone"): self._got_phone,
+            ("handover", "email"): self._got_email,
+            ("handover", "consent"): self._consented,
+            ("handover", "notify"): self._notify_answered,
             ("ticket_add", "choose"): self._added_or_new,
-            ("ticket_reply", "reply"): self._got_reply, ("delete", "confirm"): self._delete_confirmed,
+            ("ticket_reply", "reply"): self._got_reply,
+            ("delete", "confirm"): self._delete_confirmed,
         }.get((state.flow, state.step))
         if handler is None:  # a state from an older version: start over
             await self.states.clear(message.channel, message.chat_id)
@@ -165,9 +185,13 @@ class Handover:
             await self.states.clear(message.channel, message.chat_id)
             return [Reply(t("ho_cancelled", lang))]
         if message.payload != "ho:yes":
-            return self._use_buttons(lang, Reply(t("ho_offer", lang, team=self._team(data["team"], lang), contact=""),
-                                                 buttons=((Button(t("ho_yes", lang), "ho:yes"),
-                                                           Button(t("ho_no", lang), "ho:no")),)))
+            return self._use_buttons(
+                lang,
+                Reply(
+                    t("ho_offer", lang, team=self._team(data["team"], lang), contact=""),
+                    buttons=((Button(t("ho_yes", lang), "ho:yes"), Button(t("ho_no", lang), "ho:no")),),
+                ),
+            )
         return await self._ask_company(message, data, lang)
 
     async def _ask_company(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply]:
@@ -182,11 +206,17 @@ class Handover:
         return [self._contact_question(data["team"], lang)]
 
     def _contact_question(self, team: str, lang: str) -> Reply:
-        return Reply(t("ho_ask_contact", lang, team=self._team(team, lang)), buttons=(
-            (Button(t("ho_contact_chat", lang), "ho:contact:chat"),),
-            (Button(t("ho_contact_phone", lang), "ho:contact:phone"),
-             Button(t("ho_contact_email", lang), "ho:contact:email")),
-            self._cancel_row(lang)))
+        return Reply(
+            t("ho_ask_contact", lang, team=self._team(team, lang)),
+            buttons=(
+                (Button(t("ho_contact_chat", lang), "ho:contact:chat"),),
+                (
+                    Button(t("ho_contact_phone", lang), "ho:contact:phone"),
+                    Button(t("ho_contact_email", lang), "ho:contact:email"),
+                ),
+                self._cancel_row(lang),
+            ),
+        )
 
     async def _got_contact(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply]:
         method = message.payload.removeprefix("ho:contact:") if message.kind is Kind.BUTTON else ""
@@ -210,8 +240,10 @@ class Handover:
         return await self._ask_consent(message, data | {"contact": "email", "contact_value": email}, lang)
 
     def _consent_question(self, team: str, lang: str) -> Reply:
-        return Reply(t("ho_consent", lang, team=self._team(team, lang)), buttons=(
-            (Button(t("ho_consent_yes", lang), "ho:consent"), Button(t("ho_no", lang), "ho:no")),))
+        return Reply(
+            t("ho_consent", lang, team=self._team(team, lang)),
+            buttons=((Button(t("ho_consent_yes", lang), "ho:consent"), Button(t("ho_no", lang), "ho:no")),),
+        )
 
     async def _ask_consent(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply]:
         await self._set(message, "handover", "consent", data)
@@ -231,14 +263,28 @@ class Handover:
         if message.payload != "ho:consent":
             return self._use_buttons(lang, self._consent_question(data["team"], lang))
         ticket = await self.tickets.open(
-            channel=message.channel, chat_id=message.chat_id, team=data["team"], lang=lang,
-            question=data["question"], company=data["company"],
-            contact=Contact(data["contact"], data.get("contact_value")), classification=data.get("classification"),
-            source_key=self._source_key(message, data))
+            channel=message.channel,
+            chat_id=message.chat_id,
+            team=data["team"],
+            lang=lang,
+            question=data["question"],
+            company=data["company"],
+            contact=Contact(data["contact"], data.get("contact_value")),
+            classification=data.get("classification"),
+            source_key=self._source_key(message, data),
+        )
         await self.states.clear(message.channel, message.chat_id)
         team = self.config.tickets.teams[ticket.team]
-        opened = Reply(t("ho_opened", lang, number=str(ticket.id), team=team.name.get(lang),
-                         response_time=team.response_time.get(lang)), meta={"ticket": ticket.id})
+        opened = Reply(
+            t(
+                "ho_opened",
+                lang,
+                number=str(ticket.id),
+                team=team.name.get(lang),
+                response_time=team.response_time.get(lang),
+            ),
+            meta={"ticket": ticket.id},
+        )
         # -- WhatsApp only: ask permission to notify after the 24-hour window (bot/window/consent.py) --
         if self.notify is not None and message.channel in self.notify.channels:
             await self._set(message, "handover", "notify", {"lang": lang, "ticket": ticket.id})
@@ -259,8 +305,9 @@ class Handover:
     # -- messages while a ticket is open ---------------------------------------------------------------------------
 
     async def _add_or_new(self, message: IncomingMessage, ticket_id: int, team: str, lang: str) -> list[Reply]:
-        await self._set(message, "ticket_add", "choose", {"ticket": ticket_id, "text": message.text[:MAX_QUESTION],
-                                                          "lang": lang})
+        await self._set(
+            message, "ticket_add", "choose", {"ticket": ticket_id, "text": message.text[:MAX_QUESTION], "lang": lang}
+        )
         return [self._add_or_new_reply(ticket_id, team, lang)]
 
     async def _added_or_new(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply] | AskAnew:
@@ -277,15 +324,21 @@ class Handover:
         return self._use_buttons(lang, self._add_or_new_reply(ticket.id, ticket.team, lang))
 
     def _add_or_new_reply(self, ticket_id: int, team: str, lang: str) -> Reply:
-        return Reply(t("ho_adds_to", lang, number=str(ticket_id), team=self._team(team, lang)), buttons=(
-            (Button(t("ho_add_button", lang, number=str(ticket_id)), "ho:add"),),
-            (Button(t("ho_new_question", lang), "ho:new"),), self._cancel_row(lang)))
+        return Reply(
+            t("ho_adds_to", lang, number=str(ticket_id), team=self._team(team, lang)),
+            buttons=(
+                (Button(t("ho_add_button", lang, number=str(ticket_id)), "ho:add"),),
+                (Button(t("ho_new_question", lang), "ho:new"),),
+                self._cancel_row(lang),
+            ),
+        )
 
     async def _to_ticket(self, message: IncomingMessage, ticket_id: int, text: str, lang: str) -> list[Reply]:
         source = f"{message.channel}:{message.external_id}" if message.external_id else None
         try:
-            ticket, reopened = await self.tickets.employer_message(ticket_id, message.channel, message.chat_id, text,
-                                                                   source_key=source)
+            ticket, reopened = await self.tickets.employer_message(
+                ticket_id, message.channel, message.chat_id, text, source_key=source
+            )
         except TicketNotFound:
             return [Reply(t("unknown_button", lang))]
         except InvalidTransition:
@@ -296,7 +349,7 @@ class Handover:
     async def _ticket_button(self, message: IncomingMessage, lang: str) -> list[Reply]:
         """Reply / Solved under a team's answer."""
         _, number, action = (message.payload.split(":") + ["", ""])[:3]
-        ticket_id = parse_id(number)   # forged button data: bounded like every id from outside
+        ticket_id = parse_id(number)  # forged button data: bounded like every id from outside
         if ticket_id is None:
             return [Reply(t("unknown_button", lang))]
         try:
@@ -328,16 +381,29 @@ class Handover:
         tickets = await self.tickets.for_chat(message.channel, message.chat_id)
         if not tickets:
             return Reply(t("tickets_none", lang))
-        lines = [t("tickets_line", lang, number=str(k.id), team=self._team(k.team, lang),
-                   status=t(f"status_{k.status}", lang), date=k.created_at.strftime("%d.%m.%Y"),
-                   question=k.question if len(k.question) <= 80 else k.question[:79] + "…") for k in tickets[:20]]
+        lines = [
+            t(
+                "tickets_line",
+                lang,
+                number=str(k.id),
+                team=self._team(k.team, lang),
+                status=t(f"status_{k.status}", lang),
+                date=k.created_at.strftime("%d.%m.%Y"),
+                question=k.question if len(k.question) <= 80 else k.question[:79] + "…",
+            )
+            for k in tickets[:20]
+        ]
         return Reply("\n".join([t("tickets_list", lang), *lines]))
 
     async def _delete_ask(self, message: IncomingMessage, lang: str) -> list[Reply]:
         tickets = await self.tickets.for_chat(message.channel, message.chat_id)
         await self._set(message, "delete", "confirm", {"lang": lang})
-        return [Reply(t("delete_confirm", lang, tickets=str(len(tickets))), buttons=(
-            (Button(t("delete_yes", lang), "del:yes"), Button(t("ho_cancel", lang), "del:no")),))]
+        return [
+            Reply(
+                t("delete_confirm", lang, tickets=str(len(tickets))),
+                buttons=((Button(t("delete_yes", lang), "del:yes"), Button(t("ho_cancel", lang), "del:no")),),
+            )
+        ]
 
     async def _delete_confirmed(self, message: IncomingMessage, data: dict, lang: str) -> list[Reply]:
         if message.payload == "del:yes":
@@ -348,4 +414,3 @@ class Handover:
         if message.payload == "del:no":
             return [Reply(t("delete_kept", lang))]
         return self._use_buttons(lang, (await self._delete_ask(message, lang))[0])
-

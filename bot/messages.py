@@ -8,24 +8,24 @@ from enum import StrEnum
 
 class Kind(StrEnum):
     TEXT = "text"
-    COMMAND = "command"      # text starting with "/", e.g. "/start"
-    BUTTON = "button"        # a pressed button; `payload` holds its data
-    MEDIA = "media"          # photo, voice note, sticker, document, location ...
+    COMMAND = "command"  # text starting with "/", e.g. "/start"
+    BUTTON = "button"  # a pressed button; `payload` holds its data
+    MEDIA = "media"  # photo, voice note, sticker, document, location ...
 
 
 @dataclass(frozen=True)
 class IncomingMessage:
     """What an adapter makes of a platform update; nothing downstream sees the platform."""
 
-    channel: str             # "telegram", "terminal", "web", ...
+    channel: str  # "telegram", "terminal", "web", ...
     chat_id: str
     kind: Kind
     text: str = ""
     payload: str = ""
     user_id: str = ""
     user_name: str = ""
-    language_hint: str | None = None   # e.g. Telegram's language_code of the user's app
-    external_id: str = ""              # update id, for de-duplication of redelivered updates
+    language_hint: str | None = None  # e.g. Telegram's language_code of the user's app
+    external_id: str = ""  # update id, for de-duplication of redelivered updates
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Reply:
     footer: str = ""
     buttons: tuple[tuple[Button, ...], ...] = ()
     meta: dict = field(default_factory=dict, compare=False)
-    erased: bool = False     # /delete erased the chat's data: the channel forgets its own copy (a transcript) too
+    erased: bool = False  # /delete erased the chat's data: the channel forgets its own copy (a transcript) too
 
     def button_payloads(self) -> list[str]:
         return [b.payload for row in self.buttons for b in row]

@@ -33,17 +33,20 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
     statements = {
         "feedback": delete(Feedback).where(Feedback.created_at < cutoff),
         "decisions": delete(DecisionLog).where(DecisionLog.created_at < cutoff),
-        "outbox": delete(OutboxMessage).where(OutboxMessage.created_at < cutoff,
-                                              OutboxMessage.status.in_((SENT, FAILED))),
-        "tickets": delete(Ticket).where(Ticket.status == CLOSED,
-                                        or_(Ticket.closed_at < cutoff,
-                                            Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff))),
+        "outbox": delete(OutboxMessage).where(
+            OutboxMessage.created_at < cutoff, OutboxMessage.status.in_((SENT, FAILED))
+        ),
+        "tickets": delete(Ticket).where(
+            Ticket.status == CLOSED,
+            or_(Ticket.closed_at < cutoff, Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff)),
+        ),
         "conversation_states": delete(ConversationState).where(ConversationState.updated_at < cutoff),
         # They quote employers' questions: kept no longer than the questions themselves.
         "faq_suggestions": delete(FaqSuggestion).where(FaqSuggestion.created_at < cutoff),
         # flood counts (several processes): long out of their window, and they name the chat
         "chat_floods": delete(ChatFlood).where(
-            ChatFlood.updated_at < now - timedelta(days=retention.processed_updates_days)),
+            ChatFlood.updated_at < now - timedelta(days=retention.processed_updates_days)
+        ),
     }
     removed = {}
     async with database.transaction() as session:

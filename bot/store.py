@@ -27,8 +27,9 @@ class ChatStore(Protocol):
 
     async def record_decision(self, channel: str, chat_id: str, text: str, lang: str, decision: Decision) -> int: ...
 
-    async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str,
-                              helpful: bool) -> None: ...
+    async def record_feedback(
+        self, channel: str, chat_id: str, decision_id: int | None, faq_id: str, helpful: bool
+    ) -> None: ...
 
 
 @dataclass
@@ -51,6 +52,7 @@ class MemoryChatStore:
         self.decisions.append(record)
         return record.id
 
-    async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str,
-                              helpful: bool) -> None:
+    async def record_feedback(
+        self, channel: str, chat_id: str, decision_id: int | None, faq_id: str, helpful: bool
+    ) -> None:
         self.feedback.append((channel, chat_id, decision_id, faq_id, helpful))

@@ -19,8 +19,8 @@ import re
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Lone surrogates: what undecodable bytes become (surrogateescape); no database can store them.
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
-MAX_ID = 2**31 - 1          # the largest INTEGER on PostgreSQL; every id column is one
-MAX_JSON_DEPTH = 20         # a Telegram update nests about 6 deep, the web chat's body 3
+MAX_ID = 2**31 - 1  # the largest INTEGER on PostgreSQL; every id column is one
+MAX_JSON_DEPTH = 20  # a Telegram update nests about 6 deep, the web chat's body 3
 
 
 def clean_text(text: object) -> str:
@@ -49,7 +49,7 @@ def parse_id(raw: object) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-FORGED = "forged"   # what a button with an impossible number becomes: no handler knows it ("unknown button")
+FORGED = "forged"  # what a button with an impossible number becomes: no handler knows it ("unknown button")
 MAX_PAYLOAD = 200
 
 
@@ -66,7 +66,7 @@ class JsonTooDeep(ValueError):
     """The body nests deeper than MAX_JSON_DEPTH."""
 
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')   # unrolled: fast on long strings
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: fast on long strings
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 

@@ -48,8 +48,14 @@ class AiohttpRequest(BaseRequest):
             request is bounded by the connection's socket buffers (Lotse uploads no files).
     """
 
-    def __init__(self, connections: int = 1, *, connect_timeout: float | None = 5.0, read_timeout: float | None = 5.0,
-                 pool_timeout: float | None = 1.0):
+    def __init__(
+        self,
+        connections: int = 1,
+        *,
+        connect_timeout: float | None = 5.0,
+        read_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+    ):
         self._connections = connections
         self._defaults = {"connect": connect_timeout, "read": read_timeout, "pool": pool_timeout}
         self._session: aiohttp.ClientSession | None = None
@@ -66,35 +72,48 @@ class AiohttpRequest(BaseRequest):
             # per origin (`_proxy`): aiohttp's trust_env reads them in a thread on every request.
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
-                timeout=aiohttp.ClientTimeout(total=None), headers={"User-Agent": self.USER_AGENT})
+                timeout=aiohttp.ClientTimeout(total=None),
+                headers={"User-Agent": self.USER_AGENT},
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
     async def _proxy(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-        origin = url[:url.find("/", url.find("//") + 2)] if url.count("/") > 2 else url
+        origin = url[: url.find("/", url.find("//") + 2)] if url.count("/") > 2 else url
         proxy = self._proxies.get(origin)
         if proxy is None:  # once per origin (the Bot API's): it may read ~/.netrc, so not in the loop's thread
             proxy = self._proxies[origin] = await asyncio.to_thread(_env_proxy, origin)
         return proxy
 
     def _timeout(self, read, connect, pool) -> aiohttp.ClientTimeout:
-        read, connect, pool = (self._defaults[name] if isinstance(value, _UNSET) else value
-                               for value, name in ((read, "read"), (connect, "connect"), (pool, "pool")))
+        read, connect, pool = (
+            self._defaults[name] if isinstance(value, _UNSET) else value
+            for value, name in ((read, "read"), (connect, "connect"), (pool, "pool"))
+        )
         key = (read, connect, pool)
         timeout = self._timeouts.get(key)
         if timeout is None:  # a handful of combinations in practice: each built once
             timeout = aiohttp.ClientTimeout(
-                total=None, sock_connect=connect, sock_read=read,
-                connect=None if pool is None or connect is None else pool + connect)  # aiohttp: pool wait + connect
+                total=None,
+                sock_connect=connect,
+                sock_read=read,
+                connect=None if pool is None or connect is None else pool + connect,
+            )  # aiohttp: pool wait + connect
             self._timeouts[key] = timeout
         return timeout
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout=BaseRequest.DEFAULT_NONE, write_timeout=BaseRequest.DEFAULT_NONE,
-                         connect_timeout=BaseRequest.DEFAULT_NONE,
-                         pool_timeout=BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout=BaseRequest.DEFAULT_NONE,
+        write_timeout=BaseRequest.DEFAULT_NONE,
+        connect_timeout=BaseRequest.DEFAULT_NONE,
+        pool_timeout=BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("this AiohttpRequest is not initialized")
         timeout = self._timeout(read_timeout, connect_timeout, pool_timeout)
@@ -110,13 +129,16 @@ class AiohttpRequest(BaseRequest):
             body, headers = json.dumps(request_data.parameters, ensure_ascii=False).encode(), JSON
         proxy, proxy_auth = await self._proxy(url)
         try:
-            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout,
-                                             proxy=proxy, proxy_auth=proxy_auth) as response:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
-                raise TimedOut("Timed out waiting for a connection to the Bot API (all pooled connections busy, "
-                               "or connecting took too long); the request was not sent") from exc
+                raise TimedOut(
+                    "Timed out waiting for a connection to the Bot API (all pooled connections busy, "
+                    "or connecting took too long); the request was not sent"
+                ) from exc
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc

@@ -26,10 +26,11 @@ from handlers.telegram import NO_PREVIEW, render
 
 log = logging.getLogger(__name__)
 
-INTERNAL_PREFIX = "//"   # a staff message starting with this is a note, never sent to the employer
+INTERNAL_PREFIX = "//"  # a staff message starting with this is a note, never sent to the employer
 
 
 # -- the outbox's sender ---------------------------------------------------------------------------------------
+
 
 def _seconds(retry_after: int | timedelta) -> float:
     return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
@@ -46,36 +47,47 @@ class TelegramSender:
             if item.kind == "topic":
                 topic = await self.bot.create_forum_topic(int(item.chat_id), item.payload["name"])
                 return Delivery(thread_id=topic.message_thread_id)
-            if item.kind == "rename":   # /delete: the topic's title loses the company's name
+            if item.kind == "rename":  # /delete: the topic's title loses the company's name
                 await self.bot.edit_forum_topic(int(item.chat_id), item.thread_id, name=item.payload["name"])
                 return Delivery()
             if item.kind == "edit":
                 parts = render(item.reply, item.lang)
-                await self.bot.edit_message_text(parts[0].text, chat_id=int(item.chat_id),
-                                                 message_id=int(item.payload["message_id"]), parse_mode=ParseMode.HTML)
+                await self.bot.edit_message_text(
+                    parts[0].text,
+                    chat_id=int(item.chat_id),
+                    message_id=int(item.payload["message_id"]),
+                    parse_mode=ParseMode.HTML,
+                )
                 return Delivery(str(item.payload["message_id"]))
             return await self._message(item)
         except RetryAfter as exc:
             raise RetryLater(str(exc), _seconds(exc.retry_after)) from exc
-        except (ChatMigrated, Forbidden) as exc:   # the group moved, or the employer blocked the bot
+        except (ChatMigrated, Forbidden) as exc:  # the group moved, or the employer blocked the bot
             raise Undeliverable(f"{type(exc).__name__}: {exc}") from exc
-        except BadRequest as exc:                  # BadRequest is a NetworkError: check it first
+        except BadRequest as exc:  # BadRequest is a NetworkError: check it first
             raise Undeliverable(f"BadRequest: {exc}") from exc
-        except (TimedOut, NetworkError) as exc:    # TimedOut may have been delivered: at-least-once
+        except (TimedOut, NetworkError) as exc:  # TimedOut may have been delivered: at-least-once
             raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
 
     async def _message(self, item: OutboxItem) -> Delivery:
         quote = ReplyParameters(item.reply_to, allow_sending_without_reply=True) if item.reply_to else None
         sent: Message | None = None
         for part in render(item.reply, item.lang):
-            sent = await self.bot.send_message(int(item.chat_id), part.text, parse_mode=ParseMode.HTML,
-                                               reply_markup=part.keyboard, link_preview_options=NO_PREVIEW,
-                                               message_thread_id=item.thread_id, reply_parameters=quote)
+            sent = await self.bot.send_message(
+                int(item.chat_id),
+                part.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=part.keyboard,
+                link_preview_options=NO_PREVIEW,
+                message_thread_id=item.thread_id,
+                reply_parameters=quote,
+            )
             quote = None
         return Delivery(str(sent.message_id) if sent else None)
 
 
 # -- the staff groups' handlers ----------------------------------------------------------------------------------
+
 
 def staff_groups(config: Config) -> list[int]:
     return [team.telegram_group for team in config.tickets.teams.values() if team.telegram_group is not None]
@@ -93,8 +105,9 @@ class StaffChannel:
         groups = staff_groups(self.config)
         application.add_handler(CallbackQueryHandler(self.button, pattern=r"^st:\d+:\w+$"), group=group)
         if groups:
-            application.add_handler(MessageHandler(filters.Chat(groups) & filters.UpdateType.MESSAGE, self.reply),
-                                    group=group)
+            application.add_handler(
+                MessageHandler(filters.Chat(groups) & filters.UpdateType.MESSAGE, self.reply), group=group
+            )
             application.add_handler(MessageHandler(filters.Chat(groups), self.ignore), group=group)
 
     def actor(self, user) -> Actor:
@@ -143,7 +156,7 @@ class StaffChannel:
         ticket, purpose = await self.tickets.for_staff_message(message.chat.id, thread, reply_to)
         if ticket is None or message.from_user is None or message.from_user.is_bot:
             return  # the group's own conversation
-        text = clean_text(message.text or message.caption).strip()   # an input edge: no NUL or control characters
+        text = clean_text(message.text or message.caption).strip()  # an input edge: no NUL or control characters
         actor = self.actor(message.from_user)
         source = f"telegram:{update.update_id}"
         try:

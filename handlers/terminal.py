@@ -154,8 +154,10 @@ class TerminalChannel:
         assert self.dialogue is not None, "attach the channel to a runtime, or pass a dialogue"
         start = IncomingMessage("terminal", CHAT_ID, Kind.COMMAND, text="/start")
         await self.send(await self.dialogue.handle(start), await self.dialogue.chat_language(start))
-        self.stdout.write("\n(Tippen Sie Ihre Frage / type your question; Zahlen wählen Knöpfe / numbers press buttons;"
-                          " /quit beendet)\n")
+        self.stdout.write(
+            "\n(Tippen Sie Ihre Frage / type your question; Zahlen wählen Knöpfe / numbers press buttons;"
+            " /quit beendet)\n"
+        )
         while True:
             self.stdout.write("\nSie> ")
             self.stdout.flush()

@@ -58,6 +58,8 @@ class TelegramWebhook:
         application = self.application
         processing = application.create_task(  # create_task: errors reach the error handler, stop() waits for it
             application.update_processor.process_update(update, application.process_update(update)),
-            update=update, name="webhook update")
+            update=update,
+            name="webhook update",
+        )
         await asyncio.wait({processing}, timeout=self.answer_within)  # a timeout leaves it running
         return web.Response(status=200)

@@ -12,14 +12,22 @@ from bot.config import Config
 
 def add_parser(commands) -> None:
     """Add the `users` command to the command line's sub-commands."""
-    users = commands.add_parser("users", help="web console accounts (add, passwd, disable, ...)",
-                                description="Accounts of the web console (docs/web.md). Passwords are asked for "
-                                            "twice on the terminal, or read from stdin with --password-stdin.")
+    users = commands.add_parser(
+        "users",
+        help="web console accounts (add, passwd, disable, ...)",
+        description="Accounts of the web console (docs/web.md). Passwords are asked for "
+        "twice on the terminal, or read from stdin with --password-stdin.",
+    )
     verbs = users.add_subparsers(dest="users_command", required=True, metavar="USERS_COMMAND")
     add = verbs.add_parser("add", help="create an account", description="Create an account for one or more teams.")
     add.add_argument("username")
-    add.add_argument("--team", action="append", default=[], dest="teams",
-                     help="a team of config.yml tickets.teams (repeat for several)")
+    add.add_argument(
+        "--team",
+        action="append",
+        default=[],
+        dest="teams",
+        help="a team of config.yml tickets.teams (repeat for several)",
+    )
     add.add_argument("--name", default="", help="the name shown to colleagues (default: the username)")
     add.add_argument("--editor", action="store_true", help="may see and export the FAQ suggestions")
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
@@ -64,8 +72,10 @@ async def _run(config: Config, args: argparse.Namespace, password: str) -> int:
         verb = args.users_command
         if verb == "add":
             account = await accounts.add(args.username, password, args.teams, args.name, args.editor)
-            print(f"added {account.username} ({', '.join(account.teams) or 'no team'}"
-                  f"{', editor' if account.editor else ''})")
+            print(
+                f"added {account.username} ({', '.join(account.teams) or 'no team'}"
+                f"{', editor' if account.editor else ''})"
+            )
         elif verb == "passwd":
             await accounts.passwd(args.username, password)
             print(f"new password for {args.username}; its sessions have ended")
@@ -81,8 +91,10 @@ async def _run(config: Config, args: argparse.Namespace, password: str) -> int:
         else:
             for row in await accounts.list():
                 state = "disabled" if row.disabled else ("locked" if row.locked_until else "active")
-                print(f"{row.username:<20} {row.display_name:<28} {','.join(row.teams or []) or '-':<24} "
-                      f"{'editor' if row.editor else '':<7} {state}")
+                print(
+                    f"{row.username:<20} {row.display_name:<28} {','.join(row.teams or []) or '-':<24} "
+                    f"{'editor' if row.editor else '':<7} {state}"
+                )
         return 0
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -19,8 +19,8 @@ class WebUser(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128))
     password_hash: Mapped[str] = mapped_column(String(255))
-    teams: Mapped[list] = mapped_column(JSON, default=list)        # keys of config.yml tickets.teams
-    editor: Mapped[bool] = mapped_column(Boolean, default=False)   # sees the FAQ suggestions and exports them
+    teams: Mapped[list] = mapped_column(JSON, default=list)  # keys of config.yml tickets.teams
+    editor: Mapped[bool] = mapped_column(Boolean, default=False)  # sees the FAQ suggestions and exports them
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -54,7 +54,7 @@ class FaqSuggestion(Base):
     lang: Mapped[str] = mapped_column(String(8))
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
-    topic_id: Mapped[str | None] = mapped_column(String(128))      # an existing topic to add to ...
+    topic_id: Mapped[str | None] = mapped_column(String(128))  # an existing topic to add to ...
     new_topic_id: Mapped[str | None] = mapped_column(String(128))  # ... or the id of a new one
     status: Mapped[str] = mapped_column(String(16), default="new")  # new | done | dismissed
     created_by: Mapped[str] = mapped_column(String(128))
@@ -73,7 +73,7 @@ class WebChatMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16))                  # employer | bot | team
+    role: Mapped[str] = mapped_column(String(16))  # employer | bot | team
     payload: Mapped[dict] = mapped_column(JSON)
     outbox_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

@@ -59,8 +59,7 @@ class Account:
 
     @classmethod
     def of(cls, row: WebUser) -> Account:
-        return cls(row.id, row.username, row.display_name, tuple(row.teams or ()), bool(row.editor),
-                   row.session_epoch)
+        return cls(row.id, row.username, row.display_name, tuple(row.teams or ()), bool(row.editor), row.session_epoch)
 
 
 def check_password(password: str) -> None:
@@ -81,8 +80,15 @@ class Accounts:
         clock: the current time (tests pass a fake one).
     """
 
-    def __init__(self, database: Database, teams: Iterable[str], *, max_failures: int = 5, lock_minutes: float = 15,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        database: Database,
+        teams: Iterable[str],
+        *,
+        max_failures: int = 5,
+        lock_minutes: float = 15,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.database = database
         self.teams = tuple(teams)
         self.max_failures = max_failures
@@ -93,12 +99,14 @@ class Accounts:
         teams = list(dict.fromkeys(teams))
         unknown = [team for team in teams if team not in self.teams]
         if unknown:
-            raise AccountError(f"unknown team {', '.join(unknown)}; "
-                               f"config.yml tickets.teams has {', '.join(self.teams)}")
+            raise AccountError(
+                f"unknown team {', '.join(unknown)}; config.yml tickets.teams has {', '.join(self.teams)}"
+            )
         return teams
 
-    async def add(self, username: str, password: str, teams: Iterable[str], display_name: str = "",
-                  editor: bool = False) -> Account:
+    async def add(
+        self, username: str, password: str, teams: Iterable[str], display_name: str = "", editor: bool = False
+    ) -> Account:
         """Create an account. Raises AccountError: bad name, taken, weak password, unknown team."""
         username = username.strip().lower()
         if not USERNAME.match(username):
@@ -112,18 +120,32 @@ class Accounts:
         async with self.database.transaction() as session:
             if (await session.execute(select(WebUser.id).where(WebUser.username == username))).first():
                 raise AccountError(f"the account {username} exists already (use passwd to change its password)")
-            row = WebUser(username=username, display_name=display_name.strip() or username,
-                          password_hash=password_hash, teams=teams, editor=editor, disabled=False,
-                          failed_logins=0, session_epoch=1, created_at=now, updated_at=now)
+            row = WebUser(
+                username=username,
+                display_name=display_name.strip() or username,
+                password_hash=password_hash,
+                teams=teams,
+                editor=editor,
+                disabled=False,
+                failed_logins=0,
+                session_epoch=1,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(row)
             await session.flush()
             return Account.of(row)
 
     async def _change(self, username: str, **values) -> None:
         async with self.database.transaction() as session:
-            done = cast(CursorResult[Any], await session.execute(
-                update(WebUser).where(WebUser.username == username.strip().lower())
-                .values(updated_at=self.clock(), session_epoch=WebUser.session_epoch + 1, **values)))
+            done = cast(
+                CursorResult[Any],
+                await session.execute(
+                    update(WebUser)
+                    .where(WebUser.username == username.strip().lower())
+                    .values(updated_at=self.clock(), session_epoch=WebUser.session_epoch + 1, **values)
+                ),
+            )
             if done.rowcount != 1:
                 raise AccountError(f"no account {username}")
             user_id = select(WebUser.id).where(WebUser.username == username.strip().lower()).scalar_subquery()
@@ -164,8 +186,13 @@ class Accounts:
     async def current(self, user_id: int, epoch: int, session_id: str) -> Account | None:
         """The account behind a session, if it may still act (not logged out, not disabled, no newer password)."""
         async with self.database.read() as session:
-            row = (await session.execute(select(WebUser).join(WebSession, WebSession.user_id == WebUser.id).where(
-                WebUser.id == user_id, WebSession.id == _digest(session_id)))).scalar_one_or_none()
+            row = (
+                await session.execute(
+                    select(WebUser)
+                    .join(WebSession, WebSession.user_id == WebUser.id)
+                    .where(WebUser.id == user_id, WebSession.id == _digest(session_id))
+                )
+            ).scalar_one_or_none()
         if row is None or row.disabled or row.session_epoch != epoch:
             return None
         return Account.of(row)

@@ -5,5 +5,17 @@ from bot.db.migrate import prepare
 from bot.db.models import Base, Chat, DecisionLog, Feedback, ProcessedUpdate
 from bot.db.store import DbChatStore, Inbox
 
-__all__ = ["Base", "Chat", "Database", "DatabaseError", "DbChatStore", "DecisionLog", "Feedback", "Inbox",
-           "ProcessedUpdate", "default_url", "prepare", "redacted"]
+__all__ = [
+    "Base",
+    "Chat",
+    "Database",
+    "DatabaseError",
+    "DbChatStore",
+    "DecisionLog",
+    "Feedback",
+    "Inbox",
+    "ProcessedUpdate",
+    "default_url",
+    "prepare",
+    "redacted",
+]

@@ -40,8 +40,12 @@ def ensure_sqlite_file(url: str | URL) -> None:
     the file holds employers' questions and contact details.
     """
     url = make_url(url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
-            or url.database.startswith("file:"):
+    if (
+        url.get_backend_name() != "sqlite"
+        or not url.database
+        or url.database == ":memory:"
+        or url.database.startswith("file:")
+    ):
         return
     path = Path(url.database).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -80,7 +80,8 @@ async def prepare(database: Database, migrate: bool) -> None:
             raise DatabaseError(
                 f"the database {redacted(database.url)} is at schema revision {current or '(empty)'}, "
                 f"this version of Lotse needs {head}. Run `python -m bot.db upgrade`, or set "
-                f"database.migrate: true in config.yml to migrate at start-up.")
+                f"database.migrate: true in config.yml to migrate at start-up."
+            )
         log.warning("migrating the database %s from %s to %s", redacted(database.url), current or "(empty)", head)
         await upgrade(database)
         MIGRATIONS_RUN.inc()

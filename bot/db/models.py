@@ -115,7 +115,6 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
-
 class ChatFlood(Base):
     """A chat's recent answered messages, shared by all processes (flood control on PostgreSQL).
 

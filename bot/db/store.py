@@ -29,11 +29,17 @@ def _upsert_chats(database: Database, keys: Sequence[tuple[str, str]]):
     is locked" when another process wrote in between, whatever the busy timeout.
     """
     now = utcnow()
-    return (_insert(database, Chat)
-            .values([{"channel": channel, "external_id": external_id, "created_at": now, "updated_at": now}
-                     for channel, external_id in dict.fromkeys(keys)])
-            .on_conflict_do_update(index_elements=["channel", "external_id"], set_={"updated_at": now})
-            .returning(Chat.id, Chat.channel, Chat.external_id))
+    return (
+        _insert(database, Chat)
+        .values(
+            [
+                {"channel": channel, "external_id": external_id, "created_at": now, "updated_at": now}
+                for channel, external_id in dict.fromkeys(keys)
+            ]
+        )
+        .on_conflict_do_update(index_elements=["channel", "external_id"], set_={"updated_at": now})
+        .returning(Chat.id, Chat.channel, Chat.external_id)
+    )
 
 
 async def chat_row_id(database: Database, session: AsyncSession, channel: str, external_id: str) -> int:
@@ -41,8 +47,9 @@ async def chat_row_id(database: Database, session: AsyncSession, channel: str, e
     return (await session.execute(_upsert_chats(database, [(channel, external_id)]))).one().id
 
 
-async def chat_row_ids(database: Database, session: AsyncSession,
-                       keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+async def chat_row_ids(
+    database: Database, session: AsyncSession, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
     """`chat_row_id` for many chats in one statement: {(channel, external_id): row id}.
 
     A batch of first questions (say, after a restart) would otherwise upsert its chats one by one,
@@ -54,8 +61,9 @@ async def chat_row_ids(database: Database, session: AsyncSession,
 
 # The statements run on every update are built once, with parameters: building and hashing a new
 # statement for every call cost more CPU than running it (SQLAlchemy then reuses the compiled form).
-_LANGUAGE = select(Chat.language).where(Chat.channel == bindparam("channel"),
-                                        Chat.external_id == bindparam("external_id"))
+_LANGUAGE = select(Chat.language).where(
+    Chat.channel == bindparam("channel"), Chat.external_id == bindparam("external_id")
+)
 # Many rows, one INSERT; SQLAlchemy matches the returned ids to the rows' order.
 _DECISIONS = insert(cast(Table, DecisionLog.__table__)).returning(DecisionLog.id, sort_by_parameter_order=True)
 MAX_BATCH = 100  # rows per INSERT: well within both databases' limits on parameters
@@ -79,9 +87,11 @@ class DbChatStore:
     async def set_language(self, channel: str, chat_id: str, lang: str) -> None:
         now = utcnow()
         statement = _insert(self.database, Chat).values(
-            channel=channel, external_id=chat_id, language=lang, created_at=now, updated_at=now)
+            channel=channel, external_id=chat_id, language=lang, created_at=now, updated_at=now
+        )
         statement = statement.on_conflict_do_update(
-            index_elements=["channel", "external_id"], set_={"language": lang, "updated_at": now})
+            index_elements=["channel", "external_id"], set_={"language": lang, "updated_at": now}
+        )
         async with self.database.transaction() as session:
             await session.execute(statement)
 
@@ -95,9 +105,16 @@ class DbChatStore:
             return await self._insert_decision(key, text, lang, decision)  # the chat was deleted meanwhile
 
     async def _insert_decision(self, key: tuple[str, str], text: str, lang: str, decision: Decision) -> int:
-        row = {"question": text, "lang": lang, "route": decision.route.value, "faq_id": decision.faq_id,
-               "confidence": float(decision.confidence), "reason": decision.reason, "created_at": utcnow(),
-               "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in decision.candidates]}
+        row = {
+            "question": text,
+            "lang": lang,
+            "route": decision.route.value,
+            "faq_id": decision.faq_id,
+            "confidence": float(decision.confidence),
+            "reason": decision.reason,
+            "created_at": utcnow(),
+            "candidates": [{"faq_id": c.label, "confidence": round(c.confidence, 4)} for c in decision.candidates],
+        }
         return await self._decisions((key, row))
 
     async def _insert_decisions(self, items: Sequence[tuple[tuple[str, str], dict]]) -> list[int]:
@@ -115,14 +132,18 @@ class DbChatStore:
         self._chat_ids.update(chats)
         return ids
 
-    async def record_feedback(self, channel: str, chat_id: str, decision_id: int | None, faq_id: str,
-                              helpful: bool) -> None:
+    async def record_feedback(
+        self, channel: str, chat_id: str, decision_id: int | None, faq_id: str, helpful: bool
+    ) -> None:
         async with self.database.transaction() as session:
             chat = await chat_row_id(self.database, session, channel, chat_id)
             if decision_id is not None:
                 # Button data comes from the client: only link decisions of this very chat.
-                decision_id = (await session.execute(select(DecisionLog.id).where(
-                    DecisionLog.id == decision_id, DecisionLog.chat_id == chat))).scalar_one_or_none()
+                decision_id = (
+                    await session.execute(
+                        select(DecisionLog.id).where(DecisionLog.id == decision_id, DecisionLog.chat_id == chat)
+                    )
+                ).scalar_one_or_none()
             session.add(Feedback(chat_id=chat, decision_id=decision_id, faq_id=faq_id, helpful=helpful))
 
 
@@ -133,8 +154,11 @@ class Inbox:
         self.database = database
         self._claims = GroupCommit(self._claim_many, max_batch=MAX_BATCH)
         # Built once (see _LANGUAGE); run with many rows it is still one INSERT (SQLAlchemy's "insertmanyvalues").
-        self._claim = (_insert(database, ProcessedUpdate).on_conflict_do_nothing()
-                       .returning(ProcessedUpdate.channel, ProcessedUpdate.external_id))
+        self._claim = (
+            _insert(database, ProcessedUpdate)
+            .on_conflict_do_nothing()
+            .returning(ProcessedUpdate.channel, ProcessedUpdate.external_id)
+        )
 
     async def claim(self, channel: str, external_id: str) -> bool:
         """Record the update; False if it was recorded before (a redelivery)."""
@@ -143,8 +167,10 @@ class Inbox:
     async def _claim_many(self, keys: Sequence[tuple[str, str]]) -> list[bool]:
         """Record a batch in one INSERT; True for each key recorded now (the first of equal keys)."""
         now = utcnow()
-        rows = [{"channel": channel, "external_id": external_id, "processed_at": now}
-                for channel, external_id in dict.fromkeys(keys)]
+        rows = [
+            {"channel": channel, "external_id": external_id, "processed_at": now}
+            for channel, external_id in dict.fromkeys(keys)
+        ]
         async with self.database.transaction() as session:
             new = {tuple(row) for row in await session.execute(self._claim, rows)}
         claimed = []
@@ -157,6 +183,8 @@ class Inbox:
         """Drop records nobody can redeliver any more (Telegram keeps updates for 24 hours)."""
         cutoff = (now or utcnow()) - older_than
         async with self.database.transaction() as session:
-            result = cast(CursorResult[Any],
-                          await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)))
+            result = cast(
+                CursorResult[Any],
+                await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)),
+            )
             return result.rowcount

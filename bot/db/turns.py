@@ -17,18 +17,26 @@ from bot.db.models import ChatFlood, utcnow
 # Built once, run with parameters (as in bot/db/store.py): building a statement per update cost
 # more CPU than running it. Taking the lock and recording the update are one round trip; the
 # insert runs once the lock is held (it reads the unique index as committed, not a snapshot).
-_TURN = text("WITH turn AS (SELECT pg_advisory_xact_lock(:key)) "
-             "INSERT INTO processed_updates (channel, external_id, processed_at) "
-             "SELECT :channel, :external_id, :now FROM turn ON CONFLICT DO NOTHING RETURNING external_id")
+_TURN = text(
+    "WITH turn AS (SELECT pg_advisory_xact_lock(:key)) "
+    "INSERT INTO processed_updates (channel, external_id, processed_at) "
+    "SELECT :channel, :external_id, :now FROM turn ON CONFLICT DO NOTHING RETURNING external_id"
+)
 # A statement of its own, after the lock: its snapshot then sees what the chat's previous turn committed.
-_FLOOD_STATE = (select(ChatFlood.answered, ChatFlood.noted)
-                .where(ChatFlood.channel == bindparam("channel"), ChatFlood.chat_id == bindparam("chat_id"))
-                .with_for_update())
+_FLOOD_STATE = (
+    select(ChatFlood.answered, ChatFlood.noted)
+    .where(ChatFlood.channel == bindparam("channel"), ChatFlood.chat_id == bindparam("chat_id"))
+    .with_for_update()
+)
 _insert_flood = postgresql.insert(ChatFlood)
 _SAVE_FLOOD = _insert_flood.on_conflict_do_update(
     index_elements=["channel", "chat_id"],
-    set_={"answered": _insert_flood.excluded.answered, "noted": _insert_flood.excluded.noted,
-          "updated_at": _insert_flood.excluded.updated_at})
+    set_={
+        "answered": _insert_flood.excluded.answered,
+        "noted": _insert_flood.excluded.noted,
+        "updated_at": _insert_flood.excluded.updated_at,
+    },
+)
 
 
 def chat_lock_key(channel: str, chat_id: str) -> int:
@@ -43,8 +51,9 @@ async def take_turn(session: AsyncSession, channel: str, chat_id: str, external_
     The lock is released when the transaction ends (also when the process dies). Returns False
     if the update was recorded before: a redelivery of an update already processed.
     """
-    result = await session.execute(_TURN, {"key": chat_lock_key(channel, chat_id), "channel": channel,
-                                           "external_id": external_id, "now": utcnow()})
+    result = await session.execute(
+        _TURN, {"key": chat_lock_key(channel, chat_id), "channel": channel, "external_id": external_id, "now": utcnow()}
+    )
     return result.first() is not None
 
 
@@ -54,7 +63,10 @@ async def flood_state(session: AsyncSession, channel: str, chat_id: str) -> tupl
     return (list(row.answered), row.noted) if row else ([], False)
 
 
-async def save_flood_state(session: AsyncSession, channel: str, chat_id: str, answered: list[float],
-                           noted: bool) -> None:
-    await session.execute(_SAVE_FLOOD, {"channel": channel, "chat_id": chat_id, "answered": answered,
-                                        "noted": noted, "updated_at": utcnow()})
+async def save_flood_state(
+    session: AsyncSession, channel: str, chat_id: str, answered: list[float], noted: bool
+) -> None:
+    await session.execute(
+        _SAVE_FLOOD,
+        {"channel": channel, "chat_id": chat_id, "answered": answered, "noted": noted, "updated_at": utcnow()},
+    )

@@ -13,19 +13,29 @@ from bot.knowledge.loader import FaqError, load_faq
 def add_arguments(faq_commands) -> None:
     """The `faq` sub-commands, on the parser bot/cli.py makes."""
     check = faq_commands.add_parser(
-        "check", help="validate all FAQ files (exit 1 on errors)",
+        "check",
+        help="validate all FAQ files (exit 1 on errors)",
         description="Validate every file in faq/: schema, ids, languages, lengths, links, review dates, "
-                    "legal basis and reviewer, law changes since the review (faq/_law-changes.yml), who decides, "
-                    "answers longer than a phone screen (faq.answer_budget_chars), duplicate examples. "
-                    "Exit 1 on errors.")
-    check.add_argument("--strict", action="store_true",
-                       help="treat warnings as errors (every topic then needs legal_basis and reviewed_by)")
-    check.add_argument("--routing", action="store_true",
-                       help="also cross-validate the classifier on the FAQ's examples and compare with the last "
-                            "good run (kept in var/faq-routing.json); exit 1 when a topic routes worse")
-    show = faq_commands.add_parser("show", help="print a topic's answer exactly as a channel sends it",
-                                   description="Print a topic's answer as sent: placeholders filled, steps, "
-                                               "sources, footer, buttons.")
+        "legal basis and reviewer, law changes since the review (faq/_law-changes.yml), who decides, "
+        "answers longer than a phone screen (faq.answer_budget_chars), duplicate examples. "
+        "Exit 1 on errors.",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings as errors (every topic then needs legal_basis and reviewed_by)",
+    )
+    check.add_argument(
+        "--routing",
+        action="store_true",
+        help="also cross-validate the classifier on the FAQ's examples and compare with the last "
+        "good run (kept in var/faq-routing.json); exit 1 when a topic routes worse",
+    )
+    show = faq_commands.add_parser(
+        "show",
+        help="print a topic's answer exactly as a channel sends it",
+        description="Print a topic's answer as sent: placeholders filled, steps, sources, footer, buttons.",
+    )
     show.add_argument("topic", help="topic id, e.g. status.tolerated")
     show.add_argument("--lang", choices=("de", "en"), default="de")
     show.add_argument("--channel", choices=("terminal", "telegram", "whatsapp", "web"), default="terminal")
@@ -53,17 +63,21 @@ def check(config: Config, strict: bool = False, routing: bool = False) -> int:
     for issue in warnings:
         print(issue)
     examples = sum(len(t.examples.de) + len(t.examples.en) for t in faq.topics.values())
-    print(f"{len(faq.topics)} topics in {len(faq.areas)} areas, {examples} topic examples, "
-          f"{sum(len(r.de) + len(r.en) for r in faq.routes.values())} route examples: "
-          f"{'OK' if not warnings else f'OK with {len(warnings)} warning(s)'}")
+    print(
+        f"{len(faq.topics)} topics in {len(faq.areas)} areas, {examples} topic examples, "
+        f"{sum(len(r.de) + len(r.en) for r in faq.routes.values())} route examples: "
+        f"{'OK' if not warnings else f'OK with {len(warnings)} warning(s)'}"
+    )
     worse = False
     if routing:
         from bot.knowledge.routing_check import STATE_FILE, compare, cross_validate
         from nlu.embedded import EmbeddedSettings
 
         started = time.perf_counter()
-        report = compare(cross_validate(faq, EmbeddedSettings(**config.nlu.embedded.model_dump())),
-                         config.resolve(config.faq.path).parent / "var" / STATE_FILE)
+        report = compare(
+            cross_validate(faq, EmbeddedSettings(**config.nlu.embedded.model_dump())),
+            config.resolve(config.faq.path).parent / "var" / STATE_FILE,
+        )
         print("\n" + "\n".join(report.lines()) + f"\n({time.perf_counter() - started:.0f} s)")
         worse = bool(report.worse)
     return 1 if (strict and warnings) or worse else 0

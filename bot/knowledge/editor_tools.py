@@ -80,9 +80,15 @@ def budget_issues(config: Config, faq: Faq) -> list[Issue]:
             length = answer_length(reply_for(config, faq, topic_id, lang))
             if length > budget:
                 path, line = topic_line(directory, topic_id)
-                issues.append(Issue("warning", path, line,
-                                    f"{topic_id}: the {lang} answer as sent (text and steps) has {length} characters "
-                                    f"(budget {budget}, faq.answer_budget_chars)",
-                                    f"shorten answer or steps; see it with: python -m bot faq show {topic_id} "
-                                    f"--lang {lang}", kind="budget"))
+                issues.append(
+                    Issue(
+                        "warning",
+                        path,
+                        line,
+                        f"{topic_id}: the {lang} answer as sent (text and steps) has {length} characters "
+                        f"(budget {budget}, faq.answer_budget_chars)",
+                        f"shorten answer or steps; see it with: python -m bot faq show {topic_id} --lang {lang}",
+                        kind="budget",
+                    )
+                )
     return issues

@@ -20,8 +20,8 @@ LAW_CHANGES_FILE = "_law-changes.yml"
 class LawChange(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: dt.date | None = None       # the day the change came into force; None only while planned
-    planned: bool = False             # announced, not yet law: listed, never a warning
+    date: dt.date | None = None  # the day the change came into force; None only while planned
+    planned: bool = False  # announced, not yet law: listed, never a warning
     norms: tuple[NormText, ...] = Field(min_length=1)
     summary: str = Field(min_length=1)
     source: str = Field(min_length=1)  # where the change is documented: gazette, portal, domain-facts item
@@ -53,8 +53,10 @@ class StaleTopic:
 
     @property
     def message(self) -> str:
-        return (f"{self.topic_id}: the law changed after its review on {self.reviewed}: {self.change.label} "
-                f"(source: {self.change.source})")
+        return (
+            f"{self.topic_id}: the law changed after its review on {self.reviewed}: {self.change.label} "
+            f"(source: {self.change.source})"
+        )
 
 
 def load_law_changes(path: Path) -> tuple[list[LawChange], list[tuple[int | None, str]]]:
@@ -72,8 +74,9 @@ def load_law_changes(path: Path) -> tuple[list[LawChange], list[tuple[int | None
         errors = exc.errors()
         locs = [tuple(e["loc"]) for e in errors]
         # a bad norm also empties its list; the norm's own message says what to fix
-        deepest = [e for e, loc in zip(errors, locs, strict=True)
-                   if not any(o[: len(loc)] == loc and o != loc for o in locs)]
+        deepest = [
+            e for e, loc in zip(errors, locs, strict=True) if not any(o[: len(loc)] == loc and o != loc for o in locs)
+        ]
         return [], [(line_of(raw, tuple(e["loc"])), f"{'.'.join(map(str, e['loc']))}: {e['msg']}") for e in deepest]
 
 
@@ -83,8 +86,11 @@ def stale_topics(topics: Iterable[Topic], changes: Iterable[LawChange], today: d
     A change dated in the future warns from its day on: the answer may describe it in advance,
     but whoever checks it on that day sees whether the text still reads right.
     """
-    keyed = [(c, c.date, {parse_norm(n).key for n in c.norms}) for c in changes
-             if not c.planned and c.date is not None and c.date <= today]
+    keyed = [
+        (c, c.date, {parse_norm(n).key for n in c.norms})
+        for c in changes
+        if not c.planned and c.date is not None and c.date <= today
+    ]
     found = []
     for topic in topics:
         basis = {parse_norm(n).key for n in topic.legal_basis or ()}

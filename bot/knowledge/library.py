@@ -64,8 +64,10 @@ class KnowledgeBase:
         except FaqError as exc:
             self.last_error = exc
             FAQ_RELOADS.labels("failed").inc()
-            log.error("FAQ not reloaded, the last good version keeps serving:\n%s",
-                      "\n".join(str(i) for i in exc.issues if i.severity == "error"))
+            log.error(
+                "FAQ not reloaded, the last good version keeps serving:\n%s",
+                "\n".join(str(i) for i in exc.issues if i.severity == "error"),
+            )
             return False
         old = self.current.classifier
         self.current = Snapshot(faq, classifier, tuple(warnings))

@@ -27,16 +27,18 @@ EU_LAWS = {
     "DSGVO": "https://eur-lex.europa.eu/eli/reg/2016/679/oj",
 }
 
-NORM = re.compile(r"^(?P<law>[A-Za-zÄÖÜäöü]+(?: [IVX]+)?) "
-                  r"(?:§ (?P<section>\d+[a-z]?)|Art\. (?P<article>\d+[a-z]?))"
-                  r"(?: Abs\. (?P<paragraph>\d+[a-z]?))?$")
+NORM = re.compile(
+    r"^(?P<law>[A-Za-zÄÖÜäöü]+(?: [IVX]+)?) "
+    r"(?:§ (?P<section>\d+[a-z]?)|Art\. (?P<article>\d+[a-z]?))"
+    r"(?: Abs\. (?P<paragraph>\d+[a-z]?))?$"
+)
 EXAMPLES = "AufenthG § 60a, AsylG § 61, BeschV § 32, SGB III § 421, AufenthG § 60a Abs. 6, DSGVO Art. 17"
 
 
 @dataclass(frozen=True)
 class Norm:
     law: str
-    number: str          # the section (§) or, for EU law, the article
+    number: str  # the section (§) or, for EU law, the article
     paragraph: str = ""  # Abs.; a change to a section concerns every paragraph of it
 
     @property

@@ -29,16 +29,16 @@ from nlu.text import fold
 from nlu.types import TrainingExample
 
 FOLDS = 5
-WORSE_BY = 0.10      # a topic's share of examples routed right dropped at least this much ...
-WORSE_COUNT = 2      # ... and at least this many more of its examples went wrong
+WORSE_BY = 0.10  # a topic's share of examples routed right dropped at least this much ...
+WORSE_COUNT = 2  # ... and at least this many more of its examples went wrong
 STATE_FILE = "faq-routing.json"
 
 
 @dataclass
 class RoutingReport:
-    recall: dict[str, float]                        # topic -> share of its examples routed back to it
+    recall: dict[str, float]  # topic -> share of its examples routed back to it
     counts: dict[str, int]
-    confusions: dict[tuple[str, str], list[str]]    # (topic, taken by) -> the examples
+    confusions: dict[tuple[str, str], list[str]]  # (topic, taken by) -> the examples
     fingerprints: dict[str, str]
     worse: list[str] = field(default_factory=list)  # lines naming regressions and the edits behind them
     previous: dict | None = None
@@ -54,12 +54,14 @@ class RoutingReport:
         return sorted(rows, key=lambda r: (-r[2], r[0], r[1]))
 
     def lines(self, limit: int = 25) -> list[str]:
-        out = [f"routing: {self.accuracy:.1%} of {sum(self.counts.values())} topic examples routed back to their "
-               f"topic ({FOLDS}-fold cross-validation)"]
+        out = [
+            f"routing: {self.accuracy:.1%} of {sum(self.counts.values())} topic examples routed back to their "
+            f"topic ({FOLDS}-fold cross-validation)"
+        ]
         pairs = self.pairs()
         if pairs:
             out.append("confused (topic -> taken by: count, an example):")
-            out += [f"  {a} -> {b}: {n}, e.g. \"{example}\"" for a, b, n, example in pairs[:limit]]
+            out += [f'  {a} -> {b}: {n}, e.g. "{example}"' for a, b, n, example in pairs[:limit]]
             if len(pairs) > limit:
                 out.append(f"  ... and {len(pairs) - limit} more pairs")
         if self.previous:
@@ -77,8 +79,9 @@ def fingerprints(faq: Faq) -> dict[str, str]:
     return result
 
 
-def _fold_predictions(train: list[TrainingExample], test: list[TrainingExample],
-                      settings: EmbeddedSettings) -> list[str]:
+def _fold_predictions(
+    train: list[TrainingExample], test: list[TrainingExample], settings: EmbeddedSettings
+) -> list[str]:
     vectorizers = embedded_vectorizers(settings)
     train_texts, test_texts = [fold(e.text) for e in train], [fold(e.text) for e in test]
     features = sp.hstack([v.fit_transform(train_texts) for v in vectorizers]).tocsr()
@@ -98,8 +101,9 @@ def cross_validate(faq: Faq, settings: EmbeddedSettings | None = None) -> Routin
     confusions: dict[tuple[str, str], list[str]] = defaultdict(list)
     for train, test in folds.split(examples, labels):
         held_out = [examples[i] for i in test]
-        for example, taken in zip(held_out, _fold_predictions(titles + [examples[i] for i in train], held_out,
-                                                              settings)):
+        for example, taken in zip(
+            held_out, _fold_predictions(titles + [examples[i] for i in train], held_out, settings), strict=True
+        ):
             if taken == example.label:
                 right[example.label] += 1
             elif "." in example.label:
@@ -119,15 +123,27 @@ def compare(report: RoutingReport, state: Path) -> RoutingReport:
             before, n = previous.get("recall", {}).get(topic), report.counts[topic]
             if before is None or before - now < WORSE_BY or round((before - now) * n) < WORSE_COUNT:
                 continue
-            takers = sorted(((len(texts), b) for (a, b), texts in report.confusions.items() if a == topic),
-                            reverse=True)
+            takers = sorted(
+                ((len(texts), b) for (a, b), texts in report.confusions.items() if a == topic), reverse=True
+            )
             suspects = [t for t in edited if t == topic or t in {b for _, b in takers}] or edited
-            report.worse.append(f"WORSE: {topic}: {before:.0%} -> {now:.0%} of its examples routed right, now taken by "
-                                f"{', '.join(b for _, b in takers[:3])}; edited since the last good run: "
-                                f"{', '.join(suspects) or 'no topic (routes?)'}")
+            report.worse.append(
+                f"WORSE: {topic}: {before:.0%} -> {now:.0%} of its examples routed right, now taken by "
+                f"{', '.join(b for _, b in takers[:3])}; edited since the last good run: "
+                f"{', '.join(suspects) or 'no topic (routes?)'}"
+            )
     if not report.worse:
         state.parent.mkdir(parents=True, exist_ok=True)
-        state.write_text(json.dumps({"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                                     "accuracy": report.accuracy, "recall": report.recall,
-                                     "fingerprints": report.fingerprints}, indent=1), encoding="utf-8")
+        state.write_text(
+            json.dumps(
+                {
+                    "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "accuracy": report.accuracy,
+                    "recall": report.recall,
+                    "fingerprints": report.fingerprints,
+                },
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
     return report

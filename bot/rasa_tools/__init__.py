@@ -17,8 +17,21 @@ from bot.rasa_tools.process import VAR, Progress, RasaToolError
 from bot.rasa_tools.server import RasaServer, free_port
 from bot.rasa_tools.venv import ensure_venv
 
-__all__ = ["RASA_VERSION", "VAR", "Export", "Model", "Prepared", "RasaServer", "RasaToolError",
-           "build_export", "ensure_model", "ensure_venv", "free_port", "load_export", "prepare"]
+__all__ = [
+    "RASA_VERSION",
+    "VAR",
+    "Export",
+    "Model",
+    "Prepared",
+    "RasaServer",
+    "RasaToolError",
+    "build_export",
+    "ensure_model",
+    "ensure_venv",
+    "free_port",
+    "load_export",
+    "prepare",
+]
 
 
 def load_export(config: Config) -> tuple[Faq, Export]:

@@ -50,8 +50,17 @@ class Export:
     def domain(self) -> str:
         """A domain listing the intents: `rasa train nlu` does not need it, `rasa data validate` does."""
         intents = [line.removeprefix("- intent: ") for line in self.nlu.splitlines() if line.startswith("- intent: ")]
-        return "\n".join([_HEADER.rstrip("\n"), f'version: "{TRAINING_DATA_VERSION}"', "intents:",
-                          *(f"  - {name}" for name in intents)]) + "\n"
+        return (
+            "\n".join(
+                [
+                    _HEADER.rstrip("\n"),
+                    f'version: "{TRAINING_DATA_VERSION}"',
+                    "intents:",
+                    *(f"  - {name}" for name in intents),
+                ]
+            )
+            + "\n"
+        )
 
     def write(self, directory: Path) -> None:
         """Write nlu.yml, config.yml and domain.yml."""

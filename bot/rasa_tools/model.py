@@ -55,20 +55,41 @@ def _train(export: Export, rasa: Path, progress: Progress, models: Path) -> Mode
     log = VAR / "logs" / f"train-{export.digest}.log"
     with tempfile.TemporaryDirectory(prefix=f"{export.digest}-", dir=VAR / "build") as build:
         export.write(Path(build))
-        progress(f"training {export.model_file}: {export.intents} intents, {export.examples} examples "
-                 f"(a few minutes on 2 cores; log: {log})")
+        progress(
+            f"training {export.model_file}: {export.intents} intents, {export.examples} examples "
+            f"(a few minutes on 2 cores; log: {log})"
+        )
         # cwd in var/: Rasa writes .rasa/ into its working directory
         seconds = run_logged(
-            [rasa, "train", "nlu", "--config", "config.yml", "--nlu", "nlu.yml", "--out", "out",
-             "--fixed-model-name", export.digest],
-            log, progress, what="training", cwd=Path(build), env=rasa_environment(), heartbeat=30)
+            [
+                rasa,
+                "train",
+                "nlu",
+                "--config",
+                "config.yml",
+                "--nlu",
+                "nlu.yml",
+                "--out",
+                "out",
+                "--fixed-model-name",
+                export.digest,
+            ],
+            log,
+            progress,
+            what="training",
+            cwd=Path(build),
+            env=rasa_environment(),
+            heartbeat=30,
+        )
         trained = Path(build) / "out" / export.model_file
         if not trained.exists():
             raise RasaToolError(f"rasa train finished but wrote no {trained}")
         models.mkdir(parents=True, exist_ok=True)
         target = models / export.model_file
-        (models / f"{export.digest}.json").write_text(json.dumps(
-            {"training_seconds": round(seconds, 1), "intents": export.intents, "examples": export.examples}) + "\n")
+        (models / f"{export.digest}.json").write_text(
+            json.dumps({"training_seconds": round(seconds, 1), "intents": export.intents, "examples": export.examples})
+            + "\n"
+        )
         shutil.move(trained, target)  # last, so a model file always has its metadata
     progress(f"trained {target.name} in {seconds:.0f} s")
     _prune(models, keep=KEEP_MODELS)
@@ -80,6 +101,10 @@ def _prune(models: Path, keep: int) -> None:
     newest_first = sorted(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in newest_first[keep:]:
         digest = old.name.removesuffix(".tar.gz")
-        for leftover in (old, models / f"{digest}.json", VAR / "logs" / f"train-{digest}.log",
-                         VAR / "locks" / f"train-{digest}.lock"):
+        for leftover in (
+            old,
+            models / f"{digest}.json",
+            VAR / "logs" / f"train-{digest}.log",
+            VAR / "locks" / f"train-{digest}.lock",
+        ):
             leftover.unlink(missing_ok=True)

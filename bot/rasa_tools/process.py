@@ -28,14 +28,16 @@ class RasaToolError(Exception):
 def rasa_environment() -> dict[str, str]:
     """The environment every rasa command runs with: no telemetry, quiet TensorFlow."""
     env = dict(os.environ)
-    env.update({
-        "RASA_TELEMETRY_ENABLED": "false",
-        # Component outputs are cached by Rasa in .rasa/cache (~300 MB); Lotse caches whole
-        # models by the export's hash instead, so Rasa's own cache is switched off.
-        "RASA_MAX_CACHE_SIZE": "0",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "PYTHONWARNINGS": "ignore",
-    })
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",
+            # Component outputs are cached by Rasa in .rasa/cache (~300 MB); Lotse caches whole
+            # models by the export's hash instead, so Rasa's own cache is switched off.
+            "RASA_MAX_CACHE_SIZE": "0",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
     return env
 
 
@@ -60,8 +62,16 @@ def log_tail(path: Path, lines: int = 25) -> str:
     return "\n".join(kept[-lines:])
 
 
-def run_logged(command: Sequence[str | Path], log: Path, progress: Progress, *, what: str,
-               cwd: Path | None = None, env: dict[str, str] | None = None, heartbeat: float = 20.0) -> float:
+def run_logged(
+    command: Sequence[str | Path],
+    log: Path,
+    progress: Progress,
+    *,
+    what: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    heartbeat: float = 20.0,
+) -> float:
     """Run a command with its output in `log`, printing a heartbeat; returns the seconds it took.
 
     Raises:
@@ -70,8 +80,9 @@ def run_logged(command: Sequence[str | Path], log: Path, progress: Progress, *, 
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with log.open("wb") as out:
-        process = subprocess.Popen([str(c) for c in command], stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=cwd, env=env)
+        process = subprocess.Popen(
+            [str(c) for c in command], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd, env=env
+        )
         try:
             while True:
                 try:

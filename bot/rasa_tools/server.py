@@ -41,13 +41,31 @@ class RasaServer:
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        command = [str(self.rasa), "run", "--enable-api", "-m", str(self.model.resolve()), "-i", HOST,
-                   "-p", str(self.port), "--auth-token", self.token]
+        command = [
+            str(self.rasa),
+            "run",
+            "--enable-api",
+            "-m",
+            str(self.model.resolve()),
+            "-i",
+            HOST,
+            "-p",
+            str(self.port),
+            "--auth-token",
+            self.token,
+        ]
         with self.log.open("wb") as out:
             # cwd under var/ keeps Rasa's .rasa/ folder out of the repository; a new session lets
             # stop() end the server and anything it started.
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            cwd=VAR, env=rasa_environment(), start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=VAR,
+                env=rasa_environment(),
+                start_new_session=True,
+            )
 
     def status(self) -> dict | None:
         """GET /status, or None while the server does not answer."""
@@ -72,12 +90,14 @@ class RasaServer:
             if status and status.get("model_file"):
                 return time.monotonic() - started
             if self.process.poll() is not None:
-                raise RasaToolError(f"rasa run exited with {self.process.returncode}; end of {self.log}:\n"
-                                    f"{log_tail(self.log)}")
+                raise RasaToolError(
+                    f"rasa run exited with {self.process.returncode}; end of {self.log}:\n{log_tail(self.log)}"
+                )
             if time.monotonic() - started > timeout:
                 self._end()  # keeps the log for the message below
-                raise RasaToolError(f"rasa run did not answer /status within {timeout:.0f} s; end of {self.log}:\n"
-                                    f"{log_tail(self.log)}")
+                raise RasaToolError(
+                    f"rasa run did not answer /status within {timeout:.0f} s; end of {self.log}:\n{log_tail(self.log)}"
+                )
             if time.monotonic() > next_report:
                 progress(f"  waiting for Rasa to load the model: {time.monotonic() - started:.0f} s")
                 next_report += 20

@@ -23,8 +23,13 @@ _STAMP = VENV / ".lotse-installed"
 
 def _is_python310(executable: str, env: dict[str, str] | None = None) -> bool:
     try:
-        result = subprocess.run([executable, "-c", "import sys; print(sys.version_info[:2] == (3, 10))"],
-                                capture_output=True, text=True, timeout=30, env=env)
+        result = subprocess.run(
+            [executable, "-c", "import sys; print(sys.version_info[:2] == (3, 10))"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=env,
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return result.returncode == 0 and result.stdout.strip() == "True"
@@ -50,14 +55,17 @@ def find_python310() -> tuple[str, dict[str, str]]:
     on_path = shutil.which("python3.10")
     if on_path:
         candidates.append((on_path, env))
-        candidates += [(on_path, {**env, "PYENV_VERSION": d.name})
-                       for d in sorted((pyenv_root / "versions").glob("3.10.*"))]
+        candidates += [
+            (on_path, {**env, "PYENV_VERSION": d.name}) for d in sorted((pyenv_root / "versions").glob("3.10.*"))
+        ]
     candidates += [(p, env) for p in ("/usr/bin/python3.10", "/usr/local/bin/python3.10")]
     for executable, run_env in candidates:
         if Path(executable).exists() and _is_python310(executable, run_env):
             return executable, run_env
-    raise RasaToolError("Rasa 3.6 needs Python 3.10, and none was found: install it (pyenv install 3.10, or "
-                        "apt-get install python3.10 python3.10-venv) or set LOTSE_PYTHON310 to its path")
+    raise RasaToolError(
+        "Rasa 3.6 needs Python 3.10, and none was found: install it (pyenv install 3.10, or "
+        "apt-get install python3.10 python3.10-venv) or set LOTSE_PYTHON310 to its path"
+    )
 
 
 def _wanted_stamp() -> str:
@@ -103,14 +111,17 @@ def _install(progress: Progress, freeze: bool) -> Path:
     run_logged([*pip, f"pip=={PIP_VERSION}"], log, progress, what="pip")
     constraints: list[str | Path] = ["-c", CONSTRAINTS] if CONSTRAINTS.exists() and not freeze else []
     progress(f"installing rasa=={RASA_VERSION} into {VENV.name} (first time: about 3 minutes, 2.7 GB; log: {log})")
-    seconds = run_logged([*pip, f"rasa=={RASA_VERSION}", *constraints], log, progress, what="installing rasa",
-                         heartbeat=30)
+    seconds = run_logged(
+        [*pip, f"rasa=={RASA_VERSION}", *constraints], log, progress, what="installing rasa", heartbeat=30
+    )
     if freeze:
         frozen = subprocess.run([python, "-m", "pip", "freeze"], check=True, capture_output=True, text=True).stdout
         CONSTRAINTS.write_text(
             f"# pip freeze of .venv-rasa after installing rasa=={RASA_VERSION} with Python 3.10 "
             f"(`python -m bot rasa setup --freeze`).\n# Keeps later installs of Rasa's dependencies "
-            f"reproducible.\n{frozen}", encoding="utf-8")
+            f"reproducible.\n{frozen}",
+            encoding="utf-8",
+        )
         progress(f"wrote {CONSTRAINTS.relative_to(ROOT)}")
     _STAMP.write_text(_wanted_stamp())
     progress(f"rasa {RASA_VERSION} installed in {seconds:.0f} s")

@@ -25,14 +25,20 @@ def ticket_number(raw: str) -> int:
 
 
 def add_parser(commands) -> None:
-    tickets = commands.add_parser("tickets", help="the ticket queue from the shell (docs/tickets.md)",
-                                  description="List and work on tickets as a staff member of every team.")
+    tickets = commands.add_parser(
+        "tickets",
+        help="the ticket queue from the shell (docs/tickets.md)",
+        description="List and work on tickets as a staff member of every team.",
+    )
     tickets.add_argument("--name", default=getpass.getuser(), help="who acts (audit trail); default: your login")
     verbs = tickets.add_subparsers(dest="tickets_command", required=True, metavar="VERB")
     listing = verbs.add_parser("list", help="tickets, newest first")
     listing.add_argument("--status", choices=("open", "claimed", "answered", "closed"))
-    for verb, text in (("show", "one ticket with its messages and audit trail"), ("claim", "take a ticket"),
-                       ("close", "close a ticket")):
+    for verb, text in (
+        ("show", "one ticket with its messages and audit trail"),
+        ("claim", "take a ticket"),
+        ("close", "close a ticket"),
+    ):
         verbs.add_parser(verb, help=text).add_argument("number", type=ticket_number)
     answer = verbs.add_parser("answer", help="answer the employer (signed with the team's name)")
     answer.add_argument("number", type=ticket_number)
@@ -61,12 +67,16 @@ async def run(config: Config, args: argparse.Namespace) -> int:
                     if args.status:
                         query = query.where(Ticket.status == args.status)
                     for k in (await session.execute(query)).scalars():
-                        print(f"#{k.id:<5} {k.team:<12} {k.status:<9} {k.created_at:%Y-%m-%d %H:%M}  "
-                              f"{k.company[:24]:<24} {k.question[:60]}")
+                        print(
+                            f"#{k.id:<5} {k.team:<12} {k.status:<9} {k.created_at:%Y-%m-%d %H:%M}  "
+                            f"{k.company[:24]:<24} {k.question[:60]}"
+                        )
             elif verb == "show":
                 k = await service.get(args.number)
-                print(f"#{k.id} {k.team} {k.status} · {k.company} · {k.contact_method} {k.contact_value or ''}\n"
-                      f"{k.question}\n")
+                print(
+                    f"#{k.id} {k.team} {k.status} · {k.company} · {k.contact_method} {k.contact_value or ''}\n"
+                    f"{k.question}\n"
+                )
                 for m in await service.messages(k.id):
                     print(f"  {m.created_at:%Y-%m-%d %H:%M} {m.author:<8} {m.text}")
                 for e in await service.events(k.id):

@@ -14,7 +14,7 @@ from bot.tickets.models import CLOSED, ConversationState, Ticket
 
 @dataclass(frozen=True)
 class State:
-    flow: str                      # handover | ticket_add | ticket_reply | delete
+    flow: str  # handover | ticket_add | ticket_reply | delete
     step: str
     data: dict = field(default_factory=dict)
 
@@ -23,23 +23,39 @@ class State:
 class ChatView:
     """What every message of a chat needs first, read in one statement (`ConversationStore.view`)."""
 
-    language: str | None           # as the chat chose it; None: not chosen
-    state: State | None            # where it is in a flow
-    has_ticket: bool               # whether it has a ticket that is not closed
+    language: str | None  # as the chat chose it; None: not chosen
+    state: State | None  # where it is in a flow
+    has_ticket: bool  # whether it has a ticket that is not closed
 
 
 # Built once (it runs on every message): the row of (SELECT 1) left-joined to the chat's state and
 # to its row in chats (its language), so there is a row even when the chat has neither.
 _VIEW = (
-    select(exists().where(Ticket.channel == bindparam("channel"), Ticket.chat_external_id == bindparam("chat_id"),
-                          # every state but closed is ACTIVE; "!=" keeps one compiled form (IN (...) is
-                          # expanded anew on every execution)
-                          Ticket.status != CLOSED).label("has_ticket"),
-           ConversationState.flow, ConversationState.step, ConversationState.data, Chat.language)
+    select(
+        exists()
+        .where(
+            Ticket.channel == bindparam("channel"),
+            Ticket.chat_external_id == bindparam("chat_id"),
+            # every state but closed is ACTIVE; "!=" keeps one compiled form (IN (...) is
+            # expanded anew on every execution)
+            Ticket.status != CLOSED,
+        )
+        .label("has_ticket"),
+        ConversationState.flow,
+        ConversationState.step,
+        ConversationState.data,
+        Chat.language,
+    )
     .select_from(select(literal(1).label("one")).subquery())
-    .outerjoin(ConversationState, and_(ConversationState.channel == bindparam("channel"),
-                                       ConversationState.chat_external_id == bindparam("chat_id")))
-    .outerjoin(Chat, and_(Chat.channel == bindparam("channel"), Chat.external_id == bindparam("chat_id"))))
+    .outerjoin(
+        ConversationState,
+        and_(
+            ConversationState.channel == bindparam("channel"),
+            ConversationState.chat_external_id == bindparam("chat_id"),
+        ),
+    )
+    .outerjoin(Chat, and_(Chat.channel == bindparam("channel"), Chat.external_id == bindparam("chat_id")))
+)
 
 
 class ConversationStore:
@@ -70,11 +86,15 @@ class ConversationStore:
         insert = (postgresql.insert if self.database.dialect == "postgresql" else sqlite.insert)(ConversationState)
         values = {"flow": state.flow, "step": state.step, "data": state.data, "updated_at": utcnow()}
         statement = insert.values(channel=channel, chat_external_id=chat_id, **values).on_conflict_do_update(
-            index_elements=["channel", "chat_external_id"], set_=values)
+            index_elements=["channel", "chat_external_id"], set_=values
+        )
         async with self.database.transaction() as session:
             await session.execute(statement)
 
     async def clear(self, channel: str, chat_id: str) -> None:
         async with self.database.transaction() as session:
-            await session.execute(delete(ConversationState).where(
-                ConversationState.channel == channel, ConversationState.chat_external_id == chat_id))
+            await session.execute(
+                delete(ConversationState).where(
+                    ConversationState.channel == channel, ConversationState.chat_external_id == chat_id
+                )
+            )

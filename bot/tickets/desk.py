@@ -27,8 +27,9 @@ class TicketDesk:
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
-    def build(cls, database: Database, config: Config, senders: dict[str, Sender],
-              clock: Callable[[], datetime] = utcnow) -> TicketDesk:
+    def build(
+        cls, database: Database, config: Config, senders: dict[str, Sender], clock: Callable[[], datetime] = utcnow
+    ) -> TicketDesk:
         """Wire the queue; `senders` deliver the outbox per channel ("telegram", "terminal", ...)."""
         worker = OutboxWorker(database, senders, config.tickets.outbox, clock=clock)
         service = TicketService(database, config, clock=clock, on_commit=worker.wake)

@@ -37,14 +37,20 @@ from bot.tickets.models import (
 from bot.tickets.outbox import enqueue, reply_payload
 
 DELETED = "(deleted)"
-Eraser = Callable[[AsyncSession, str, str], Awaitable[None]]   # (session, channel, chat id)
+Eraser = Callable[[AsyncSession, str, str], Awaitable[None]]  # (session, channel, chat id)
 WEB_CHANNEL = "web"
 # Audit details that are no text from the employer or about them: kept on an anonymised ticket.
 KEPT_DETAIL = frozenset({"team", "from_team", "to_team", "reason", "message_id"})
 
 
-async def erase_chat(database: Database, config: Config, channel: str, chat_id: str,
-                     clock: Callable[[], datetime], also: Sequence[Eraser] = ()) -> int:
+async def erase_chat(
+    database: Database,
+    config: Config,
+    channel: str,
+    chat_id: str,
+    clock: Callable[[], datetime],
+    also: Sequence[Eraser] = (),
+) -> int:
     """Erase a chat's data (module docstring) in one transaction.
 
     Args:
@@ -55,10 +61,20 @@ async def erase_chat(database: Database, config: Config, channel: str, chat_id: 
     """
     async with database.transaction() as session:
         # A write first (SQLite's write lock), then the rest.
-        await session.execute(delete(ConversationState).where(
-            ConversationState.channel == channel, ConversationState.chat_external_id == chat_id))
-        tickets = list((await session.execute(select(Ticket).where(
-            Ticket.channel == channel, Ticket.chat_external_id == chat_id).with_for_update())).scalars())
+        await session.execute(
+            delete(ConversationState).where(
+                ConversationState.channel == channel, ConversationState.chat_external_id == chat_id
+            )
+        )
+        tickets = list(
+            (
+                await session.execute(
+                    select(Ticket)
+                    .where(Ticket.channel == channel, Ticket.chat_external_id == chat_id)
+                    .with_for_update()
+                )
+            ).scalars()
+        )
         ids = [ticket.id for ticket in tickets]
         await _erase_outbox(session, channel, chat_id, ids)
         for ticket in tickets:
@@ -79,15 +95,20 @@ async def erase_chat(database: Database, config: Config, channel: str, chat_id: 
 
 async def _erase_outbox(session: AsyncSession, channel: str, chat_id: str, ids: list[int]) -> None:
     """Every message to the chat goes; the tickets' staff messages lose their text (unsent ones go)."""
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.channel == channel,
-                                                      OutboxMessage.chat_id == chat_id))
+    await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id)
+    )
     if not ids:
         return
     ours = OutboxMessage.ticket_id.in_(ids)
     await session.execute(delete(OutboxMessage).where(ours, OutboxMessage.status == PENDING))
     # Sent rows stay (without text) so that a staff reply to one is still recognised as about a deleted ticket.
-    await session.execute(update(OutboxMessage).where(ours).values(
-        payload={"text": DELETED}, last_error=None, ticket_id=None).execution_options(synchronize_session=False))
+    await session.execute(
+        update(OutboxMessage)
+        .where(ours)
+        .values(payload={"text": DELETED}, last_error=None, ticket_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _tell_staff(session: AsyncSession, config: Config, ticket: Ticket, now: datetime) -> None:
@@ -102,21 +123,38 @@ def _tell_staff(session: AsyncSession, config: Config, ticket: Ticket, now: date
     options = {"thread": thread, "reply_to": None if thread else ticket.staff_message_id}
     enqueue(session, "telegram", group, reply_payload(Reply(text), lang, **options), purpose="deleted", now=now)
     if ticket.staff_message_id is not None:
-        enqueue(session, "telegram", group, reply_payload(Reply(text), lang, message_id=ticket.staff_message_id),
-                kind="edit", purpose="deleted", now=now)
+        enqueue(
+            session,
+            "telegram",
+            group,
+            reply_payload(Reply(text), lang, message_id=ticket.staff_message_id),
+            kind="edit",
+            purpose="deleted",
+            now=now,
+        )
     if ticket.staff_thread_id is not None:
-        enqueue(session, "telegram", group, {"name": f"#{ticket.id}", "thread": ticket.staff_thread_id},
-                kind="rename", purpose="deleted", now=now)
+        enqueue(
+            session,
+            "telegram",
+            group,
+            {"name": f"#{ticket.id}", "thread": ticket.staff_thread_id},
+            kind="rename",
+            purpose="deleted",
+            now=now,
+        )
 
 
 async def _anonymise(session: AsyncSession, tickets: list[Ticket], now: datetime) -> None:
     ids = [ticket.id for ticket in tickets]
-    await session.execute(update(TicketMessage).where(TicketMessage.ticket_id.in_(ids)).values(
-        text=DELETED, author_id=None, author_name=None, source_key=None))
+    await session.execute(
+        update(TicketMessage)
+        .where(TicketMessage.ticket_id.in_(ids))
+        .values(text=DELETED, author_id=None, author_name=None, source_key=None)
+    )
     events = (await session.execute(select(TicketEvent).where(TicketEvent.ticket_id.in_(ids)))).scalars()
     for event in events:
         if event.actor.startswith("employer"):
-            event.actor = "employer"   # the label carried the chat's id
+            event.actor = "employer"  # the label carried the chat's id
         event.detail = {key: value for key, value in (event.detail or {}).items() if key in KEPT_DETAIL}
     for ticket in tickets:
         before = ticket.status
@@ -125,8 +163,17 @@ async def _anonymise(session: AsyncSession, tickets: list[Ticket], now: datetime
         if ticket.status != CLOSED:
             ticket.closed_at, ticket.close_reason = now, "deleted"
         ticket.status, ticket.version, ticket.updated_at, ticket.deleted_at = CLOSED, ticket.version + 1, now, now
-        session.add(TicketEvent(ticket_id=ticket.id, actor="employer", action="anonymised", from_status=before,
-                                to_status=CLOSED, detail={}, at=now))
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                actor="employer",
+                action="anonymised",
+                from_status=before,
+                to_status=CLOSED,
+                detail={},
+                at=now,
+            )
+        )
 
 
 async def _erase_chat_rows(session: AsyncSession, channel: str, chat_id: str) -> None:

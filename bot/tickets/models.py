@@ -34,7 +34,7 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
-    version: Mapped[int] = mapped_column(Integer, default=1)    # every change bumps it: optimistic concurrency
+    version: Mapped[int] = mapped_column(Integer, default=1)  # every change bumps it: optimistic concurrency
     # The employer's chat. Cleared when the employer deletes their data and tickets are kept anonymised.
     channel: Mapped[str | None] = mapped_column(String(32))
     chat_external_id: Mapped[str | None] = mapped_column(String(128))
@@ -42,9 +42,9 @@ class Ticket(Base):
     question: Mapped[str] = mapped_column(Text)
     # What the bot made of the question: route, faq_id, confidence, reason, candidates.
     classification: Mapped[dict] = mapped_column(JSON, default=dict)
-    history: Mapped[list] = mapped_column(JSON, default=list)   # the chat's recent questions before the ticket
+    history: Mapped[list] = mapped_column(JSON, default=list)  # the chat's recent questions before the ticket
     company: Mapped[str] = mapped_column(String(200))
-    contact_method: Mapped[str] = mapped_column(String(16))     # chat | phone | email
+    contact_method: Mapped[str] = mapped_column(String(16))  # chat | phone | email
     contact_value: Mapped[str | None] = mapped_column(String(200))
     claimed_by: Mapped[str | None] = mapped_column(String(64))  # staff user id
     claimed_by_name: Mapped[str | None] = mapped_column(String(128))
@@ -60,7 +60,7 @@ class Ticket(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)        # last (re-)announcement to the team
+    announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # last (re-)announcement to the team
     employer_waiting_note_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -72,7 +72,7 @@ class TicketMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    author: Mapped[str] = mapped_column(String(16))        # employer | staff | note
+    author: Mapped[str] = mapped_column(String(16))  # employer | staff | note
     author_id: Mapped[str | None] = mapped_column(String(64))
     author_name: Mapped[str | None] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
@@ -87,7 +87,7 @@ class TicketEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    actor: Mapped[str] = mapped_column(String(128))        # employer | staff:<user id> | system
+    actor: Mapped[str] = mapped_column(String(128))  # employer | staff:<user id> | system
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
@@ -106,14 +106,14 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(32))       # which sender delivers it: telegram, terminal, ...
+    channel: Mapped[str] = mapped_column(String(32))  # which sender delivers it: telegram, terminal, ...
     chat_id: Mapped[str] = mapped_column(String(128))
     # Messages of one stream (one chat) go out one after the other, in order.
     stream: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16), default="message")   # message | topic | edit | rename
+    kind: Mapped[str] = mapped_column(String(16), default="message")  # message | topic | edit | rename
     payload: Mapped[dict] = mapped_column(JSON)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
-    purpose: Mapped[str | None] = mapped_column(String(32))   # card | answer | handover_prompt | ...
+    purpose: Mapped[str | None] = mapped_column(String(32))  # card | answer | handover_prompt | ...
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

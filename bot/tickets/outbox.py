@@ -40,6 +40,7 @@ Clock = Callable[[], datetime]
 
 # -- what goes into a row ------------------------------------------------------------------------------------------
 
+
 def reply_payload(reply: Reply, lang: str, **options) -> dict:
     """A Reply as JSON for the outbox; options: thread ("ticket" or an id), reply_to ("card" or an id)."""
     payload: dict[str, Any] = {"text": reply.text, "lang": lang}
@@ -54,23 +55,49 @@ def reply_payload(reply: Reply, lang: str, **options) -> dict:
 
 def payload_reply(payload: Mapping) -> Reply:
     buttons = tuple(tuple(Button(label, data) for label, data in row) for row in payload.get("buttons", ()))
-    return Reply(payload.get("text", ""), title=payload.get("title", ""), footer=payload.get("footer", ""),
-                 buttons=buttons, meta={"lang": payload.get("lang")})
+    return Reply(
+        payload.get("text", ""),
+        title=payload.get("title", ""),
+        footer=payload.get("footer", ""),
+        buttons=buttons,
+        meta={"lang": payload.get("lang")},
+    )
 
 
-def enqueue(session: AsyncSession, channel: str, chat_id: str | int, payload: dict, *, kind: str = "message",
-            ticket_id: int | None = None, purpose: str | None = None, dedup_key: str | None = None,
-            now: datetime | None = None) -> OutboxMessage:
+def enqueue(
+    session: AsyncSession,
+    channel: str,
+    chat_id: str | int,
+    payload: dict,
+    *,
+    kind: str = "message",
+    ticket_id: int | None = None,
+    purpose: str | None = None,
+    dedup_key: str | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction; it is sent after the commit."""
     now = now or utcnow()
-    row = OutboxMessage(channel=channel, chat_id=str(chat_id), stream=f"{channel}:{chat_id}", kind=kind,
-                        payload=payload, ticket_id=ticket_id, purpose=purpose, dedup_key=dedup_key, status=PENDING,
-                        attempts=0, next_attempt_at=now, created_at=now)
+    row = OutboxMessage(
+        channel=channel,
+        chat_id=str(chat_id),
+        stream=f"{channel}:{chat_id}",
+        kind=kind,
+        payload=payload,
+        ticket_id=ticket_id,
+        purpose=purpose,
+        dedup_key=dedup_key,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
     session.add(row)
     return row
 
 
 # -- the sender contract -------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OutboxItem:
@@ -79,14 +106,14 @@ class OutboxItem:
     id: int
     channel: str
     chat_id: str
-    kind: str                       # message | topic | edit | rename (a topic)
+    kind: str  # message | topic | edit | rename (a topic)
     payload: dict
     ticket_id: int | None
     purpose: str | None
     attempts: int
-    thread_id: int | None = None    # forum topic to post into
-    reply_to: int | None = None     # message to answer (a ticket's card in a group without topics)
-    lease: str = ""                 # the claim's token: only its holder may mark the row
+    thread_id: int | None = None  # forum topic to post into
+    reply_to: int | None = None  # message to answer (a ticket's card in a group without topics)
+    lease: str = ""  # the claim's token: only its holder may mark the row
 
     @property
     def reply(self) -> Reply:
@@ -99,8 +126,8 @@ class OutboxItem:
 
 @dataclass(frozen=True)
 class Delivery:
-    message_id: str | None = None   # the platform's id of the (last) message sent
-    thread_id: int | None = None    # a created forum topic
+    message_id: str | None = None  # the platform's id of the (last) message sent
+    thread_id: int | None = None  # a created forum topic
 
 
 class RetryLater(Exception):
@@ -125,6 +152,7 @@ class Sender(Protocol):
 
 
 # -- the worker ----------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class OutboxWorker:
@@ -176,12 +204,18 @@ class OutboxWorker:
         self._claims += 1
         token = f"{self.name}:{self._claims}"
         row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
-        due = (select(row.id)
-               .where(row.status == PENDING, row.next_attempt_at <= now, row.channel.in_(list(self.senders)),
-                      (row.locked_until.is_(None)) | (row.locked_until < now),
-                      ~exists().where(and_(earlier.stream == row.stream, earlier.id < row.id,
-                                           earlier.status == PENDING)))
-               .order_by(row.id).limit(self.settings.batch))
+        due = (
+            select(row.id)
+            .where(
+                row.status == PENDING,
+                row.next_attempt_at <= now,
+                row.channel.in_(list(self.senders)),
+                (row.locked_until.is_(None)) | (row.locked_until < now),
+                ~exists().where(and_(earlier.stream == row.stream, earlier.id < row.id, earlier.status == PENDING)),
+            )
+            .order_by(row.id)
+            .limit(self.settings.batch)
+        )
         if self.database.dialect == "postgresql":
             due = due.with_for_update(skip_locked=True, of=row)
         lease = now + timedelta(seconds=self.settings.lease_seconds)
@@ -189,20 +223,27 @@ class OutboxWorker:
             # A write first: on SQLite it takes the write lock, so the rows read below stay ours.
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(due.scalar_subquery()),
-                       (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
+                .where(
+                    OutboxMessage.id.in_(due.scalar_subquery()),
+                    (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now),
+                )
                 .values(locked_until=lease, locked_by=token, attempts=OutboxMessage.attempts + 1)
-                .execution_options(synchronize_session=False))
-            rows = (await session.execute(
-                select(OutboxMessage, Ticket.staff_chat_id, Ticket.staff_thread_id, Ticket.staff_message_id)
-                .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
-                .where(OutboxMessage.locked_by == token, OutboxMessage.status == PENDING)
-                .order_by(OutboxMessage.id))).all()
+                .execution_options(synchronize_session=False)
+            )
+            rows = (
+                await session.execute(
+                    select(OutboxMessage, Ticket.staff_chat_id, Ticket.staff_thread_id, Ticket.staff_message_id)
+                    .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
+                    .where(OutboxMessage.locked_by == token, OutboxMessage.status == PENDING)
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
         return [self._item(row, token, staff_chat, thread, card) for row, staff_chat, thread, card in rows]
 
     @staticmethod
-    def _item(row: OutboxMessage, lease: str, staff_chat: int | None, thread: int | None,
-              card: int | None) -> OutboxItem:
+    def _item(
+        row: OutboxMessage, lease: str, staff_chat: int | None, thread: int | None, card: int | None
+    ) -> OutboxItem:
         """The claimed row as a sender gets it; `lease` is the token the row was claimed with (its locked_by)."""
         payload = row.payload
         same_group = staff_chat is not None and str(staff_chat) == row.chat_id
@@ -212,8 +253,19 @@ class OutboxWorker:
         reply_to = payload.get("reply_to")
         if reply_to == "card":
             reply_to = card if same_group and thread_id is None else None
-        return OutboxItem(row.id, row.channel, row.chat_id, row.kind, payload, row.ticket_id, row.purpose,
-                          row.attempts, thread_id, reply_to, lease=lease)
+        return OutboxItem(
+            row.id,
+            row.channel,
+            row.chat_id,
+            row.kind,
+            payload,
+            row.ticket_id,
+            row.purpose,
+            row.attempts,
+            thread_id,
+            reply_to,
+            lease=lease,
+        )
 
     async def _deliver(self, item: OutboxItem) -> None:
         try:
@@ -235,10 +287,20 @@ class OutboxWorker:
 
     async def _sent(self, item: OutboxItem, delivery: Delivery) -> None:
         async with self.database.transaction() as session:
-            done = cast(CursorResult[Any], await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
-                .values(status=SENT, sent_at=self.clock(), external_message_id=delivery.message_id,
-                        locked_until=None, last_error=None)))
+            done = cast(
+                CursorResult[Any],
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
+                    .values(
+                        status=SENT,
+                        sent_at=self.clock(),
+                        external_message_id=delivery.message_id,
+                        locked_until=None,
+                        last_error=None,
+                    )
+                ),
+            )
             if done.rowcount != 1:
                 log.warning("outbox %s was sent after its lease ran out", item.id)
             if item.ticket_id is None or not (item.kind == "topic" or item.purpose == "card"):
@@ -257,20 +319,33 @@ class OutboxWorker:
             await self._give_up(item, f"{reason} (after {item.attempts} attempts)")
             return
         wait = retry_after if retry_after is not None else self.backoff(item.attempts)
-        log.log(logging.INFO if held else logging.WARNING, "outbox %s to %s:%s %s (%s); next try in %.1f s",
-                item.id, item.channel, item.chat_id, "waits" if held else "failed", reason, wait)
+        log.log(
+            logging.INFO if held else logging.WARNING,
+            "outbox %s to %s:%s %s (%s); next try in %.1f s",
+            item.id,
+            item.channel,
+            item.chat_id,
+            "waits" if held else "failed",
+            reason,
+            wait,
+        )
         async with self.database.transaction() as session:
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
-                .values(next_attempt_at=self.clock() + timedelta(seconds=wait), locked_until=None,
-                        last_error=reason[:2000]))
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
+                .values(
+                    next_attempt_at=self.clock() + timedelta(seconds=wait), locked_until=None, last_error=reason[:2000]
+                )
+            )
 
     async def _give_up(self, item: OutboxItem, reason: str) -> None:
         log.error("outbox %s to %s:%s cannot be delivered: %s", item.id, item.channel, item.chat_id, reason)
         async with self.database.transaction() as session:
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
-                .values(status=FAILED, locked_until=None, last_error=reason[:2000]))
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
+                .values(status=FAILED, locked_until=None, last_error=reason[:2000])
+            )
 
 
 async def pending_count(database: Database) -> int:
@@ -281,6 +356,9 @@ async def pending_count(database: Database) -> int:
 async def backlog_by_channel(database: Database) -> dict[str, int]:
     """Undelivered rows per channel (for /metrics)."""
     async with database.read() as session:
-        rows = await session.execute(select(OutboxMessage.channel, func.count())
-                                     .where(OutboxMessage.status == PENDING).group_by(OutboxMessage.channel))
+        rows = await session.execute(
+            select(OutboxMessage.channel, func.count())
+            .where(OutboxMessage.status == PENDING)
+            .group_by(OutboxMessage.channel)
+        )
         return {channel: count for channel, count in rows.all()}

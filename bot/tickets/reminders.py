@@ -37,9 +37,11 @@ class TicketReminders:
         done: dict[str, list[int]] = {"reannounced": [], "employer_told": [], "closed": []}
         if in_office_hours(self.clock(), self.settings.office_hours):
             done["reannounced"] = await self.service.remind_unclaimed(
-                timedelta(minutes=self.settings.unclaimed_after_minutes))
+                timedelta(minutes=self.settings.unclaimed_after_minutes)
+            )
         done["employer_told"] = await self.service.tell_waiting_employers(
-            timedelta(hours=self.settings.employer_no_answer_after_hours))
+            timedelta(hours=self.settings.employer_no_answer_after_hours)
+        )
         done["closed"] = await self.service.close_quiet(timedelta(days=self.settings.autoclose_answered_after_days))
         if any(done.values()):
             log.info("ticket reminders: %s", done)

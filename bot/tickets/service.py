@@ -43,7 +43,6 @@ from bot.tickets.outbox import enqueue, reply_payload
 log = logging.getLogger(__name__)
 
 
-
 class TicketError(Exception):
     """A ticket operation that cannot be done; the message says why, for logs and staff."""
 
@@ -64,7 +63,7 @@ class NotAllowed(TicketError):
 class Actor:
     """Who changes a ticket: an employer (their chat), a staff member (their teams), or the system."""
 
-    kind: str                       # employer | staff | system
+    kind: str  # employer | staff | system
     id: str = ""
     name: str = ""
     teams: tuple[str, ...] = ()
@@ -80,7 +79,7 @@ class Actor:
 
 @dataclass(frozen=True)
 class Contact:
-    method: str                     # chat | phone | email
+    method: str  # chat | phone | email
     value: str | None = None
 
 
@@ -106,8 +105,13 @@ class TicketService:
         on_commit: called after a commit that enqueued messages (wakes the outbox worker).
     """
 
-    def __init__(self, database: Database, config: Config, clock: Callable[[], datetime] = utcnow,
-                 on_commit: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        database: Database,
+        config: Config,
+        clock: Callable[[], datetime] = utcnow,
+        on_commit: Callable[[], None] | None = None,
+    ):
         self.database = database
         self.config = config
         self.settings = config.tickets
@@ -128,9 +132,15 @@ class TicketService:
     async def for_chat(self, channel: str, chat_id: str) -> list[Ticket]:
         """The chat's tickets, newest first."""
         async with self.database.transaction() as session:
-            return list((await session.execute(
-                select(Ticket).where(Ticket.channel == channel, Ticket.chat_external_id == chat_id)
-                .order_by(Ticket.id.desc()))).scalars())
+            return list(
+                (
+                    await session.execute(
+                        select(Ticket)
+                        .where(Ticket.channel == channel, Ticket.chat_external_id == chat_id)
+                        .order_by(Ticket.id.desc())
+                    )
+                ).scalars()
+            )
 
     async def active_for_chat(self, channel: str, chat_id: str) -> Ticket | None:
         """The chat's newest ticket that is not closed."""
@@ -138,28 +148,53 @@ class TicketService:
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         async with self.database.transaction() as session:
-            return list((await session.execute(select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
-                                               .order_by(TicketMessage.id))).scalars())
+            return list(
+                (
+                    await session.execute(
+                        select(TicketMessage).where(TicketMessage.ticket_id == ticket_id).order_by(TicketMessage.id)
+                    )
+                ).scalars()
+            )
 
     async def events(self, ticket_id: int) -> list[TicketEvent]:
         async with self.database.transaction() as session:
-            return list((await session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
-                                               .order_by(TicketEvent.id))).scalars())
+            return list(
+                (
+                    await session.execute(
+                        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+                    )
+                ).scalars()
+            )
 
-    async def for_staff_message(self, chat_id: int, thread_id: int | None,
-                                reply_to: int | None) -> tuple[Ticket | None, str | None]:
+    async def for_staff_message(
+        self, chat_id: int, thread_id: int | None, reply_to: int | None
+    ) -> tuple[Ticket | None, str | None]:
         """The ticket a message in a staff group belongs to (its topic, or a reply to one of its
         messages), and the purpose of the message replied to ("handover_prompt", "card", ...)."""
         async with self.database.transaction() as session:
             if reply_to is not None:
-                row = (await session.execute(select(OutboxMessage.ticket_id, OutboxMessage.purpose).where(
-                    OutboxMessage.chat_id == str(chat_id), OutboxMessage.external_message_id == str(reply_to))
-                    .order_by(OutboxMessage.id.desc()).limit(1))).first()
+                row = (
+                    await session.execute(
+                        select(OutboxMessage.ticket_id, OutboxMessage.purpose)
+                        .where(
+                            OutboxMessage.chat_id == str(chat_id), OutboxMessage.external_message_id == str(reply_to)
+                        )
+                        .order_by(OutboxMessage.id.desc())
+                        .limit(1)
+                    )
+                ).first()
                 if row is not None and row.ticket_id is not None:
                     return await session.get(Ticket, row.ticket_id), row.purpose
             if thread_id is not None:
-                ticket = (await session.execute(select(Ticket).where(
-                    Ticket.staff_chat_id == chat_id, Ticket.staff_thread_id == thread_id))).scalars().first()
+                ticket = (
+                    (
+                        await session.execute(
+                            select(Ticket).where(Ticket.staff_chat_id == chat_id, Ticket.staff_thread_id == thread_id)
+                        )
+                    )
+                    .scalars()
+                    .first()
+                )
                 if ticket is not None:
                     return ticket, None
         return None, None
@@ -167,19 +202,33 @@ class TicketService:
     async def recent_questions(self, session: AsyncSession, channel: str, chat_id: str, limit: int) -> list[dict]:
         if limit <= 0:
             return []
-        rows = (await session.execute(
-            select(DecisionLog).join(Chat, Chat.id == DecisionLog.chat_id)
-            .where(Chat.channel == channel, Chat.external_id == chat_id)
-            .order_by(DecisionLog.id.desc()).limit(limit))).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    select(DecisionLog)
+                    .join(Chat, Chat.id == DecisionLog.chat_id)
+                    .where(Chat.channel == channel, Chat.external_id == chat_id)
+                    .order_by(DecisionLog.id.desc())
+                    .limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
         return [{"question": r.question, "route": r.route, "faq_id": r.faq_id} for r in reversed(rows)]
 
     async def last_question(self, channel: str, chat_id: str, within: timedelta = timedelta(hours=1)) -> str | None:
         """The chat's latest question, if recent: what "Ask a person" under an answer refers to."""
         async with self.database.transaction() as session:
-            row = (await session.execute(
-                select(DecisionLog.question, DecisionLog.created_at).join(Chat, Chat.id == DecisionLog.chat_id)
-                .where(Chat.channel == channel, Chat.external_id == chat_id)
-                .order_by(DecisionLog.id.desc()).limit(1))).first()
+            row = (
+                await session.execute(
+                    select(DecisionLog.question, DecisionLog.created_at)
+                    .join(Chat, Chat.id == DecisionLog.chat_id)
+                    .where(Chat.channel == channel, Chat.external_id == chat_id)
+                    .order_by(DecisionLog.id.desc())
+                    .limit(1)
+                )
+            ).first()
         if row is None or row.created_at < self.clock() - within:
             return None
         return row.question
@@ -189,27 +238,46 @@ class TicketService:
     async def _lock(self, session: AsyncSession, ticket_id: int) -> Ticket:
         """The ticket, locked against concurrent changes until the transaction ends."""
         if self.database.dialect == "postgresql":
-            ticket = (await session.execute(select(Ticket).where(Ticket.id == ticket_id)
-                                            .with_for_update())).scalar_one_or_none()
+            ticket = (
+                await session.execute(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+            ).scalar_one_or_none()
         else:  # a write first: SQLite's write lock is taken here, not at the commit
             await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(version=Ticket.version))
-            ticket = (await session.execute(select(Ticket).where(Ticket.id == ticket_id)
-                                            .execution_options(populate_existing=True))).scalar_one_or_none()
+            ticket = (
+                await session.execute(
+                    select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+                )
+            ).scalar_one_or_none()
         if ticket is None or ticket.deleted_at is not None:
             raise TicketNotFound(f"no ticket #{ticket_id}")
         return ticket
 
     def _may_act(self, ticket: Ticket, actor: Actor) -> None:
         if actor.kind == "staff" and ticket.team not in actor.teams:
-            raise NotAllowed(t("st_not_member", self.settings.teams[ticket.team].lang,
-                               team=staff.team_name(self.config, ticket.team, self.settings.teams[ticket.team].lang)))
+            raise NotAllowed(
+                t(
+                    "st_not_member",
+                    self.settings.teams[ticket.team].lang,
+                    team=staff.team_name(self.config, ticket.team, self.settings.teams[ticket.team].lang),
+                )
+            )
 
-    def _event(self, session: AsyncSession, ticket: Ticket, actor: Actor, action: str, before: str | None,
-               **detail) -> None:
+    def _event(
+        self, session: AsyncSession, ticket: Ticket, actor: Actor, action: str, before: str | None, **detail
+    ) -> None:
         if actor.name:
             detail.setdefault("name", actor.name)
-        session.add(TicketEvent(ticket_id=ticket.id, actor=actor.label, action=action, from_status=before,
-                                to_status=ticket.status, detail=detail, at=self.clock()))
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                actor=actor.label,
+                action=action,
+                from_status=before,
+                to_status=ticket.status,
+                detail=detail,
+                at=self.clock(),
+            )
+        )
 
     def _touch(self, ticket: Ticket, status: str | None = None) -> None:
         if status is not None:
@@ -217,21 +285,44 @@ class TicketService:
         ticket.version += 1
         ticket.updated_at = self.clock()
 
-    def _to_employer(self, session: AsyncSession, ticket: Ticket, reply: Reply, purpose: str,
-                     dedup_key: str | None = None) -> None:
+    def _to_employer(
+        self, session: AsyncSession, ticket: Ticket, reply: Reply, purpose: str, dedup_key: str | None = None
+    ) -> None:
         if ticket.channel and ticket.chat_external_id:
-            enqueue(session, ticket.channel, ticket.chat_external_id, reply_payload(reply, ticket.lang),
-                    ticket_id=ticket.id, purpose=purpose, dedup_key=dedup_key, now=self.clock())
+            enqueue(
+                session,
+                ticket.channel,
+                ticket.chat_external_id,
+                reply_payload(reply, ticket.lang),
+                ticket_id=ticket.id,
+                purpose=purpose,
+                dedup_key=dedup_key,
+                now=self.clock(),
+            )
 
-    def _to_staff(self, session: AsyncSession, ticket: Ticket, text: str, purpose: str,
-                  buttons: tuple = (), dedup_key: str | None = None) -> None:
+    def _to_staff(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        text: str,
+        purpose: str,
+        buttons: tuple = (),
+        dedup_key: str | None = None,
+    ) -> None:
         """A note in the ticket's topic, or as a reply to its card."""
         if ticket.staff_chat_id is None:
             return
         team = self.settings.teams[ticket.team]
-        enqueue(session, "telegram", ticket.staff_chat_id,
-                reply_payload(Reply(text, buttons=buttons), team.lang, thread="ticket", reply_to="card"),
-                ticket_id=ticket.id, purpose=purpose, dedup_key=dedup_key, now=self.clock())
+        enqueue(
+            session,
+            "telegram",
+            ticket.staff_chat_id,
+            reply_payload(Reply(text, buttons=buttons), team.lang, thread="ticket", reply_to="card"),
+            ticket_id=ticket.id,
+            purpose=purpose,
+            dedup_key=dedup_key,
+            now=self.clock(),
+        )
 
     def _announce(self, session: AsyncSession, ticket: Ticket, note: str = "", from_team: str = "") -> None:
         """Post the ticket to its team's group: a new forum topic with the card, or a card message."""
@@ -241,11 +332,26 @@ class TicketService:
         if team.telegram_group is None:
             return
         if team.forum:
-            enqueue(session, "telegram", team.telegram_group, {"name": staff.topic_name(ticket, team)},
-                    kind="topic", ticket_id=ticket.id, purpose="topic", now=self.clock())
+            enqueue(
+                session,
+                "telegram",
+                team.telegram_group,
+                {"name": staff.topic_name(ticket, team)},
+                kind="topic",
+                ticket_id=ticket.id,
+                purpose="topic",
+                now=self.clock(),
+            )
         card = staff.card(self.config, ticket, team, note=note, from_team=from_team)
-        enqueue(session, "telegram", team.telegram_group, reply_payload(card, team.lang, thread="ticket"),
-                ticket_id=ticket.id, purpose="card", now=self.clock())
+        enqueue(
+            session,
+            "telegram",
+            team.telegram_group,
+            reply_payload(card, team.lang, thread="ticket"),
+            ticket_id=ticket.id,
+            purpose="card",
+            now=self.clock(),
+        )
 
     async def _commit(self, work) -> Ticket:
         async with self.database.transaction() as session:
@@ -255,8 +361,19 @@ class TicketService:
 
     # -- the employer's side -------------------------------------------------------------------------------------
 
-    async def open(self, *, channel: str, chat_id: str, team: str, lang: str, question: str, company: str,
-                   contact: Contact, classification: dict | None = None, source_key: str | None = None) -> Ticket:
+    async def open(
+        self,
+        *,
+        channel: str,
+        chat_id: str,
+        team: str,
+        lang: str,
+        question: str,
+        company: str,
+        contact: Contact,
+        classification: dict | None = None,
+        source_key: str | None = None,
+    ) -> Ticket:
         """Open a ticket in a team's queue and announce it there.
 
         Args:
@@ -272,20 +389,38 @@ class TicketService:
 
         async def work(session: AsyncSession) -> Ticket:
             inserted = await session.execute(
-                _insert(self.database, Ticket).values(
-                    team=team, status=OPEN, version=1, channel=channel, chat_external_id=chat_id, lang=lang,
-                    question=question, classification=classification or {}, history=[], company=company,
-                    contact_method=contact.method, contact_value=contact.value, source_key=source_key,
-                    created_at=now, updated_at=now)
-                .on_conflict_do_nothing(index_elements=["source_key"]).returning(Ticket.id))
+                _insert(self.database, Ticket)
+                .values(
+                    team=team,
+                    status=OPEN,
+                    version=1,
+                    channel=channel,
+                    chat_external_id=chat_id,
+                    lang=lang,
+                    question=question,
+                    classification=classification or {},
+                    history=[],
+                    company=company,
+                    contact_method=contact.method,
+                    contact_value=contact.value,
+                    source_key=source_key,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["source_key"])
+                .returning(Ticket.id)
+            )
             new_id = inserted.scalar_one_or_none()
             if new_id is None:
                 log.info("ticket for %s exists already (redelivered update)", source_key)
                 return (await session.execute(select(Ticket).where(Ticket.source_key == source_key))).scalar_one()
             ticket = await _get_ticket(session, new_id)
             history = await self.recent_questions(session, channel, chat_id, self.settings.recent_messages + 1)
-            ticket.history = [h for h in history if h["question"] != question][-self.settings.recent_messages:] \
-                if self.settings.recent_messages else []
+            ticket.history = (
+                [h for h in history if h["question"] != question][-self.settings.recent_messages :]
+                if self.settings.recent_messages
+                else []
+            )
             session.add(TicketMessage(ticket_id=ticket.id, author="employer", text=question, created_at=now))
             self._event(session, ticket, Actor("employer", f"{channel}:{chat_id}"), "opened", None, team=team)
             self._announce(session, ticket)
@@ -296,8 +431,9 @@ class TicketService:
         HANDOVERS.labels(ticket.team).inc()
         return ticket
 
-    async def employer_message(self, ticket_id: int, channel: str, chat_id: str, text: str,
-                               source_key: str | None = None) -> tuple[Ticket, bool]:
+    async def employer_message(
+        self, ticket_id: int, channel: str, chat_id: str, text: str, source_key: str | None = None
+    ) -> tuple[Ticket, bool]:
         """Add the employer's message to their ticket; an answered (or recently closed) ticket reopens.
 
         Returns:
@@ -307,10 +443,15 @@ class TicketService:
             TicketNotFound: no such ticket in this chat.
             InvalidTransition: closed longer ago than tickets.reopen_within_days.
         """
+
         async def work(session: AsyncSession) -> tuple[Ticket, bool]:
             ticket = await self._employers(session, ticket_id, channel, chat_id)
-            if source_key and (await session.execute(select(TicketMessage.id).where(
-                    TicketMessage.source_key == source_key))).first():
+            if (
+                source_key
+                and (
+                    await session.execute(select(TicketMessage.id).where(TicketMessage.source_key == source_key))
+                ).first()
+            ):
                 return ticket, False
             before, reopened = ticket.status, False
             if ticket.status in (ANSWERED, CLOSED):
@@ -322,13 +463,20 @@ class TicketService:
                 ticket.employer_waiting_note_at = None
             else:
                 self._touch(ticket)
-            session.add(TicketMessage(ticket_id=ticket.id, author="employer", text=text, source_key=source_key,
-                                      created_at=self.clock()))
+            session.add(
+                TicketMessage(
+                    ticket_id=ticket.id, author="employer", text=text, source_key=source_key, created_at=self.clock()
+                )
+            )
             employer = Actor("employer", f"{channel}:{chat_id}")
             self._event(session, ticket, employer, "reopened" if reopened else "employer_message", before)
             lang = self.settings.teams[ticket.team].lang
-            self._to_staff(session, ticket, t("st_employer_says", lang, number=str(ticket.id), text=staff.clip(text)),
-                           "employer_message")
+            self._to_staff(
+                session,
+                ticket,
+                t("st_employer_says", lang, number=str(ticket.id), text=staff.clip(text)),
+                "employer_message",
+            )
             if reopened:
                 self._to_staff(session, ticket, t("st_reopened", lang, number=str(ticket.id)), "status")
             return ticket, reopened
@@ -340,6 +488,7 @@ class TicketService:
 
     async def solve(self, ticket_id: int, channel: str, chat_id: str) -> Ticket:
         """The employer marks their ticket solved: it closes."""
+
         async def work(session: AsyncSession) -> Ticket:
             ticket = await self._employers(session, ticket_id, channel, chat_id)
             if ticket.status == CLOSED:
@@ -348,8 +497,9 @@ class TicketService:
             self._touch(ticket, CLOSED)
             ticket.closed_at, ticket.close_reason = self.clock(), "solved"
             self._event(session, ticket, Actor("employer", f"{channel}:{chat_id}"), "solved", before)
-            self._to_staff(session, ticket, t("st_solved", self.settings.teams[ticket.team].lang,
-                                              number=str(ticket.id)), "status")
+            self._to_staff(
+                session, ticket, t("st_solved", self.settings.teams[ticket.team].lang, number=str(ticket.id)), "status"
+            )
             return ticket
 
         return await self._commit(work)
@@ -371,14 +521,32 @@ class TicketService:
         now = self.clock()
 
         async def work(session: AsyncSession) -> Ticket:
-            claimed = cast(CursorResult[Any], await session.execute(
-                update(Ticket).where(Ticket.id == ticket_id, Ticket.status == OPEN, Ticket.deleted_at.is_(None),
-                                     Ticket.team.in_(actor.teams))
-                .values(status=CLAIMED, claimed_by=actor.id, claimed_by_name=actor.name, claimed_at=now,
-                        updated_at=now, version=Ticket.version + 1)
-                .execution_options(synchronize_session=False)))
-            ticket = (await session.execute(select(Ticket).where(Ticket.id == ticket_id)
-                                            .execution_options(populate_existing=True))).scalar_one_or_none()
+            claimed = cast(
+                CursorResult[Any],
+                await session.execute(
+                    update(Ticket)
+                    .where(
+                        Ticket.id == ticket_id,
+                        Ticket.status == OPEN,
+                        Ticket.deleted_at.is_(None),
+                        Ticket.team.in_(actor.teams),
+                    )
+                    .values(
+                        status=CLAIMED,
+                        claimed_by=actor.id,
+                        claimed_by_name=actor.name,
+                        claimed_at=now,
+                        updated_at=now,
+                        version=Ticket.version + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                ),
+            )
+            ticket = (
+                await session.execute(
+                    select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+                )
+            ).scalar_one_or_none()
             if claimed.rowcount != 1 or ticket is None:
                 if ticket is None or ticket.deleted_at is not None:
                     raise TicketNotFound(f"no ticket #{ticket_id}")
@@ -388,9 +556,19 @@ class TicketService:
             self._event(session, ticket, actor, "claimed", OPEN)
             lang = self.settings.teams[ticket.team].lang
             self._to_staff(session, ticket, t("st_claimed", lang, number=str(ticket.id), name=actor.name), "status")
-            self._to_employer(session, ticket, Reply(t("ho_claimed_note", ticket.lang, number=str(ticket.id),
-                                                       team=staff.team_name(self.config, ticket.team, ticket.lang))),
-                              "claimed")
+            self._to_employer(
+                session,
+                ticket,
+                Reply(
+                    t(
+                        "ho_claimed_note",
+                        ticket.lang,
+                        number=str(ticket.id),
+                        team=staff.team_name(self.config, ticket.team, ticket.lang),
+                    )
+                ),
+                "claimed",
+            )
             return ticket
 
         return await self._commit(work)
@@ -400,11 +578,16 @@ class TicketService:
 
         An open ticket is claimed by the answer; an answered one can be answered again.
         """
+
         async def work(session: AsyncSession) -> Ticket:
             ticket = await self._lock(session, ticket_id)
             self._may_act(ticket, actor)
-            if source_key and (await session.execute(select(TicketMessage.id).where(
-                    TicketMessage.source_key == source_key))).first():
+            if (
+                source_key
+                and (
+                    await session.execute(select(TicketMessage.id).where(TicketMessage.source_key == source_key))
+                ).first()
+            ):
                 return ticket  # a redelivered update: answered already
             if ticket.status == CLOSED:
                 raise InvalidTransition(f"ticket #{ticket.id} is closed")
@@ -415,25 +598,47 @@ class TicketService:
                 ticket.claimed_by, ticket.claimed_by_name, ticket.claimed_at = actor.id, actor.name, now
             self._touch(ticket, ANSWERED)
             ticket.answered_at, ticket.employer_waiting_note_at = now, None
-            message = TicketMessage(ticket_id=ticket.id, author="staff", author_id=actor.id, author_name=actor.name,
-                                    text=text, source_key=source_key, created_at=now)
+            message = TicketMessage(
+                ticket_id=ticket.id,
+                author="staff",
+                author_id=actor.id,
+                author_name=actor.name,
+                text=text,
+                source_key=source_key,
+                created_at=now,
+            )
             session.add(message)
             await session.flush()
             self._event(session, ticket, actor, "answered", before, message_id=message.id)
-            self._to_employer(session, ticket, staff.employer_answer(self.config, ticket, text), "answer",
-                              dedup_key=f"answer:{message.id}")
+            self._to_employer(
+                session,
+                ticket,
+                staff.employer_answer(self.config, ticket, text),
+                "answer",
+                dedup_key=f"answer:{message.id}",
+            )
             return ticket
 
         return await self._commit(work)
 
     async def note(self, ticket_id: int, actor: Actor, text: str, source_key: str | None = None) -> Ticket:
         """An internal note on a ticket: kept in its history, never sent to the employer."""
+
         async def work(session: AsyncSession) -> Ticket:
             ticket = await self._lock(session, ticket_id)
             self._may_act(ticket, actor)
             self._touch(ticket)
-            session.add(TicketMessage(ticket_id=ticket.id, author="note", author_id=actor.id, author_name=actor.name,
-                                      text=text, source_key=source_key, created_at=self.clock()))
+            session.add(
+                TicketMessage(
+                    ticket_id=ticket.id,
+                    author="note",
+                    author_id=actor.id,
+                    author_name=actor.name,
+                    text=text,
+                    source_key=source_key,
+                    created_at=self.clock(),
+                )
+            )
             self._event(session, ticket, actor, "note", ticket.status)
             return ticket
 
@@ -441,6 +646,7 @@ class TicketService:
 
     async def prompt_handover(self, ticket_id: int, actor: Actor) -> Ticket:
         """Ask in the staff group for a hand-over note (a reply to the prompt), or to hand over without one."""
+
         async def work(session: AsyncSession) -> Ticket:
             ticket = await self._lock(session, ticket_id)
             self._may_act(ticket, actor)
@@ -448,9 +654,13 @@ class TicketService:
                 raise InvalidTransition(f"ticket #{ticket.id} is closed")
             lang = self.settings.teams[ticket.team].lang
             other = staff.team_name(self.config, staff.other_team(self.config, ticket.team), lang)
-            self._to_staff(session, ticket, t("st_handover_prompt", lang, number=str(ticket.id), team=other),
-                           "handover_prompt", buttons=((Button(t("st_handover_now", lang),
-                                                               f"st:{ticket.id}:handover_now"),),))
+            self._to_staff(
+                session,
+                ticket,
+                t("st_handover_prompt", lang, number=str(ticket.id), team=other),
+                "handover_prompt",
+                buttons=((Button(t("st_handover_now", lang), f"st:{ticket.id}:handover_now"),),),
+            )
             return ticket
 
         return await self._commit(work)
@@ -469,28 +679,61 @@ class TicketService:
                 raise InvalidTransition(f"ticket #{ticket.id} is with {to_team} already")
             before, from_team = ticket.status, ticket.team
             old_lang = self.settings.teams[from_team].lang
-            self._to_staff(session, ticket, t("st_handed_over", old_lang, number=str(ticket.id), name=actor.name,
-                                              team=staff.team_name(self.config, to_team, old_lang)), "status")
+            self._to_staff(
+                session,
+                ticket,
+                t(
+                    "st_handed_over",
+                    old_lang,
+                    number=str(ticket.id),
+                    name=actor.name,
+                    team=staff.team_name(self.config, to_team, old_lang),
+                ),
+                "status",
+            )
             ticket.team = to_team
             ticket.claimed_by = ticket.claimed_by_name = ticket.claimed_at = None
             self._touch(ticket, OPEN)
             if note:
-                session.add(TicketMessage(ticket_id=ticket.id, author="note", author_id=actor.id,
-                                          author_name=actor.name, text=note, created_at=self.clock()))
-            self._event(session, ticket, actor, "handed_over", before, from_team=from_team, to_team=to_team,
-                        note=note)
-            self._announce(session, ticket, note=note,
-                           from_team=staff.team_name(self.config, from_team, self.settings.teams[to_team].lang))
+                session.add(
+                    TicketMessage(
+                        ticket_id=ticket.id,
+                        author="note",
+                        author_id=actor.id,
+                        author_name=actor.name,
+                        text=note,
+                        created_at=self.clock(),
+                    )
+                )
+            self._event(session, ticket, actor, "handed_over", before, from_team=from_team, to_team=to_team, note=note)
+            self._announce(
+                session,
+                ticket,
+                note=note,
+                from_team=staff.team_name(self.config, from_team, self.settings.teams[to_team].lang),
+            )
             name = staff.team_name(self.config, to_team, ticket.lang)
-            self._to_employer(session, ticket, Reply(t(
-                "ho_handed_over_note", ticket.lang, number=str(ticket.id), team=name,
-                response_time=self.settings.teams[to_team].response_time.get(ticket.lang))), "handed_over")
+            self._to_employer(
+                session,
+                ticket,
+                Reply(
+                    t(
+                        "ho_handed_over_note",
+                        ticket.lang,
+                        number=str(ticket.id),
+                        team=name,
+                        response_time=self.settings.teams[to_team].response_time.get(ticket.lang),
+                    )
+                ),
+                "handed_over",
+            )
             return ticket
 
         return await self._commit(work)
 
     async def close(self, ticket_id: int, actor: Actor) -> Ticket:
         """Close a ticket for good (staff); the employer is told."""
+
         async def work(session: AsyncSession) -> Ticket:
             ticket = await self._lock(session, ticket_id)
             self._may_act(ticket, actor)
@@ -502,9 +745,19 @@ class TicketService:
             self._event(session, ticket, actor, "closed", before)
             lang = self.settings.teams[ticket.team].lang
             self._to_staff(session, ticket, t("st_closed", lang, number=str(ticket.id), name=actor.name), "status")
-            self._to_employer(session, ticket, Reply(t("ho_closed_note", ticket.lang, number=str(ticket.id),
-                                                       team=staff.team_name(self.config, ticket.team, ticket.lang))),
-                              "closed")
+            self._to_employer(
+                session,
+                ticket,
+                Reply(
+                    t(
+                        "ho_closed_note",
+                        ticket.lang,
+                        number=str(ticket.id),
+                        team=staff.team_name(self.config, ticket.team, ticket.lang),
+                    )
+                ),
+                "closed",
+            )
             return ticket
 
         return await self._commit(work)
@@ -523,16 +776,24 @@ class TicketService:
         """Re-announce open tickets nobody claimed for `older_than`; returns their ids."""
         cutoff, done = self.clock() - older_than, []
         async with self.database.transaction() as session:
-            due = (update(Ticket).where(Ticket.status == OPEN, Ticket.announced_at < cutoff,
-                                        Ticket.deleted_at.is_(None))
-                   .values(announced_at=self.clock()).execution_options(synchronize_session=False))
+            due = (
+                update(Ticket)
+                .where(Ticket.status == OPEN, Ticket.announced_at < cutoff, Ticket.deleted_at.is_(None))
+                .values(announced_at=self.clock())
+                .execution_options(synchronize_session=False)
+            )
             ids = [row[0] for row in (await session.execute(due.returning(Ticket.id))).all()]
             for ticket_id in ids:
                 ticket = await _get_ticket(session, ticket_id)
                 lang = self.settings.teams[ticket.team].lang
                 since = ticket.created_at.astimezone(self._zone()).strftime("%d.%m. %H:%M")
-                self._to_staff(session, ticket, t("st_reminder", lang, number=str(ticket.id), since=since),
-                               "reminder", buttons=staff.staff_buttons(self.config, ticket, lang)[:1])
+                self._to_staff(
+                    session,
+                    ticket,
+                    t("st_reminder", lang, number=str(ticket.id), since=since),
+                    "reminder",
+                    buttons=staff.staff_buttons(self.config, ticket, lang)[:1],
+                )
                 self._event(session, ticket, Actor.system(), "reminded", ticket.status)
                 done.append(ticket_id)
         if done:
@@ -543,18 +804,40 @@ class TicketService:
         """Tell employers whose ticket has had no answer for `older_than` that it is not forgotten (once)."""
         cutoff, done = self.clock() - older_than, []
         async with self.database.transaction() as session:
-            due = (update(Ticket).where(Ticket.status.in_((OPEN, CLAIMED)), Ticket.updated_at < cutoff,
-                                        Ticket.employer_waiting_note_at.is_(None), Ticket.deleted_at.is_(None),
-                                        Ticket.channel.is_not(None))
-                   .values(employer_waiting_note_at=self.clock()).execution_options(synchronize_session=False))
+            due = (
+                update(Ticket)
+                .where(
+                    Ticket.status.in_((OPEN, CLAIMED)),
+                    Ticket.updated_at < cutoff,
+                    Ticket.employer_waiting_note_at.is_(None),
+                    Ticket.deleted_at.is_(None),
+                    Ticket.channel.is_not(None),
+                )
+                .values(employer_waiting_note_at=self.clock())
+                .execution_options(synchronize_session=False)
+            )
             ids = [row[0] for row in (await session.execute(due.returning(Ticket.id))).all()]
             for ticket_id in ids:
                 ticket = await _get_ticket(session, ticket_id)
-                contact = self.config.contacts.placeholders(ticket.lang)[ticket.team] \
-                    if ticket.team in ("authority", "coordinator") else ""
-                self._to_employer(session, ticket, Reply(t(
-                    "ho_still_waiting", ticket.lang, number=str(ticket.id), contact=contact,
-                    team=staff.team_name(self.config, ticket.team, ticket.lang))), "waiting")
+                contact = (
+                    self.config.contacts.placeholders(ticket.lang)[ticket.team]
+                    if ticket.team in ("authority", "coordinator")
+                    else ""
+                )
+                self._to_employer(
+                    session,
+                    ticket,
+                    Reply(
+                        t(
+                            "ho_still_waiting",
+                            ticket.lang,
+                            number=str(ticket.id),
+                            contact=contact,
+                            team=staff.team_name(self.config, ticket.team, ticket.lang),
+                        )
+                    ),
+                    "waiting",
+                )
                 self._event(session, ticket, Actor.system(), "employer_told_waiting", ticket.status)
                 done.append(ticket_id)
         if done:
@@ -565,19 +848,37 @@ class TicketService:
         """Close answered tickets without a reply for `older_than`."""
         cutoff, done = self.clock() - older_than, []
         async with self.database.transaction() as session:
-            due = update(Ticket).where(Ticket.status == ANSWERED, Ticket.answered_at < cutoff,
-                                       Ticket.deleted_at.is_(None)).values(
-                status=CLOSED, closed_at=self.clock(), close_reason="timeout", updated_at=self.clock(),
-                version=Ticket.version + 1).execution_options(synchronize_session=False)
+            due = (
+                update(Ticket)
+                .where(Ticket.status == ANSWERED, Ticket.answered_at < cutoff, Ticket.deleted_at.is_(None))
+                .values(
+                    status=CLOSED,
+                    closed_at=self.clock(),
+                    close_reason="timeout",
+                    updated_at=self.clock(),
+                    version=Ticket.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
             ids = [row[0] for row in (await session.execute(due.returning(Ticket.id))).all()]
             for ticket_id in ids:
                 ticket = await _get_ticket(session, ticket_id)
                 self._event(session, ticket, Actor.system(), "closed", ANSWERED, reason="timeout")
                 lang = self.settings.teams[ticket.team].lang
                 self._to_staff(session, ticket, t("st_autoclosed", lang, number=str(ticket.id)), "status")
-                self._to_employer(session, ticket, Reply(t(
-                    "ho_autoclosed_note", ticket.lang, number=str(ticket.id),
-                    days=f"{self.settings.reopen_within_days:g}")), "autoclosed")
+                self._to_employer(
+                    session,
+                    ticket,
+                    Reply(
+                        t(
+                            "ho_autoclosed_note",
+                            ticket.lang,
+                            number=str(ticket.id),
+                            days=f"{self.settings.reopen_within_days:g}",
+                        )
+                    ),
+                    "autoclosed",
+                )
                 done.append(ticket_id)
         if done:
             self.on_commit()

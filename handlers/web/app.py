@@ -25,7 +25,7 @@ from handlers.web.services import SERVICES, WebServices
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
-CONSOLE = web.AppKey("lotse_console_app", web.Application)   # the console sub-application (tests list its routes)
+CONSOLE = web.AppKey("lotse_console_app", web.Application)  # the console sub-application (tests list its routes)
 STATIC_VERSION = str(int(max(p.stat().st_mtime for p in STATIC.iterdir())))  # cache-busting query
 
 
@@ -54,8 +54,9 @@ def _environment(app: web.Application, services: WebServices, processors) -> Non
         return moment.astimezone(zone).strftime(pattern) if moment else "–"
 
     filters: dict[str, Callable[..., str]] = {"local": local, "age": _age, "hours": _hours}
-    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                               context_processors=processors, filters=filters)
+    env = aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, context_processors=processors, filters=filters
+    )
     env.globals["static_version"] = STATIC_VERSION
 
 
@@ -68,10 +69,12 @@ async def _console_context(request: web.Request) -> dict:
     session = await get_session(request)
     services = request.app[SERVICES]
     context = await _page_context(request)
-    return context | {"csrf": csrf_token(session), "account": request.get(ACCOUNT),
-                      "flashes": session.pop("flash", None) or [],
-                      "team_names": {key: team.name.get(context["lang"])
-                                     for key, team in services.config.tickets.teams.items()}}
+    return context | {
+        "csrf": csrf_token(session),
+        "account": request.get(ACCOUNT),
+        "flashes": session.pop("flash", None) or [],
+        "team_names": {key: team.name.get(context["lang"]) for key, team in services.config.tickets.teams.items()},
+    }
 
 
 def console_app(services: WebServices) -> web.Application:

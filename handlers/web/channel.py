@@ -41,15 +41,21 @@ class WebChannel:
     async def attach(self, runtime: Runtime) -> None:
         config = runtime.config
         self.runtime = runtime
-        self.services = build_services(config, runtime.database, runtime.core, session_key(config),
-                                       tickets=runtime.desk.service if runtime.desk else None)
+        self.services = build_services(
+            config,
+            runtime.database,
+            runtime.core,
+            session_key(config),
+            tickets=runtime.desk.service if runtime.desk else None,
+        )
         setup_web(runtime.web_app, self.services)
         runtime.add_sender(CHANNEL, WebSender(self.services.chat))
 
     async def start(self) -> None:
         assert self.runtime is not None and self.services is not None
-        self.runtime.background(keep_pruning(self.services.chat, self.runtime.config.web.chat_retention_days),
-                                "web-prune")
+        self.runtime.background(
+            keep_pruning(self.services.chat, self.runtime.config.web.chat_retention_days), "web-prune"
+        )
 
     async def stop(self) -> None:
         return None

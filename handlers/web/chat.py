@@ -34,15 +34,21 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-FLOOD_NOTE = {"de": "Sie schreiben gerade sehr schnell. Bitte warten Sie einen Moment.",
-              "en": "You are writing very fast. Please wait a moment."}
-BUSY_NOTE = {"de": "Gerade kommen sehr viele Anfragen an. Bitte versuchen Sie es später noch einmal oder "
-                   "wenden Sie sich direkt an die Behörde oder die Netzwerkkoordination.",
-             "en": "Very many requests are arriving right now. Please try again later or contact the "
-                   "authority or the network coordinator directly."}
-VOTED_NOTE = {"de": "Danke, Ihre Bewertung dieser Antwort ist schon gezählt.",
-              "en": "Thank you, your rating of this answer is counted already."}
-CONSENT = "ho:consent"   # the button that opens a ticket (bot/handover.py)
+FLOOD_NOTE = {
+    "de": "Sie schreiben gerade sehr schnell. Bitte warten Sie einen Moment.",
+    "en": "You are writing very fast. Please wait a moment.",
+}
+BUSY_NOTE = {
+    "de": "Gerade kommen sehr viele Anfragen an. Bitte versuchen Sie es später noch einmal oder "
+    "wenden Sie sich direkt an die Behörde oder die Netzwerkkoordination.",
+    "en": "Very many requests are arriving right now. Please try again later or contact the "
+    "authority or the network coordinator directly.",
+}
+VOTED_NOTE = {
+    "de": "Danke, Ihre Bewertung dieser Antwort ist schon gezählt.",
+    "en": "Thank you, your rating of this answer is counted already.",
+}
+CONSENT = "ho:consent"  # the button that opens a ticket (bot/handover.py)
 
 
 class ChatFlood:
@@ -110,14 +116,15 @@ async def _body(request: web.Request) -> dict:
 
 
 def _after(raw: object) -> int:
-    return parse_id(raw) or 0   # past the database's range (or no number): from the start
+    return parse_id(raw) or 0  # past the database's range (or no number): from the start
 
 
 async def page(request: web.Request) -> web.Response:
     """The chat page."""
     services = request.app[SERVICES]
-    return aiohttp_jinja2.render_template("chat.html", request, {
-        "poll_ms": int(services.config.web.chat_poll_seconds * 1000)})
+    return aiohttp_jinja2.render_template(
+        "chat.html", request, {"poll_ms": int(services.config.web.chat_poll_seconds * 1000)}
+    )
 
 
 async def new_chat(request: web.Request) -> web.Response:
@@ -141,8 +148,15 @@ def _incoming(chat_id: str, body: dict) -> IncomingMessage:
     external = client_id if CLIENT_ID.match(client_id) else ""
     hint = clean_text(body.get("lang") or "")[:8] or None
     if payload:
-        return IncomingMessage(CHANNEL, chat_id, Kind.BUTTON, text=clean_text(body.get("label") or "")[:200],
-                               payload=payload, external_id=external, language_hint=hint)
+        return IncomingMessage(
+            CHANNEL,
+            chat_id,
+            Kind.BUTTON,
+            text=clean_text(body.get("label") or "")[:200],
+            payload=payload,
+            external_id=external,
+            language_hint=hint,
+        )
     kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
     return IncomingMessage(CHANNEL, chat_id, kind, text=text, external_id=external, language_hint=hint)
 
@@ -181,9 +195,10 @@ async def send(request: web.Request) -> web.Response:
         else:
             replies = await services.conversation.handle(message)
             if any(reply.erased for reply in replies):
-                await services.chat.delete_chat(chat_id)   # /delete: the transcript goes too
-                return web.json_response({"messages": [reply_json(r) | {"role": "bot"} for r in replies],
-                                          "reset": True})
+                await services.chat.delete_chat(chat_id)  # /delete: the transcript goes too
+                return web.json_response(
+                    {"messages": [reply_json(r) | {"role": "bot"} for r in replies], "reset": True}
+                )
             for reply in replies:
                 await services.chat.add(chat_id, "bot", reply_json(reply))
         if len(request.app[LOCKS]) > 10_000:

@@ -28,8 +28,8 @@ from bot.tickets.models import Ticket
 from bot.tickets.outbox import Delivery, OutboxItem, payload_reply
 
 CHANNEL = "web"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{64}$")   # 32 characters of nonce, 32 of signature
-PAGE = 200   # messages per poll at most
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{64}$")  # 32 characters of nonce, 32 of signature
+PAGE = 200  # messages per poll at most
 
 
 def _signature(key: bytes, nonce: str) -> str:
@@ -93,25 +93,37 @@ class WebChatStore:
     async def add_delivered(self, chat_id: str, payload: dict, outbox_id: int) -> int | None:
         """Store an outbox message once, however often it is delivered; returns the row id."""
         insert = (postgresql.insert if self.database.dialect == "postgresql" else sqlite.insert)(WebChatMessage)
-        statement = insert.values(chat_id=chat_id, role="team", payload=payload, outbox_id=outbox_id,
-                                  created_at=utcnow()).on_conflict_do_nothing(index_elements=["outbox_id"])
+        statement = insert.values(
+            chat_id=chat_id, role="team", payload=payload, outbox_id=outbox_id, created_at=utcnow()
+        ).on_conflict_do_nothing(index_elements=["outbox_id"])
         async with self.database.transaction() as session:
             await session.execute(statement)
-            return (await session.execute(select(WebChatMessage.id).where(
-                WebChatMessage.outbox_id == outbox_id))).scalar_one_or_none()
+            return (
+                await session.execute(select(WebChatMessage.id).where(WebChatMessage.outbox_id == outbox_id))
+            ).scalar_one_or_none()
 
     async def since(self, chat_id: str, after: int = 0) -> list[dict]:
         async with self.database.read() as session:
-            rows = (await session.execute(
-                select(WebChatMessage).where(WebChatMessage.chat_id == chat_id, WebChatMessage.id > after)
-                .order_by(WebChatMessage.id).limit(PAGE))).scalars()
+            rows = (
+                await session.execute(
+                    select(WebChatMessage)
+                    .where(WebChatMessage.chat_id == chat_id, WebChatMessage.id > after)
+                    .order_by(WebChatMessage.id)
+                    .limit(PAGE)
+                )
+            ).scalars()
             return [message_json(row) for row in rows]
 
     async def tickets_since(self, since: datetime) -> int:
         """Tickets opened from web chats since then (the global hand-over budget, across processes)."""
         async with self.database.read() as session:
-            return (await session.execute(select(func.count()).select_from(Ticket).where(
-                Ticket.channel == CHANNEL, Ticket.created_at >= since))).scalar_one()
+            return (
+                await session.execute(
+                    select(func.count())
+                    .select_from(Ticket)
+                    .where(Ticket.channel == CHANNEL, Ticket.created_at >= since)
+                )
+            ).scalar_one()
 
     async def voted(self, chat_id: str, payload: str) -> bool:
         """Whether the chat has rated this answer already ("fb:u:<topic>:<decision>"): one vote per answer."""
@@ -119,11 +131,15 @@ class WebChatStore:
         faq_id, _, decision = ref.partition(":")
         decision_id = parse_id(decision)
         async with self.database.read() as session:
-            query = select(Feedback.id).join(Chat, Chat.id == Feedback.chat_id).where(
-                Chat.channel == CHANNEL, Chat.external_id == chat_id, Feedback.faq_id == faq_id)
+            query = (
+                select(Feedback.id)
+                .join(Chat, Chat.id == Feedback.chat_id)
+                .where(Chat.channel == CHANNEL, Chat.external_id == chat_id, Feedback.faq_id == faq_id)
+            )
             if decision_id is not None:
                 query = query.join(DecisionLog, DecisionLog.id == Feedback.decision_id).where(
-                    DecisionLog.id == decision_id)
+                    DecisionLog.id == decision_id
+                )
             return (await session.execute(query.limit(1))).first() is not None
 
     async def delete_chat(self, chat_id: str) -> None:

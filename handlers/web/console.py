@@ -36,12 +36,13 @@ MAX_ANSWER = 4000
 def _login_page(request: web.Request, target: str, error: str = "", status: int = 200) -> web.Response:
     web_settings = request.app[SERVICES].config.web
     lockout = (web_settings.login_max_failures, f"{web_settings.login_lock_minutes:g}")
-    return aiohttp_jinja2.render_template("login.html", request, {"next": target, "error": error, "lockout": lockout},
-                                          status=status)
+    return aiohttp_jinja2.render_template(
+        "login.html", request, {"next": target, "error": error, "lockout": lockout}, status=status
+    )
 
 
 def _ticket_id(request: web.Request) -> int:
-    ticket_id = parse_id(request.match_info["ticket_id"])   # out of the database's range: no such ticket
+    ticket_id = parse_id(request.match_info["ticket_id"])  # out of the database's range: no such ticket
     if ticket_id is None:
         raise web.HTTPNotFound()
     return ticket_id
@@ -65,15 +66,15 @@ async def login_submit(request: web.Request) -> web.Response:
     if throttle.blocked(client, username):
         return _login_page(request, target, "throttled", 429)
     try:
-        account = await services.accounts.login(username, str(form.get("password", "")),
-                                                vouched=throttle.clean(client, username))
+        account = await services.accounts.login(
+            username, str(form.get("password", "")), vouched=throttle.clean(client, username)
+        )
     except LoginRefused:
         throttle.failed(client, username)
         log.warning("console log-in refused for user #%s from %s", username_tag(username), client)
         return _login_page(request, target, "refused", 401)
     throttle.succeeded(client, username)
-    await start_session(request, account, services.accounts,
-                        timedelta(hours=services.config.web.session_max_hours))
+    await start_session(request, account, services.accounts, timedelta(hours=services.config.web.session_max_hours))
     log.info("console log-in: %s from %s", account.username, client)
     raise web.HTTPSeeOther(target)
 
@@ -91,13 +92,18 @@ async def home(request: web.Request) -> web.Response:
 async def queue(request: web.Request) -> web.Response:
     """The queue of the account's teams, filtered and searched."""
     services, account, query = request.app[SERVICES], request[ACCOUNT], request.query
-    wanted = QueueFilter(team=query.get("team", "") if query.get("team") in account.teams else "",
-                         status=query.get("status", "active"), q=clean_text(query.get("q", ""))[:200],
-                         age=query.get("age", "") if query.get("age") in AGES else "", mine=query.get("mine") == "1")
+    wanted = QueueFilter(
+        team=query.get("team", "") if query.get("team") in account.teams else "",
+        status=query.get("status", "active"),
+        q=clean_text(query.get("q", ""))[:200],
+        age=query.get("age", "") if query.get("age") in AGES else "",
+        mine=query.get("mine") == "1",
+    )
     rows = await services.view.queue(account, wanted)
     counts = await services.view.counts(account)
-    return aiohttp_jinja2.render_template("queue.html", request, {"rows": rows, "filter": wanted, "counts": counts,
-                                                                 "ages": list(AGES)})
+    return aiohttp_jinja2.render_template(
+        "queue.html", request, {"rows": rows, "filter": wanted, "counts": counts, "ages": list(AGES)}
+    )
 
 
 async def ticket(request: web.Request) -> web.Response:
@@ -113,9 +119,18 @@ async def ticket(request: web.Request) -> web.Response:
     if chosen in faq.topics:  # "insert an FAQ answer": the topic's answer as the start of a reply
         draft = services.core.dialogue.render_topic(faq.topics[chosen], detail.ticket.lang).text
     suggested = (detail.ticket.classification or {}).get("faq_id") or ""
-    return aiohttp_jinja2.render_template("ticket.html", request, {
-        "d": detail, "t": detail.ticket, "draft": draft, "chosen": chosen or suggested,
-        "topics": sorted(faq.topics.values(), key=lambda topic: topic.id), "max_answer": MAX_ANSWER})
+    return aiohttp_jinja2.render_template(
+        "ticket.html",
+        request,
+        {
+            "d": detail,
+            "t": detail.ticket,
+            "draft": draft,
+            "chosen": chosen or suggested,
+            "topics": sorted(faq.topics.values(), key=lambda topic: topic.id),
+            "max_answer": MAX_ANSWER,
+        },
+    )
 
 
 async def _act(request: web.Request, action: str) -> web.Response:
@@ -134,8 +149,9 @@ async def _act(request: web.Request, action: str) -> web.Response:
             await services.view.hand_over(account, ticket_id, clean_text(form.get("to_team", "")), text[:1000])
         elif action == "retry":
             outbox_id = clean_text(form.get("message", ""))
-            await services.view.retry(account, ticket_id, int(outbox_id) if outbox_id.isdigit() and len(outbox_id) < 12
-                                      else 0)
+            await services.view.retry(
+                account, ticket_id, int(outbox_id) if outbox_id.isdigit() and len(outbox_id) < 12 else 0
+            )
         else:
             await services.view.close(account, ticket_id)
     except TicketNotFound as exc:

@@ -35,22 +35,34 @@ class _Literal(yaml.SafeDumper):
     """Multi-line strings as | blocks, as editors write them by hand."""
 
 
-_Literal.add_representer(str, lambda dumper, text: dumper.represent_scalar(
-    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+_Literal.add_representer(
+    str,
+    lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None),
+)
 
 
 def snippet(suggestion: FaqSuggestion, today: date | None = None) -> str:
     """One suggestion as YAML in faq/'s format, with what is left to do in comments."""
     lang = suggestion.lang
     answer = suggestion.answer.strip() + "\n"
-    head = f"# Suggestion #{suggestion.id} by {suggestion.created_by}" + \
-        (f" from ticket #{suggestion.ticket_id}" if suggestion.ticket_id else "") + "\n"
+    head = (
+        f"# Suggestion #{suggestion.id} by {suggestion.created_by}"
+        + (f" from ticket #{suggestion.ticket_id}" if suggestion.ticket_id else "")
+        + "\n"
+    )
     if suggestion.topic_id:
-        body = yaml.dump({"examples": {lang: [suggestion.question.strip()]}}, Dumper=_Literal, allow_unicode=True,
-                         sort_keys=False, width=100)
+        body = yaml.dump(
+            {"examples": {lang: [suggestion.question.strip()]}},
+            Dumper=_Literal,
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+        )
         comment = "\n".join(f"#   {line}" for line in answer.splitlines())
-        return (f"{head}# Add to topic {suggestion.topic_id}: the question as an example; compare the answer.\n"
-                f"{body}# Coordinator's answer ({lang}):\n{comment}\n")
+        return (
+            f"{head}# Add to topic {suggestion.topic_id}: the question as an example; compare the answer.\n"
+            f"{body}# Coordinator's answer ({lang}):\n{comment}\n"
+        )
     topic = {
         "id": suggestion.new_topic_id or "area.new_topic",
         "title": {"de": "TODO", "en": "TODO"},
@@ -61,14 +73,17 @@ def snippet(suggestion: FaqSuggestion, today: date | None = None) -> str:
         "related": [],
         "examples": {key: [suggestion.question.strip()] if key == lang else [] for key in ("de", "en")},
     }
-    return head + "# New topic: finish the TODOs, add examples (de at least 15, en at least 8), run `faq check`.\n" + \
-        yaml.dump([topic], Dumper=_Literal, allow_unicode=True, sort_keys=False, width=100)
+    return (
+        head
+        + "# New topic: finish the TODOs, add examples (de at least 15, en at least 8), run `faq check`.\n"
+        + yaml.dump([topic], Dumper=_Literal, allow_unicode=True, sort_keys=False, width=100)
+    )
 
 
 async def propose(request: web.Request) -> web.Response:
     """Store an answered ticket's question and answer as a suggestion for the editors."""
     services, account, form = request.app[SERVICES], request[ACCOUNT], await request.post()
-    ticket_id = parse_id(request.match_info["ticket_id"])   # out of the database's range: no such ticket
+    ticket_id = parse_id(request.match_info["ticket_id"])  # out of the database's range: no such ticket
     if ticket_id is None:
         raise web.HTTPNotFound()
     try:
@@ -87,9 +102,19 @@ async def propose(request: web.Request) -> web.Response:
         flash(session, "choose an existing topic or give a new id like area.topic_name", "error")
     else:
         async with services.database.transaction() as db:
-            db.add(FaqSuggestion(ticket_id=detail.ticket.id, lang=detail.ticket.lang, question=question,
-                                 answer=answer, topic_id=topic or None, new_topic_id=None if topic else new_topic,
-                                 status="new", created_by=account.display_name, created_at=utcnow()))
+            db.add(
+                FaqSuggestion(
+                    ticket_id=detail.ticket.id,
+                    lang=detail.ticket.lang,
+                    question=question,
+                    answer=answer,
+                    topic_id=topic or None,
+                    new_topic_id=None if topic else new_topic,
+                    status="new",
+                    created_by=account.display_name,
+                    created_at=utcnow(),
+                )
+            )
         flash(session, "done:propose", "ok")
     raise web.HTTPSeeOther(f"/console/tickets/{detail.ticket.id}")
 
@@ -128,20 +153,36 @@ async def suggestions(request: web.Request) -> web.Response:
     _editor(request)
     services, status = request.app[SERVICES], request.query.get("status", "new")
     rows = await _suggestions(services, status)
-    return aiohttp_jinja2.render_template("suggestions.html", request, {
-        "rows": [(row, snippet(row)) for row in rows], "status": status, "statuses": STATUSES,
-        "stale": stale_law(services), "todo": await unanswered(services), "todo_days": UNANSWERED_DAYS})
+    return aiohttp_jinja2.render_template(
+        "suggestions.html",
+        request,
+        {
+            "rows": [(row, snippet(row)) for row in rows],
+            "status": status,
+            "statuses": STATUSES,
+            "stale": stale_law(services),
+            "todo": await unanswered(services),
+            "todo_days": UNANSWERED_DAYS,
+        },
+    )
 
 
 async def export(request: web.Request) -> web.Response:
     """All new suggestions as one YAML file to download."""
     _editor(request)
     rows = await _suggestions(request.app[SERVICES], request.query.get("status", "new"))
-    text = "# Lotse FAQ suggestions, exported " + utcnow().strftime("%Y-%m-%d %H:%M UTC") + \
-        "\n# Paste into the topics: list of the right faq/*.yml file, finish, then run: python -m bot faq check\n\n"
+    text = (
+        "# Lotse FAQ suggestions, exported "
+        + utcnow().strftime("%Y-%m-%d %H:%M UTC")
+        + "\n# Paste into the topics: list of the right faq/*.yml file, finish, then run: python -m bot faq check\n\n"
+    )
     text += "\n".join(snippet(row) for row in reversed(rows))
-    return web.Response(text=text, content_type="text/plain", charset="utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="faq-suggestions.yml"'})
+    return web.Response(
+        text=text,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="faq-suggestions.yml"'},
+    )
 
 
 async def set_status(request: web.Request) -> web.Response:

@@ -37,11 +37,13 @@ from bot.config import SESSION_SECRET_ENV, Config
 log = logging.getLogger(__name__)
 
 COOKIE = "lotse_console"
-ACCOUNT = web.RequestKey("lotse_account", Account)                  # who is logged in, for the handlers
-PUBLIC = frozenset({"console.login", "console.login_submit"})   # route names reachable without a session
+ACCOUNT = web.RequestKey("lotse_account", Account)  # who is logged in, for the handlers
+PUBLIC = frozenset({"console.login", "console.login_submit"})  # route names reachable without a session
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 def session_key(config: Config, environ: Mapping[str, str] | None = None) -> bytes:
@@ -62,13 +64,13 @@ def session_key(config: Config, environ: Mapping[str, str] | None = None) -> byt
 
 def _stored_key(path: Path) -> bytes:
     if path.exists():
-        if path.stat().st_mode & 0o077:   # made by an older version, or copied around: only the owner reads it
+        if path.stat().st_mode & 0o077:  # made by an older version, or copied around: only the owner reads it
             path.chmod(0o600)
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48).encode()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.fchmod(descriptor, 0o600)   # whatever the umask
+    os.fchmod(descriptor, 0o600)  # whatever the umask
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key + b"\n")
     log.warning("no %s set: made a session key and kept it in %s", SESSION_SECRET_ENV, path)
@@ -77,9 +79,15 @@ def _stored_key(path: Path) -> bytes:
 
 def install_sessions(app: web.Application, config: Config, key: bytes) -> None:
     settings = config.web
-    storage = EncryptedCookieStorage(key, cookie_name=COOKIE, path="/console", httponly=True, samesite="Strict",
-                                     secure=settings.secure_cookies,
-                                     max_age=int(settings.session_max_hours * 3600))
+    storage = EncryptedCookieStorage(
+        key,
+        cookie_name=COOKIE,
+        path="/console",
+        httponly=True,
+        samesite="Strict",
+        secure=settings.secure_cookies,
+        max_age=int(settings.session_max_hours * 3600),
+    )
     setup_sessions(app, storage)
 
 
@@ -95,8 +103,16 @@ async def start_session(request: web.Request, account: Account, accounts, max_ag
     """A fresh session for a successful login (never the one from before: no session fixation)."""
     session = await new_session(request)
     now = int(time.time())
-    session.update({"uid": account.id, "epoch": account.session_epoch, "at": now, "seen": now,
-                    "sid": await accounts.open_session(account, max_age), "csrf": secrets.token_urlsafe(32)})
+    session.update(
+        {
+            "uid": account.id,
+            "epoch": account.session_epoch,
+            "at": now,
+            "seen": now,
+            "sid": await accounts.open_session(account, max_age),
+            "csrf": secrets.token_urlsafe(32),
+        }
+    )
     return session
 
 
@@ -122,7 +138,7 @@ def client_address(request: web.Request, trusted: tuple) -> str:
     if not trusted or not _within(peer, trusted):
         return peer
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
-    for hop in reversed(hops):   # the right end was written by our proxy, the left by whoever asked
+    for hop in reversed(hops):  # the right end was written by our proxy, the left by whoever asked
         if not _within(hop, trusted):
             return hop if _valid(hop) else peer
     return hops[0] if hops and _valid(hops[0]) else peer
@@ -184,8 +200,11 @@ class LoginThrottle:
         key = (client, username.strip().lower())
         if key in self._pairs and len(self._recent(self._pairs[key])) >= self.per_user:
             return True
-        return client in self._failures and len(self._recent(self._failures[client])) >= self.limit \
+        return (
+            client in self._failures
+            and len(self._recent(self._failures[client])) >= self.limit
             and not self.clean(client, username)
+        )
 
     def failed(self, client: str, username: str = "") -> None:
         now = time.monotonic()

@@ -28,8 +28,9 @@ class WebServer:
 
 
 @asynccontextmanager
-async def serving(config: Config, knowledge: KnowledgeBase | None = None, host: str | None = None,
-                  port: int | None = None) -> AsyncIterator[WebServer]:
+async def serving(
+    config: Config, knowledge: KnowledgeBase | None = None, host: str | None = None, port: int | None = None
+) -> AsyncIterator[WebServer]:
     """A runtime with only the web channel, listening on `host`/`port` (default LOTSE_LISTEN)."""
     channel = WebChannel()
     async with running(config, [channel], knowledge=knowledge, host=host, port=port) as runtime:

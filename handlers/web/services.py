@@ -37,8 +37,14 @@ class WebServices:
 SERVICES = web.AppKey("lotse_web_services", WebServices)
 
 
-def build_services(config: Config, database: Database, core: Core, session_key: bytes,
-                   tickets: TicketService | None = None, on_commit: Callable[[], None] | None = None) -> WebServices:
+def build_services(
+    config: Config,
+    database: Database,
+    core: Core,
+    session_key: bytes,
+    tickets: TicketService | None = None,
+    on_commit: Callable[[], None] | None = None,
+) -> WebServices:
     """Wire the web's services on the process's database and core.
 
     Args:
@@ -47,7 +53,21 @@ def build_services(config: Config, database: Database, core: Core, session_key: 
     """
     tickets = tickets or TicketService(database, config, on_commit=on_commit)
     conversation = core.dialogue  # with the runtime's hand-over attached when tickets are enabled
-    accounts = Accounts(database, config.tickets.teams, max_failures=config.web.login_max_failures,
-                        lock_minutes=config.web.login_lock_minutes)
-    return WebServices(config, database, core, conversation, tickets, TicketsView(tickets, database, config),
-                       accounts, WebChatStore(database), session_key, LoginThrottle())
+    accounts = Accounts(
+        database,
+        config.tickets.teams,
+        max_failures=config.web.login_max_failures,
+        lock_minutes=config.web.login_lock_minutes,
+    )
+    return WebServices(
+        config,
+        database,
+        core,
+        conversation,
+        tickets,
+        TicketsView(tickets, database, config),
+        accounts,
+        WebChatStore(database),
+        session_key,
+        LoginThrottle(),
+    )

@@ -31,11 +31,23 @@ from handlers.web.charts import Series, hbars, rate_line, stacked_bars
 from handlers.web.security import ACCOUNT
 from handlers.web.services import SERVICES
 
-AGE_BUCKETS = ((timedelta(hours=1), "< 1 h"), (timedelta(hours=4), "1–4 h"), (timedelta(days=1), "4–24 h"),
-               (timedelta(days=3), "1–3 d"), (timedelta(days=7), "3–7 d"), (None, "> 7 d"))
+AGE_BUCKETS = (
+    (timedelta(hours=1), "< 1 h"),
+    (timedelta(hours=4), "1–4 h"),
+    (timedelta(days=1), "4–24 h"),
+    (timedelta(days=3), "1–3 d"),
+    (timedelta(days=7), "3–7 d"),
+    (None, "> 7 d"),
+)
 TODO_LIMIT = 50
-COLOURS = {"answered": "#1b6e35", "handed": "#a64200", "clarified": "#1f57a0", "other": "#6b6b6b",
-           "up": "#1b6e35", "down": "#b3261e"}
+COLOURS = {
+    "answered": "#1b6e35",
+    "handed": "#a64200",
+    "clarified": "#1f57a0",
+    "other": "#6b6b6b",
+    "up": "#1b6e35",
+    "down": "#b3261e",
+}
 
 
 @dataclass
@@ -61,7 +73,7 @@ class Bucket:
 class Report:
     period: str
     buckets: list[Bucket]
-    feedback: list[tuple[str, int, int]] = field(default_factory=list)          # topic, 👍, 👎
+    feedback: list[tuple[str, int, int]] = field(default_factory=list)  # topic, 👍, 👎
     response: list[tuple[str, int, float, float]] = field(default_factory=list)  # team, n, median h, p90 h
     open_ages: list[tuple[str, int]] = field(default_factory=list)
     todo: list[DecisionLog] = field(default_factory=list)
@@ -77,10 +89,16 @@ def percentile(values: list[float], share: float) -> float:
 
 def todo_query(since: datetime, low: float):
     """The editors' to-do: questions since `since` the bot could not answer, or answered below `low`."""
-    return (select(DecisionLog).where(DecisionLog.created_at >= since,
-                                      DecisionLog.route.in_(("clarify", "out_of_scope"))
-                                      | ((DecisionLog.route == "answer") & (DecisionLog.confidence < low)))
-            .order_by(DecisionLog.id.desc()).limit(TODO_LIMIT))
+    return (
+        select(DecisionLog)
+        .where(
+            DecisionLog.created_at >= since,
+            DecisionLog.route.in_(("clarify", "out_of_scope"))
+            | ((DecisionLog.route == "answer") & (DecisionLog.confidence < low)),
+        )
+        .order_by(DecisionLog.id.desc())
+        .limit(TODO_LIMIT)
+    )
 
 
 def buckets(period: str, now: datetime, zone: ZoneInfo) -> list[Bucket]:
@@ -101,8 +119,9 @@ def _slot(rows: list[Bucket], moment: datetime) -> Bucket | None:
     return found
 
 
-async def report(services, period: str, now: datetime | None = None, teams: tuple[str, ...] | None = None,
-                 editor: bool = True) -> Report:
+async def report(
+    services, period: str, now: datetime | None = None, teams: tuple[str, ...] | None = None, editor: bool = True
+) -> Report:
     """The statistics of the last 14 days or 8 weeks.
 
     Args:
@@ -116,8 +135,11 @@ async def report(services, period: str, now: datetime | None = None, teams: tupl
     since = rows[0].start
     low = config.thresholds.answer + config.thresholds.margin
     async with services.database.read() as session:
-        for created, route in (await session.execute(
-                select(DecisionLog.created_at, DecisionLog.route).where(DecisionLog.created_at >= since))).all():
+        for created, route in (
+            await session.execute(
+                select(DecisionLog.created_at, DecisionLog.route).where(DecisionLog.created_at >= since)
+            )
+        ).all():
             bucket = _slot(rows, created)
             if bucket:
                 bucket.questions += 1
@@ -128,16 +150,37 @@ async def report(services, period: str, now: datetime | None = None, teams: tupl
             bucket = _slot(rows, created)
             if bucket:
                 bucket.handed_over += 1
-        votes = (await session.execute(
-            select(Feedback.faq_id, Feedback.helpful, func.count()).where(Feedback.created_at >= since)
-            .group_by(Feedback.faq_id, Feedback.helpful))).all()
-        first = (select(TicketMessage.ticket_id, func.min(TicketMessage.created_at).label("first"))
-                 .where(TicketMessage.author == "staff").group_by(TicketMessage.ticket_id).subquery())
-        answered = (await session.execute(
-            select(Ticket.team, Ticket.created_at, first.c.first).join(first, first.c.ticket_id == Ticket.id)
-            .where(Ticket.created_at >= since, mine))).all()
-        waiting = (await session.execute(select(Ticket.created_at).where(
-            Ticket.status.in_((OPEN, CLAIMED)), Ticket.deleted_at.is_(None), mine))).scalars().all()
+        votes = (
+            await session.execute(
+                select(Feedback.faq_id, Feedback.helpful, func.count())
+                .where(Feedback.created_at >= since)
+                .group_by(Feedback.faq_id, Feedback.helpful)
+            )
+        ).all()
+        first = (
+            select(TicketMessage.ticket_id, func.min(TicketMessage.created_at).label("first"))
+            .where(TicketMessage.author == "staff")
+            .group_by(TicketMessage.ticket_id)
+            .subquery()
+        )
+        answered = (
+            await session.execute(
+                select(Ticket.team, Ticket.created_at, first.c.first)
+                .join(first, first.c.ticket_id == Ticket.id)
+                .where(Ticket.created_at >= since, mine)
+            )
+        ).all()
+        waiting = (
+            (
+                await session.execute(
+                    select(Ticket.created_at).where(
+                        Ticket.status.in_((OPEN, CLAIMED)), Ticket.deleted_at.is_(None), mine
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         todo = [] if not editor else list((await session.execute(todo_query(since, low))).scalars())
     result = Report(period, rows, todo=todo, show_todo=editor)
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -160,20 +203,41 @@ def charts(result: Report, _) -> dict:
     labels = [b.label for b in result.buckets]
     other = [b.questions - b.answered - b.clarified for b in result.buckets]
     return {
-        "volume": stacked_bars(_("Questions"), labels, [
-            Series(_("Answered by the bot"), [b.answered for b in result.buckets], COLOURS["answered"]),
-            Series(_("Clarified"), [b.clarified for b in result.buckets], COLOURS["clarified"]),
-            Series(_("Other"), [max(o, 0) for o in other], COLOURS["other"])]),
-        "deflection": stacked_bars(_("Answered by the bot") + " / " + _("Handed over"), labels, [
-            Series(_("Answered by the bot"), [b.answered for b in result.buckets], COLOURS["answered"]),
-            Series(_("Handed over"), [b.handed_over for b in result.buckets], COLOURS["handed"])]),
-        "rates": rate_line(_("Deflection rate") + " / " + _("Clarification rate"), labels, [
-            (_("Deflection rate"), [b.deflection for b in result.buckets], COLOURS["answered"]),
-            (_("Clarification rate"), [b.clarification for b in result.buckets], COLOURS["clarified"])]),
-        "feedback": hbars(_("Feedback per topic"), [(k, [up, down]) for k, up, down in result.feedback[:15]],
-                          [(_("Helpful"), COLOURS["up"]), (_("Not helpful"), COLOURS["down"])]),
-        "ages": hbars(_("Open tickets by age"), [(label, [count]) for label, count in result.open_ages],
-                      [(_("Tickets"), COLOURS["handed"])]),
+        "volume": stacked_bars(
+            _("Questions"),
+            labels,
+            [
+                Series(_("Answered by the bot"), [b.answered for b in result.buckets], COLOURS["answered"]),
+                Series(_("Clarified"), [b.clarified for b in result.buckets], COLOURS["clarified"]),
+                Series(_("Other"), [max(o, 0) for o in other], COLOURS["other"]),
+            ],
+        ),
+        "deflection": stacked_bars(
+            _("Answered by the bot") + " / " + _("Handed over"),
+            labels,
+            [
+                Series(_("Answered by the bot"), [b.answered for b in result.buckets], COLOURS["answered"]),
+                Series(_("Handed over"), [b.handed_over for b in result.buckets], COLOURS["handed"]),
+            ],
+        ),
+        "rates": rate_line(
+            _("Deflection rate") + " / " + _("Clarification rate"),
+            labels,
+            [
+                (_("Deflection rate"), [b.deflection for b in result.buckets], COLOURS["answered"]),
+                (_("Clarification rate"), [b.clarification for b in result.buckets], COLOURS["clarified"]),
+            ],
+        ),
+        "feedback": hbars(
+            _("Feedback per topic"),
+            [(k, [up, down]) for k, up, down in result.feedback[:15]],
+            [(_("Helpful"), COLOURS["up"]), (_("Not helpful"), COLOURS["down"])],
+        ),
+        "ages": hbars(
+            _("Open tickets by age"),
+            [(label, [count]) for label, count in result.open_ages],
+            [(_("Tickets"), COLOURS["handed"])],
+        ),
     }
 
 

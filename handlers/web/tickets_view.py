@@ -25,8 +25,16 @@ from bot.window.service import CHANNEL, WindowService
 from bot.window.view import TicketWindow, ticket_window, waiting_tickets
 from bot.window.view import retry as retry_delivery
 
-__all__ = ["InvalidTransition", "NotAllowed", "QueueFilter", "QueueRow", "TicketDetail", "TicketError",
-           "TicketNotFound", "TicketsView"]
+__all__ = [
+    "InvalidTransition",
+    "NotAllowed",
+    "QueueFilter",
+    "QueueRow",
+    "TicketDetail",
+    "TicketError",
+    "TicketNotFound",
+    "TicketsView",
+]
 
 STATUSES = (OPEN, CLAIMED, ANSWERED, CLOSED)
 AGES = {"": None, "1h": timedelta(hours=1), "1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
@@ -37,18 +45,18 @@ QUEUE_LIMIT = 200
 class QueueFilter:
     """What the queue page shows: one of the account's teams (or all of them), a status, a search."""
 
-    team: str = ""           # "" = all of the account's teams
-    status: str = "active"   # open | claimed | answered | closed | active (= not closed) | all
-    q: str = ""              # words in the question or company, or a ticket number (#12)
-    age: str = ""            # "" | 1h | 1d | 3d | 7d: only tickets older than this
-    mine: bool = False       # only tickets claimed by this account
+    team: str = ""  # "" = all of the account's teams
+    status: str = "active"  # open | claimed | answered | closed | active (= not closed) | all
+    q: str = ""  # words in the question or company, or a ticket number (#12)
+    age: str = ""  # "" | 1h | 1d | 3d | 7d: only tickets older than this
+    mine: bool = False  # only tickets claimed by this account
 
 
 @dataclass(frozen=True)
 class QueueRow:
     ticket: Ticket
     age: timedelta
-    reminders: tuple[str, ...]   # "overdue", "reannounced", "employer_told": shown as badges
+    reminders: tuple[str, ...]  # "overdue", "reannounced", "employer_told": shown as badges
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class TicketDetail:
     events: list[TicketEvent]
     reminders: tuple[str, ...] = ()
     other_teams: tuple[str, ...] = field(default=())
-    whatsapp: TicketWindow | None = None   # the 24-hour window and each message's delivery (bot/window)
+    whatsapp: TicketWindow | None = None  # the 24-hour window and each message's delivery (bot/window)
 
 
 def actor(account: Account) -> Actor:
@@ -103,7 +111,7 @@ class TicketsView:
         if wanted.mine:
             query = query.where(Ticket.claimed_by == actor(account).id)
         words = wanted.q.strip()
-        if words.lstrip("#").isdigit():   # a number past the database's range finds nothing, like an unknown one
+        if words.lstrip("#").isdigit():  # a number past the database's range finds nothing, like an unknown one
             query = query.where(Ticket.id == (parse_id(words) or 0))
         elif words:
             cleaned = words.replace("\\", "").replace("%", "").replace("_", " ")  # no LIKE wildcards from users
@@ -121,10 +129,13 @@ class TicketsView:
         if not account.teams:
             return {}
         async with self.database.read() as session:
-            rows = (await session.execute(
-                select(Ticket.team, Ticket.status, func.count()).where(
-                    Ticket.team.in_(account.teams), Ticket.status.in_(ACTIVE), Ticket.deleted_at.is_(None))
-                .group_by(Ticket.team, Ticket.status))).all()
+            rows = (
+                await session.execute(
+                    select(Ticket.team, Ticket.status, func.count())
+                    .where(Ticket.team.in_(account.teams), Ticket.status.in_(ACTIVE), Ticket.deleted_at.is_(None))
+                    .group_by(Ticket.team, Ticket.status)
+                )
+            ).all()
         counts = {team: {status: 0 for status in ACTIVE} for team in account.teams}
         for team, status, count in rows:
             counts[team][status] = count
@@ -136,8 +147,14 @@ class TicketsView:
         if ticket.team not in account.teams:
             raise TicketNotFound(f"no ticket #{ticket_id}")
         others = tuple(key for key in self.config.tickets.teams if key != ticket.team)
-        return TicketDetail(ticket, await self.tickets.messages(ticket_id), await self.tickets.events(ticket_id),
-                            self.reminders(ticket, self.clock()), others, await ticket_window(self.window, ticket))
+        return TicketDetail(
+            ticket,
+            await self.tickets.messages(ticket_id),
+            await self.tickets.events(ticket_id),
+            self.reminders(ticket, self.clock()),
+            others,
+            await ticket_window(self.window, ticket),
+        )
 
     async def _own(self, account: Account, ticket_id: int) -> None:
         await self.detail(account, ticket_id)
