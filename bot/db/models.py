@@ -119,6 +119,7 @@ class ChatFlood(Base):
     """A chat's recent answered messages, shared by all processes (flood control on PostgreSQL).
 
     `answered` holds at most `telegram.flood.max_messages` Unix times; `noted`: the chat was told once.
+    `chat_id` is a hash of the chat's id (bot/db/turns.flood_key), never the id itself.
     """
 
     __tablename__ = "chat_floods"

@@ -45,6 +45,16 @@ def chat_lock_key(channel: str, chat_id: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def flood_key(channel: str, chat_id: str) -> str:
+    """What chat_floods stores instead of the chat id: a hash, so that the row names no chat.
+
+    /delete cannot remove the row (the turn that processes /delete holds it locked until its
+    transaction ends), and the retention purge removes it within a day or so; a hash keeps that
+    row from outliving /delete with the employer's chat id in it.
+    """
+    return hashlib.blake2b(f"{channel}:{chat_id}".encode(), digest_size=16).hexdigest()
+
+
 async def take_turn(session: AsyncSession, channel: str, chat_id: str, external_id: str) -> bool:
     """Wait for the chat's advisory lock, then record the update in the inbox, in this transaction.
 
@@ -59,7 +69,7 @@ async def take_turn(session: AsyncSession, channel: str, chat_id: str, external_
 
 async def flood_state(session: AsyncSession, channel: str, chat_id: str) -> tuple[list[float], bool]:
     """The chat's answered times and whether it was told, its row locked until the transaction ends."""
-    row = (await session.execute(_FLOOD_STATE, {"channel": channel, "chat_id": chat_id})).first()
+    row = (await session.execute(_FLOOD_STATE, {"channel": channel, "chat_id": flood_key(channel, chat_id)})).first()
     return (list(row.answered), row.noted) if row else ([], False)
 
 
@@ -68,5 +78,11 @@ async def save_flood_state(
 ) -> None:
     await session.execute(
         _SAVE_FLOOD,
-        {"channel": channel, "chat_id": chat_id, "answered": answered, "noted": noted, "updated_at": utcnow()},
+        {
+            "channel": channel,
+            "chat_id": flood_key(channel, chat_id),
+            "answered": answered,
+            "noted": noted,
+            "updated_at": utcnow(),
+        },
     )
