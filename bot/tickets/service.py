@@ -300,6 +300,17 @@ class TicketService:
                 now=self.clock(),
             )
 
+    def _tell_both(
+        self, session: AsyncSession, ticket: Ticket, actor: Actor, staff_key: str, employer_key: str, purpose: str
+    ) -> None:
+        """A status change told to the team's staff group (with who did it) and to the employer (with the team)."""
+        lang = self.settings.teams[ticket.team].lang
+        self._to_staff(session, ticket, t(staff_key, lang, number=str(ticket.id), name=actor.name), "status")
+        team = staff.team_name(self.config, ticket.team, ticket.lang)
+        self._to_employer(
+            session, ticket, Reply(t(employer_key, ticket.lang, number=str(ticket.id), team=team)), purpose
+        )
+
     def _to_staff(
         self,
         session: AsyncSession,
@@ -554,21 +565,7 @@ class TicketService:
                 who = f" by {ticket.claimed_by_name}" if ticket.status == CLAIMED and ticket.claimed_by_name else ""
                 raise InvalidTransition(f"ticket #{ticket_id} is {ticket.status}{who}")
             self._event(session, ticket, actor, "claimed", OPEN)
-            lang = self.settings.teams[ticket.team].lang
-            self._to_staff(session, ticket, t("st_claimed", lang, number=str(ticket.id), name=actor.name), "status")
-            self._to_employer(
-                session,
-                ticket,
-                Reply(
-                    t(
-                        "ho_claimed_note",
-                        ticket.lang,
-                        number=str(ticket.id),
-                        team=staff.team_name(self.config, ticket.team, ticket.lang),
-                    )
-                ),
-                "claimed",
-            )
+            self._tell_both(session, ticket, actor, "st_claimed", "ho_claimed_note", "claimed")
             return ticket
 
         return await self._commit(work)
@@ -743,21 +740,7 @@ class TicketService:
             self._touch(ticket, CLOSED)
             ticket.closed_at, ticket.close_reason = self.clock(), "staff"
             self._event(session, ticket, actor, "closed", before)
-            lang = self.settings.teams[ticket.team].lang
-            self._to_staff(session, ticket, t("st_closed", lang, number=str(ticket.id), name=actor.name), "status")
-            self._to_employer(
-                session,
-                ticket,
-                Reply(
-                    t(
-                        "ho_closed_note",
-                        ticket.lang,
-                        number=str(ticket.id),
-                        team=staff.team_name(self.config, ticket.team, ticket.lang),
-                    )
-                ),
-                "closed",
-            )
+            self._tell_both(session, ticket, actor, "st_closed", "ho_closed_note", "closed")
             return ticket
 
         return await self._commit(work)
