@@ -32,6 +32,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the stand-in and the cluster live with the tests
 
+from bench.webhook_bench import latencies_ms  # noqa: E402
 from bot.db import Database, prepare  # noqa: E402
 from tests.multiproc.cluster import NGINX, SECRET, Cluster, RoutedStandIn  # noqa: E402
 from tests.tickets.conftest import empty_schema  # noqa: E402
@@ -103,17 +104,7 @@ async def measure(url: str, count: int, args) -> dict:
         await cluster.stop()
         await standin.stop()
         shutil.rmtree(directory, ignore_errors=True)
-    answered: dict[int, list[float]] = defaultdict(list)
-    for call in replies:
-        answered[call.chat_id].append(call.at)
-    asked: dict[int, list[float]] = defaultdict(list)
-    for item in updates:
-        asked[item["message"]["chat"]["id"]].append(posted[item["update_id"]])
-    latencies = sorted(
-        (answer - post) * 1000
-        for chat, posts in asked.items()
-        for post, answer in zip(sorted(posts), sorted(answered[chat]), strict=True)
-    )
+    latencies = latencies_ms(updates, posted, replies)
     quantiles = statistics.quantiles(latencies, n=100)
     by_process = defaultdict(int)
     for call in replies:

@@ -140,6 +140,24 @@ async def post_all(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+def latencies_ms(updates: list[dict], posted: dict[int, float], replies: list) -> list[float]:
+    """Each update's time from its POST to its answer, sorted; in ms.
+
+    A chat's updates are processed in order, so its n-th answer belongs to its n-th update.
+    """
+    sent_by_chat: dict[int, list[float]] = defaultdict(list)
+    for call in replies:
+        sent_by_chat[call.chat_id].append(call.at)
+    posted_by_chat: dict[int, list[float]] = defaultdict(list)
+    for item in updates:
+        posted_by_chat[item["message"]["chat"]["id"]].append(posted[item["update_id"]])
+    return sorted(
+        (answer - post) * 1000
+        for chat, posts in posted_by_chat.items()
+        for post, answer in zip(sorted(posts), sorted(sent_by_chat[chat]), strict=True)
+    )
+
+
 async def main(args) -> None:
     standin = BotApiStandIn()
     await standin.start()
@@ -206,18 +224,7 @@ async def main(args) -> None:
             await process.wait()
         await standin.stop()
 
-    # A chat's updates are processed in order, so its n-th answer belongs to its n-th update.
-    sent_by_chat: dict[int, list[float]] = defaultdict(list)
-    for call in replies:
-        sent_by_chat[call.chat_id].append(call.at)
-    posted_by_chat: dict[int, list[float]] = defaultdict(list)
-    for item in updates:
-        posted_by_chat[item["message"]["chat"]["id"]].append(posted[item["update_id"]])
-    latencies = sorted(
-        (answer - post) * 1000
-        for chat, posts in posted_by_chat.items()
-        for post, answer in zip(sorted(posts), sorted(sent_by_chat[chat]), strict=True)
-    )
+    latencies = latencies_ms(updates, posted, replies)
     quantiles = statistics.quantiles(latencies, n=100)
     print(f"updates:        {len(updates)} from {args.chats} chats, {args.concurrency} concurrent requests")
     print(
