@@ -222,8 +222,14 @@ class Dialogue:
         if name == "lang":
             return [self._language_choice(lang, t("choose_language", lang))]
         if name == "privacy":
-            return [Reply(t("privacy", lang), buttons=((Button(t("ask_person", lang), "human:coordinator"),),))]
+            return [Reply(self._privacy(lang), buttons=((Button(t("ask_person", lang), "human:coordinator"),),))]
         return [Reply(t("unknown_command", lang))]
+
+    def _privacy(self, lang: str) -> str:
+        """The privacy notice, ending with exactly what /delete leaves under this configuration."""
+        erased = f"privacy_delete_{self.config.tickets.on_delete}"
+        days = f"{self.config.retention.days:g}"
+        return f"{t('privacy', lang)}\n{t(erased, lang, days=days)}"
 
     def _language_choice(self, lang: str, text: str) -> Reply:
         return Reply(text, buttons=((Button("Deutsch", "lang:de"), Button("English", "lang:en")),))

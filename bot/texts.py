@@ -31,6 +31,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "unless you explicitly agree to pass your question to the responsible office.\n• Data is deleted "
         "when the retention period ends.",
     },
+    # /privacy's last point: what /delete leaves, as config.yml's tickets.on_delete says
+    "privacy_delete_anonymise": {
+        "de": "• /delete löscht den Chat, Ihre Fragen, Bewertungen und Nachrichten sowie Firma und Kontakt aus "
+        "Ihren Tickets. Übrig bleibt je Ticket ein anonymer Eintrag (Nummer, Team, Status, Zeiten) für die "
+        "Statistik; er wird nach {days} Tagen gelöscht.",
+        "en": "• /delete erases the chat, your questions, ratings and messages, and the company and contact in "
+        "your tickets. What remains of each ticket is an anonymous record (number, team, status, times) for the "
+        "statistics; it is deleted after {days} days.",
+    },
+    "privacy_delete_delete": {
+        "de": "• /delete löscht den Chat, Ihre Fragen, Bewertungen und Nachrichten und Ihre Tickets vollständig.",
+        "en": "• /delete erases the chat, your questions, ratings and messages, and your tickets completely.",
+    },
     "help": {
         "de": "So funktioniert Lotse:\n\n• Stellen Sie Ihre Frage in eigenen Worten, z. B. „Darf jemand mit "
         "Duldung bei uns eine Ausbildung machen?“\n• Tippen Sie auf die Knöpfe unter den Antworten, um "
