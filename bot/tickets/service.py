@@ -300,6 +300,18 @@ class TicketService:
                 now=self.clock(),
             )
 
+    def _note(self, ticket: Ticket, actor: Actor, text: str, source_key: str | None = None) -> TicketMessage:
+        """An internal note of the team on `ticket` (never sent to the employer)."""
+        return TicketMessage(
+            ticket_id=ticket.id,
+            author="note",
+            author_id=actor.id,
+            author_name=actor.name,
+            text=text,
+            source_key=source_key,
+            created_at=self.clock(),
+        )
+
     def _tell_both(
         self, session: AsyncSession, ticket: Ticket, actor: Actor, staff_key: str, employer_key: str, purpose: str
     ) -> None:
@@ -625,17 +637,7 @@ class TicketService:
             ticket = await self._lock(session, ticket_id)
             self._may_act(ticket, actor)
             self._touch(ticket)
-            session.add(
-                TicketMessage(
-                    ticket_id=ticket.id,
-                    author="note",
-                    author_id=actor.id,
-                    author_name=actor.name,
-                    text=text,
-                    source_key=source_key,
-                    created_at=self.clock(),
-                )
-            )
+            session.add(self._note(ticket, actor, text, source_key))
             self._event(session, ticket, actor, "note", ticket.status)
             return ticket
 
@@ -692,16 +694,7 @@ class TicketService:
             ticket.claimed_by = ticket.claimed_by_name = ticket.claimed_at = None
             self._touch(ticket, OPEN)
             if note:
-                session.add(
-                    TicketMessage(
-                        ticket_id=ticket.id,
-                        author="note",
-                        author_id=actor.id,
-                        author_name=actor.name,
-                        text=note,
-                        created_at=self.clock(),
-                    )
-                )
+                session.add(self._note(ticket, actor, note))
             self._event(session, ticket, actor, "handed_over", before, from_team=from_team, to_team=to_team, note=note)
             self._announce(
                 session,
