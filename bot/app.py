@@ -13,6 +13,7 @@ import gc
 import logging
 import signal
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.dialogue import Dialogue
@@ -20,7 +21,11 @@ from bot.knowledge import Faq, KnowledgeBase
 from bot.metrics import TRAININGS
 from bot.store import ChatStore, MemoryChatStore
 from nlu.embedded import EmbeddedClassifier, EmbeddedSettings
+from nlu.rasa import ServedModel
 from nlu.types import IntentClassifier
+
+if TYPE_CHECKING:
+    from bot.rasa_tools.follow import RasaFollower
 
 log = logging.getLogger(__name__)
 
@@ -61,22 +66,44 @@ def tune_runtime_for_serving() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-def classifier_factory(config: Config):
-    """The function that trains a classifier for a FAQ, as config.yml's `nlu` section says."""
+def classifier_factory(config: Config, served: ServedModel | None = None):
+    """The function that trains a classifier for a FAQ, as config.yml's `nlu` section says.
+
+    Args:
+        served: what the Rasa server serves, shared by the classifiers of successive FAQ versions.
+    """
     settings = EmbeddedSettings(**config.nlu.embedded.model_dump())
 
     def build(faq: Faq) -> IntentClassifier:
         embedded = EmbeddedClassifier(faq.training_examples(), settings)
         TRAININGS.inc()
         if config.nlu.backend == "rasa":
-            return rasa_with_fallback(config, faq, embedded)
+            return rasa_with_fallback(config, faq, embedded, served)
         return embedded
 
     return build
 
 
-def rasa_with_fallback(config: Config, faq: Faq, embedded: EmbeddedClassifier) -> IntentClassifier:
-    """Rasa over HTTP; the embedded model detects the language and stands in while Rasa is down."""
+def served_rasa_model() -> ServedModel:
+    """The Rasa server's model as this process knows it; its labels come from the model cache's metadata."""
+    from bot.rasa_tools.model import model_labels
+
+    return ServedModel(model_labels)
+
+
+def rasa_follower(config: Config, served: ServedModel):
+    """Trains the edited FAQ's Rasa model in the background and switches the server to it."""
+    from bot.rasa_tools.follow import RasaFollower
+
+    rasa = config.nlu.rasa
+    return RasaFollower(rasa.url, rasa.token.get_secret_value() if rasa.token else None, served)
+
+
+def rasa_with_fallback(
+    config: Config, faq: Faq, embedded: EmbeddedClassifier, served: ServedModel | None = None
+) -> IntentClassifier:
+    """Rasa over HTTP; the embedded model detects the language, stands in while Rasa is down, and
+    classifies the topics the served Rasa model was not trained on (an edited FAQ, before Rasa follows)."""
     from bot.rasa_tools.export import build_export
     from nlu.fallback import FailoverClassifier
     from nlu.rasa import RasaClassifier, RasaSettings
@@ -89,7 +116,8 @@ def rasa_with_fallback(config: Config, faq: Faq, embedded: EmbeddedClassifier) -
         max_ranked=embedded.settings.max_ranked,
         expected_model=build_export(faq).model_file,
     )
-    return FailoverClassifier(RasaClassifier(settings, embedded.labels, embedded), embedded, rasa.retry_seconds)
+    primary = RasaClassifier(settings, embedded.labels, embedded, served)
+    return FailoverClassifier(primary, embedded, rasa.retry_seconds)
 
 
 @dataclass
@@ -100,13 +128,18 @@ class Core:
     knowledge: KnowledgeBase
     store: ChatStore
     dialogue: Dialogue
+    # nlu.backend rasa with nlu.rasa.follow_faq: keeps the Rasa server on the served FAQ's model
+    follower: RasaFollower | None = None
     _watcher: asyncio.Task | None = None
 
     def start(self) -> None:
-        """Start watching faq/ for edits (config faq.reload_seconds; 0 switches it off)."""
+        """Start watching faq/ for edits (config faq.reload_seconds; 0 switches it off), and let Rasa follow."""
         interval = self.config.faq.reload_seconds
         if interval > 0 and self._watcher is None:
             self._watcher = asyncio.get_running_loop().create_task(self.knowledge.watch(interval), name="faq-watch")
+        if self.follower is not None and self.follower.faq_changed not in self.knowledge.on_reload:
+            self.knowledge.on_reload.append(self.follower.faq_changed)
+            self.follower.faq_changed(self.knowledge.current.faq)  # a FAQ edited while the bot was down
 
     async def close(self) -> None:
         if self._watcher is not None:
@@ -114,6 +147,8 @@ class Core:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
+        if self.follower is not None:
+            await self.follower.close()
         await self.knowledge.current.classifier.close()
 
 
@@ -123,6 +158,9 @@ def build_core(config: Config, store: ChatStore | None = None) -> Core:
     Raises:
         FaqError: the FAQ has errors (a bot never starts on a broken FAQ).
     """
-    knowledge = KnowledgeBase(config, classifier_factory(config))
+    rasa = config.nlu.backend == "rasa"
+    served = served_rasa_model() if rasa else None
+    knowledge = KnowledgeBase(config, classifier_factory(config, served))
     store = store if store is not None else MemoryChatStore()
-    return Core(config, knowledge, store, Dialogue(config, knowledge, store))
+    follower = rasa_follower(config, served) if served is not None and config.nlu.rasa.follow_faq else None
+    return Core(config, knowledge, store, Dialogue(config, knowledge, store), follower)

@@ -99,6 +99,8 @@ class RasaNlu(_Strict):
     url: str = Field("http://127.0.0.1:5005", pattern=r"^https?://[^/\s]+(/\S*)?$")
     timeout_seconds: float = Field(2.0, gt=0, le=30)
     retry_seconds: float = Field(10.0, ge=0, le=3600)
+    # Train a model for an edited FAQ in the background and switch the server to it (bot/rasa_tools/follow.py).
+    follow_faq: bool = True
     # From the environment (LOTSE_RASA_TOKEN), never from config.yml: see load_config.
     token: SecretStr | None = Field(None, exclude=True)
 

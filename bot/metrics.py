@@ -30,6 +30,11 @@ CLASSIFY_SECONDS = Histogram(
 FAQ_RELOADS = Counter("lotse_faq_reloads", "Reloads of faq/ after an edit, by outcome (ok, failed)", ["outcome"])
 MIGRATIONS = Counter("lotse_schema_migrations", "Schema migrations this process ran at start-up")
 TRAININGS = Counter("lotse_classifier_trainings", "Classifier trainings (start-up and FAQ reloads)")
+RASA_MODEL_SWITCHES = Counter(
+    "lotse_rasa_model_switches",
+    "Rasa server switched to the model of an edited FAQ, by outcome (ok; failed: training or loading failed)",
+    ["outcome"],
+)
 
 __all__ = [
     "CLASSIFY_SECONDS",
@@ -40,6 +45,7 @@ __all__ = [
     "HANDOVERS",
     "MIGRATIONS",
     "OUTBOX_BACKLOG",
+    "RASA_MODEL_SWITCHES",
     "TRAININGS",
     "UPDATES",
     "generate_latest",

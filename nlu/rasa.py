@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,6 +53,39 @@ class RasaSettings:
     expected_model: str | None = None
 
 
+class ServedModel:
+    """Which model the Rasa server serves, and the labels it was trained on.
+
+    One per process, shared by the classifiers of successive FAQ versions: a FAQ reload makes a
+    new classifier at once, while the server keeps its model until a newer one is trained and
+    switched to (bot/rasa_tools/follow.py). `labels` is None while not known (a model trained
+    elsewhere); then Rasa is trusted with every label.
+    """
+
+    def __init__(self, labels_of: Callable[[str], frozenset[str] | None] = lambda model_file: None):
+        self.model_file: str | None = None
+        self.labels: frozenset[str] | None = None
+        self._labels_of = labels_of
+
+    def update(self, model_file: str | None, labels: Iterable[str] | None = None) -> None:
+        """Record what the server serves; labels are looked up (model metadata) when not given."""
+        if labels is not None:
+            self.labels = frozenset(labels)
+        elif model_file != self.model_file:
+            self.labels = self._labels_of(model_file) if model_file else None
+        self.model_file = model_file
+
+
+def answered_locally(local: Classification, unknown: frozenset[str]) -> bool:
+    """The embedded model's answer stands when its best label is one the served Rasa model lacks.
+
+    After an editor adds a topic, the embedded model knows it at once, Rasa only after training;
+    meanwhile Rasa would rank the question under some older topic, and such a question must
+    reach the new topic instead.
+    """
+    return bool(local.ranking) and local.top.label in unknown
+
+
 def must_stay_local(text: str) -> bool:
     """Commands and texts without words are never sent to Rasa.
 
@@ -94,14 +127,24 @@ class RasaClassifier:
 
     name = "rasa"
 
-    def __init__(self, settings: RasaSettings, labels: Iterable[str], local: LocalModel):
+    def __init__(
+        self, settings: RasaSettings, labels: Iterable[str], local: LocalModel, served: ServedModel | None = None
+    ):
         self.settings = settings
         self.labels = frozenset(labels)
         self._local = local
+        self.served = served if served is not None else ServedModel()
         self._session: aiohttp.ClientSession | None = None
         self._params: Mapping[str, str] = {"token": settings.token} if settings.token else {}
         self._model_checked = settings.expected_model is None
         self.requests = 0
+        self.local_answers = 0  # questions on topics the served model lacks, answered by the embedded model
+
+    @property
+    def unknown_labels(self) -> frozenset[str]:
+        """This FAQ's labels the served model was not trained on (topics added since)."""
+        known = self.served.labels
+        return frozenset() if known is None else self.labels - known
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -131,14 +174,20 @@ class RasaClassifier:
     async def classify(self, text: str) -> Classification:
         if must_stay_local(text):
             return self._local.classify_sync(text)
-        ranking = ranking_from(await self.parse(fold(text)), self.labels, self.settings.max_ranked)
         if not self._model_checked:
             await self._check_model()
+        unknown = self.unknown_labels
+        if unknown:
+            local = self._local.classify_sync(text)
+            if answered_locally(local, unknown):
+                self.local_answers += 1
+                return local
+        ranking = ranking_from(await self.parse(fold(text)), self.labels, self.settings.max_ranked)
         lang, lang_confidence = self._local.language(text)
         return Classification(text, lang, lang_confidence, ranking, backend=self.name)
 
     async def _check_model(self) -> None:
-        """Warn once when the server's model was not trained from this FAQ."""
+        """Learn which model the server serves; warn once when it was not trained from this FAQ."""
         self._model_checked = True
         try:
             async with self._open().get("status", params=self._params) as response:
@@ -146,14 +195,20 @@ class RasaClassifier:
         except (TimeoutError, aiohttp.ClientError, ValueError, AttributeError) as exc:
             log.debug("could not read Rasa's /status: %r", exc)
             return
-        if served != self.settings.expected_model:
-            log.warning(
-                "Rasa serves model %s, but this FAQ's model is %s: run `python -m bot rasa train` "
-                "and restart `python -m bot rasa serve` (topics missing from the served model "
-                "are never answered)",
-                served,
-                self.settings.expected_model,
-            )
+        if served == self.settings.expected_model:
+            self.served.update(served, self.labels)
+            return
+        self.served.update(served)
+        log.warning(
+            "Rasa serves model %s, but this FAQ's model is %s: until the server serves it "
+            "(nlu.rasa.follow_faq trains and switches in the background; otherwise `python -m bot "
+            "rasa train` and a restart of `serve`), the embedded model classifies questions on the "
+            "%s topic(s) the served model lacks%s",
+            served,
+            self.settings.expected_model,
+            len(self.unknown_labels),
+            "" if self.served.labels is not None else " (not known for this model: Rasa is trusted with all)",
+        )
 
     async def close(self) -> None:
         if self._session is not None:

@@ -48,6 +48,8 @@ class KnowledgeBase:
         faq, warnings = load_faq(self.directory, check_settings(config))  # a broken FAQ at start-up is fatal
         self.current = Snapshot(faq, classifier_factory(faq), tuple(warnings))
         self.last_error: FaqError | None = None
+        # called with each newly served FAQ, in the event loop (the Rasa follower trains on it)
+        self.on_reload: list[Callable[[Faq], None]] = []
 
     def _current_fingerprint(self) -> tuple:
         return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in faq_files(self.directory))
@@ -76,6 +78,8 @@ class KnowledgeBase:
             await old.close()
         FAQ_RELOADS.labels("ok").inc()
         log.info("FAQ reloaded: %d topics", len(faq.topics))
+        for listener in self.on_reload:
+            listener(faq)
         return True
 
     async def watch(self, interval: float) -> None:

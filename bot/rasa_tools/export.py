@@ -47,9 +47,14 @@ class Export:
         return f"{self.digest}.tar.gz"
 
     @property
+    def labels(self) -> tuple[str, ...]:
+        """The intents a model trained on this export knows."""
+        return tuple(line.removeprefix("- intent: ") for line in self.nlu.splitlines() if line.startswith("- intent: "))
+
+    @property
     def domain(self) -> str:
         """A domain listing the intents: `rasa train nlu` does not need it, `rasa data validate` does."""
-        intents = [line.removeprefix("- intent: ") for line in self.nlu.splitlines() if line.startswith("- intent: ")]
+        intents = self.labels
         return (
             "\n".join(
                 [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +34,23 @@ def cached_model(export: Export, models: Path = MODELS) -> Model | None:
     return Model(path, seconds, cached=True)
 
 
-def ensure_model(export: Export, rasa: Path, progress: Progress, models: Path = MODELS) -> Model:
+def model_labels(model_file: str, models: Path = MODELS) -> frozenset[str] | None:
+    """The intents a cached model was trained on, from its metadata; None for a model trained elsewhere
+    (or before the metadata listed them)."""
+    try:
+        meta = json.loads((models / model_file.removesuffix(".tar.gz")).with_suffix(".json").read_text())
+        return frozenset(str(label) for label in meta["labels"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def ensure_model(
+    export: Export, rasa: Path, progress: Progress, models: Path = MODELS, stop: threading.Event | None = None
+) -> Model:
     """Train a model for this export unless one with the same hash exists.
+
+    Args:
+        stop: set it to end a training (or the wait for another process's) early: Stopped is raised.
 
     Returns:
         The model file `<hash>.tar.gz` and how long its training took (read back when cached).
@@ -42,15 +58,15 @@ def ensure_model(export: Export, rasa: Path, progress: Progress, models: Path = 
     Raises:
         RasaToolError: training failed; the message ends with Rasa's log.
     """
-    with exclusive(f"train-{export.digest}", progress, f"training {export.model_file}"):
+    with exclusive(f"train-{export.digest}", progress, f"training {export.model_file}", stop):
         found = cached_model(export, models)
         if found:
             progress(f"model {found.path.name} is up to date (trained in {found.training_seconds:.0f} s)")
             return found
-        return _train(export, rasa, progress, models)
+        return _train(export, rasa, progress, models, stop)
 
 
-def _train(export: Export, rasa: Path, progress: Progress, models: Path) -> Model:
+def _train(export: Export, rasa: Path, progress: Progress, models: Path, stop: threading.Event | None) -> Model:
     (VAR / "build").mkdir(parents=True, exist_ok=True)
     log = VAR / "logs" / f"train-{export.digest}.log"
     with tempfile.TemporaryDirectory(prefix=f"{export.digest}-", dir=VAR / "build") as build:
@@ -80,6 +96,7 @@ def _train(export: Export, rasa: Path, progress: Progress, models: Path) -> Mode
             cwd=Path(build),
             env=rasa_environment(),
             heartbeat=30,
+            stop=stop,
         )
         trained = Path(build) / "out" / export.model_file
         if not trained.exists():
@@ -87,7 +104,14 @@ def _train(export: Export, rasa: Path, progress: Progress, models: Path) -> Mode
         models.mkdir(parents=True, exist_ok=True)
         target = models / export.model_file
         (models / f"{export.digest}.json").write_text(
-            json.dumps({"training_seconds": round(seconds, 1), "intents": export.intents, "examples": export.examples})
+            json.dumps(
+                {
+                    "training_seconds": round(seconds, 1),
+                    "intents": export.intents,
+                    "examples": export.examples,
+                    "labels": list(export.labels),
+                }
+            )
             + "\n"
         )
         shutil.move(trained, target)  # last, so a model file always has its metadata

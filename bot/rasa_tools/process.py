@@ -7,6 +7,7 @@ import fcntl
 import os
 import re
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -23,6 +24,10 @@ _NOISE = re.compile(r"is ignored: it is neither a file nor a directory|^\s*$")
 
 class RasaToolError(Exception):
     """Setting up, training or serving Rasa failed; the message says what to look at."""
+
+
+class Stopped(RasaToolError):
+    """The `stop` event was set: the command was ended (a bot shutting down while training in the background)."""
 
 
 def rasa_environment() -> dict[str, str]:
@@ -71,11 +76,13 @@ def run_logged(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     heartbeat: float = 20.0,
+    stop: threading.Event | None = None,
 ) -> float:
     """Run a command with its output in `log`, printing a heartbeat; returns the seconds it took.
 
     Raises:
         RasaToolError: the command failed; the message holds the end of its log.
+        Stopped: `stop` was set; the command was killed.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -84,12 +91,17 @@ def run_logged(
             [str(c) for c in command], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd, env=env
         )
         try:
+            next_beat = started + heartbeat
             while True:
                 try:
-                    code = process.wait(timeout=heartbeat)
+                    code = process.wait(timeout=1.0 if stop is not None else heartbeat)
                     break
                 except subprocess.TimeoutExpired:
-                    progress(f"  {what}: {time.monotonic() - started:4.0f} s  {last_line(log)}")
+                    if stop is not None and stop.is_set():
+                        raise Stopped(f"{what} stopped after {time.monotonic() - started:.0f} s") from None
+                    if time.monotonic() >= next_beat:
+                        next_beat += heartbeat
+                        progress(f"  {what}: {time.monotonic() - started:4.0f} s  {last_line(log)}")
         except BaseException:
             process.kill()
             process.wait()
@@ -101,17 +113,34 @@ def run_logged(
 
 
 @contextlib.contextmanager
-def exclusive(name: str, progress: Progress, what: str) -> Iterator[None]:
+def exclusive(name: str, progress: Progress, what: str, stop: threading.Event | None = None) -> Iterator[None]:
     """Hold var/rasa/<name>.lock: two test runs or a test run and `rasa train` never train or
-    install into the same place at once; the second waits and then finds the result cached."""
+    install into the same place at once; the second waits and then finds the result cached.
+
+    Raises:
+        Stopped: `stop` was set while waiting for the lock.
+    """
     (VAR / "locks").mkdir(parents=True, exist_ok=True)
     with (VAR / "locks" / f"{name}.lock").open("w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             progress(f"another process is {what}; waiting for it")
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _wait_for_lock(lock, stop)
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _wait_for_lock(lock, stop: threading.Event | None) -> None:
+    if stop is None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return
+    while not stop.wait(0.5):  # a bot shutting down must not wait for another process's training
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            continue
+    raise Stopped("stopped while waiting for another process's training")

@@ -61,6 +61,7 @@ class StandIn:
     received: list[dict] = field(default_factory=list)
     tokens: list[str | None] = field(default_factory=list)
     model_file: str = "standin.tar.gz"
+    loads: list[str] = field(default_factory=list)  # model files PUT /model was asked to load
     url: str = ""
 
     async def parse(self, request: web.Request) -> web.StreamResponse:
@@ -80,6 +81,14 @@ class StandIn:
     async def status(self, request: web.Request) -> web.StreamResponse:
         return web.json_response({"model_file": self.model_file, "model_id": "x", "num_active_training_jobs": 0})
 
+    async def load(self, request: web.Request) -> web.StreamResponse:
+        """PUT /model: Rasa answers 204 once it serves the file; /status then names it (without its folder)."""
+        if self.mode == "error":
+            return web.json_response({"status": "failure", "code": 500}, status=500)
+        self.loads.append((await request.json())["model_file"])
+        self.model_file = Path(self.loads[-1]).name
+        return web.Response(status=204)
+
 
 @pytest.fixture
 async def standin():
@@ -88,6 +97,7 @@ async def standin():
     app = web.Application()
     app.router.add_post("/model/parse", server.parse)
     app.router.add_get("/status", server.status)
+    app.router.add_put("/model", server.load)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
