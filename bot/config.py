@@ -352,6 +352,8 @@ class WebSettings(_Strict):
     login_max_failures: int = Field(5, ge=1, le=100)  # wrong passwords in a row before a lock-out
     login_lock_minutes: float = Field(15, gt=0)
     chat_poll_seconds: float = Field(5, ge=1, le=300)  # how often the web chat asks for team answers
+    # how often the console's queue page asks for its rows when it cannot listen to the event stream
+    console_poll_seconds: float = Field(15, ge=1, le=300)
     chat_max_messages_per_minute: int = Field(20, ge=1)  # per chat; more gets a calm note
     chat_retention_days: float = Field(90, gt=0)  # web chat transcripts are deleted after this
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); nobody else's is.

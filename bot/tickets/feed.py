@@ -121,8 +121,9 @@ class Listener:
     """One console's subscription: the changes since it subscribed, in order."""
 
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[TicketChange] = asyncio.Queue(LISTENER_BACKLOG)
+        self._queue: asyncio.Queue[TicketChange | None] = asyncio.Queue(LISTENER_BACKLOG)
         self.overflowed = False  # changes were dropped: the console should reload its queue
+        self.closed = False  # the feed closed (the server shuts down): end the stream
 
     def put(self, change: TicketChange) -> None:
         try:
@@ -130,8 +131,13 @@ class Listener:
         except asyncio.QueueFull:
             self.overflowed = True
 
+    def close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(asyncio.QueueFull):  # a full queue wakes the reader anyway
+            self._queue.put_nowait(None)
+
     async def next(self, timeout: float) -> list[TicketChange]:
-        """The changes waiting (at least one), or [] after `timeout` seconds without any."""
+        """The changes waiting (at least one), or [] after `timeout` seconds without any or once closed."""
         try:
             first = await asyncio.wait_for(self._queue.get(), timeout)
         except TimeoutError:
@@ -139,7 +145,7 @@ class Listener:
         changes = [first]
         while not self._queue.empty():
             changes.append(self._queue.get_nowait())
-        return changes
+        return [change for change in changes if change is not None]
 
 
 class TicketFeed:
@@ -214,6 +220,9 @@ class TicketFeed:
                 return
 
     async def close(self) -> None:
+        """Stop reading and wake every listener with `closed` set."""
+        for listener in self._listeners:
+            listener.close()
         self._listeners.clear()
         if self._task is not None:
             self._task.cancel()

@@ -89,8 +89,7 @@ async def home(request: web.Request) -> web.Response:
     raise web.HTTPFound("/console/queue")
 
 
-async def queue(request: web.Request) -> web.Response:
-    """The queue of the account's teams, filtered and searched."""
+async def _queue_context(request: web.Request) -> dict:
     services, account, query = request.app[SERVICES], request[ACCOUNT], request.query
     wanted = QueueFilter(
         team=query.get("team", "") if query.get("team") in account.teams else "",
@@ -101,9 +100,19 @@ async def queue(request: web.Request) -> web.Response:
     )
     rows = await services.view.queue(account, wanted)
     counts = await services.view.counts(account)
-    return aiohttp_jinja2.render_template(
-        "queue.html", request, {"rows": rows, "filter": wanted, "counts": counts, "ages": list(AGES)}
-    )
+    unclaimed = sum(team["open"] for team in counts.values())
+    poll_ms = int(services.config.web.console_poll_seconds * 1000)
+    return {"rows": rows, "filter": wanted, "counts": counts, "unclaimed": unclaimed, "poll_ms": poll_ms}
+
+
+async def queue(request: web.Request) -> web.Response:
+    """The queue of the account's teams, filtered and searched; it updates itself (handlers/web/live.py)."""
+    return aiohttp_jinja2.render_template("queue.html", request, await _queue_context(request))
+
+
+async def queue_rows(request: web.Request) -> web.Response:
+    """The queue's counts and rows alone, for the live page to put in place of its own."""
+    return aiohttp_jinja2.render_template("queue_rows.html", request, await _queue_context(request))
 
 
 async def ticket(request: web.Request) -> web.Response:
@@ -206,6 +215,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/logout", logout, name="console.logout")
     r.add_get("/", home, name="console.home")
     r.add_get("/queue", queue, name="console.queue")
+    r.add_get("/queue/rows", queue_rows, name="console.queue_rows")
     r.add_get("/tickets/{ticket_id}", ticket, name="console.ticket")
     r.add_post("/tickets/{ticket_id}/claim", claim, name="console.claim")
     r.add_post("/tickets/{ticket_id}/answer", answer, name="console.answer")

@@ -13,6 +13,11 @@ GERMAN = {
     "Lotse console": "Lotse-Konsole",
     "Skip to content": "Zum Inhalt springen",
     "Queue": "Warteschlange",
+    # the live queue (static/console.js)
+    "Updates without reloading.": "Aktualisiert sich ohne Neuladen.",
+    "Notify me of new tickets": "Bei neuen Tickets benachrichtigen",
+    "New ticket": "Neues Ticket",
+    "Signed out: reload the page to log in again.": "Abgemeldet: Seite neu laden, um sich wieder anzumelden.",
     "Statistics": "Statistik",
     "FAQ suggestions": "FAQ-Vorschläge",
     "Log out": "Abmelden",

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 COOKIE = "lotse_console"
 ACCOUNT = web.RequestKey("lotse_account", Account)  # who is logged in, for the handlers
 PUBLIC = frozenset({"console.login", "console.login_submit"})  # route names reachable without a session
+# Requests the live queue page makes by itself (its event stream, its rows): they are not a click,
+# so they do not keep a session from ending after web.session_idle_minutes.
+PASSIVE = frozenset({"console.queue_events", "console.queue_rows"})
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
@@ -254,7 +257,7 @@ def guard(config: Config, accounts) -> Middleware:
             if account is None:
                 session.invalidate()
                 _refuse(request)
-            if now - session.get("seen", 0) > 60:  # rewrite the cookie at most once a minute
+            if route not in PASSIVE and now - session.get("seen", 0) > 60:  # rewrite the cookie at most once a minute
                 session["seen"] = now
             request[ACCOUNT] = account
         if request.method not in ("GET", "HEAD", "OPTIONS"):

@@ -1,0 +1,123 @@
+"""The live queue: the event stream tells each account of its teams' ticket changes only, also across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import aiohttp
+
+from bot.tickets.service import Contact
+from handlers.web.server import serving
+from tests.web.conftest import AUTHORITY_QUESTION, Browserless, hand_over, new_http
+
+
+class EventStream:
+    """The console's event stream as a browser's EventSource reads it."""
+
+    def __init__(self, response: aiohttp.ClientResponse):
+        self.response = response
+
+    async def next_event(self, seconds: float = 10.0) -> tuple[str, dict]:
+        """The next event's kind and data; comments (heartbeats) and the retry line are skipped."""
+        kind, data = "message", ""
+        async with asyncio.timeout(seconds):
+            while True:
+                line = (await self.response.content.readline()).decode().rstrip("\n")
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    data = line.removeprefix("data: ")
+                elif line == "" and data:
+                    return kind, json.loads(data)
+
+
+async def open_stream(console: Browserless) -> EventStream:
+    response = await console.http.get(f"{console.base}/console/queue/events", allow_redirects=False)
+    assert response.status == 200, response.status
+    assert response.headers["Content-Type"].startswith("text/event-stream")
+    assert response.headers["X-Accel-Buffering"] == "no" and response.headers["Cache-Control"] == "no-store"
+    return EventStream(response)
+
+
+async def coordinator_ticket(server, question: str = "Bitte rufen Sie uns zurück") -> int:
+    ticket = await server.services.tickets.open(
+        channel="web", chat_id="coord-chat", team="coordinator", lang="de", question=question,
+        company="Tischlerei Nord", contact=Contact("phone", "+49 170 7654321"))
+    return ticket.id
+
+
+async def test_each_team_hears_only_of_its_own_tickets(server):
+    async with new_http() as anna_http, new_http() as carl_http, new_http() as employer_http:
+        anna, carl = Browserless(anna_http, server.url), Browserless(carl_http, server.url)
+        await anna.login("anna")
+        await carl.login("carl")
+        anna_stream, carl_stream = await open_stream(anna), await open_stream(carl)
+
+        ticket = await hand_over(Browserless(employer_http, server.url), AUTHORITY_QUESTION)
+        kind, data = await anna_stream.next_event()
+        assert (kind, data) == ("ticket", {"ticket": ticket, "action": "opened", "team": "authority", "status": "open"})
+
+        theirs = await coordinator_ticket(server)
+        # events arrive in order: had the authority's ticket reached Carl, it would come first
+        assert await carl_stream.next_event() == (
+            "ticket", {"ticket": theirs, "action": "opened", "team": "coordinator", "status": "open"})
+        # and Anna never hears of the coordinator's ticket: the next thing she hears is her own ticket's change
+        await server.services.view.tickets.employer_message(ticket, "web", (await server.services.view.tickets.get(
+            ticket)).chat_external_id, "Noch eine Ergänzung")
+        assert (await anna_stream.next_event())[1]["action"] == "employer_message"
+
+
+async def test_a_hand_over_reaches_the_new_team_and_leaves_the_old_one(server):
+    async with new_http() as anna_http, new_http() as carl_http:
+        anna, carl = Browserless(anna_http, server.url), Browserless(carl_http, server.url)
+        await anna.login("anna")
+        await carl.login("carl")
+        anna_stream, carl_stream = await open_stream(anna), await open_stream(carl)
+        ticket = await coordinator_ticket(server)
+        assert (await carl_stream.next_event())[0] == "ticket"
+        response = await carl.post(f"/console/tickets/{ticket}/handover", to_team="authority", text="Einzelfall")
+        assert response.status == 200
+        assert await carl_stream.next_event() == (
+            "gone", {"ticket": ticket, "action": "handed_over", "team": "coordinator", "status": ""})
+        assert await anna_stream.next_event() == (
+            "ticket", {"ticket": ticket, "action": "handed_over", "team": "authority", "status": "open"})
+
+
+async def test_the_rows_carry_the_queue_and_the_number_of_unclaimed_tickets(server, client):
+    await client.login("carl")
+    empty = await (await client.http.get(f"{server.url}/console/queue/rows")).text()
+    assert 'data-unclaimed="0"' in empty and "<html" not in empty
+    first, second = await coordinator_ticket(server), await coordinator_ticket(server, "Ein Besuch im Betrieb?")
+    page = await (await client.http.get(f"{server.url}/console/queue")).text()
+    assert re.search(r"<title>\(2\) Warteschlange", page) and 'src="/static/console.js' in page
+    rows = await (await client.http.get(f"{server.url}/console/queue/rows?status=open")).text()
+    assert 'data-unclaimed="2"' in rows and f'data-ticket="{first}"' in rows and f'data-ticket="{second}"' in rows
+    searched = await (await client.http.get(f"{server.url}/console/queue/rows?q=Besuch")).text()
+    assert f'data-ticket="{second}"' in searched and f'data-ticket="{first}"' not in searched
+
+
+async def test_a_logged_out_stream_ends_and_cannot_be_opened_again(server, client):
+    await client.login("carl")
+    stream = await open_stream(client)
+    await client.post("/console/logout")
+    await coordinator_ticket(server)  # a change wakes the stream, which finds the session ended
+    async with asyncio.timeout(10):
+        rest = await stream.response.content.read()  # until the server ends the stream
+    assert b"event:" not in rest
+    refused = await client.http.get(f"{server.url}/console/queue/events", allow_redirects=False)
+    assert refused.status == 302
+
+
+async def test_a_ticket_made_in_another_process_reaches_a_stream_held_by_this_one(server, web_config, shared_core):
+    """Two runtimes on one database, as two processes behind nginx: the ticket is opened through the
+    other one's web chat, the stream is held by this one."""
+    async with serving(web_config, knowledge=shared_core.knowledge, host="127.0.0.1", port=0) as other:
+        async with new_http() as anna_http, new_http() as employer_http:
+            anna = Browserless(anna_http, server.url)
+            await anna.login("anna")
+            stream = await open_stream(anna)
+            ticket = await hand_over(Browserless(employer_http, other.url), AUTHORITY_QUESTION)
+            assert await stream.next_event() == (
+                "ticket", {"ticket": ticket, "action": "opened", "team": "authority", "status": "open"})
