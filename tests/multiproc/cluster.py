@@ -79,13 +79,14 @@ class RoutedStandIn(BotApiStandIn):
         return response
 
 
-def cluster_config(directory: Path, *, lease_seconds: float = 5) -> Path:
-    """config.yml for the processes: rate limits off, the outbox polling often, a short lease."""
+def cluster_config(directory: Path, *, lease_seconds: float = 5, web: bool = False) -> Path:
+    """config.yml for the processes: rate limits off, the outbox polling often, a short lease; `web`: the web chat
+    and console on (off by default: the Telegram tests need no second channel)."""
     raw = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     raw["base_dir"] = str(ROOT)
     raw.setdefault("telegram", {})["rate_limit"] = {"enabled": False}
     raw["faq"]["reload_seconds"] = 0
-    raw.setdefault("web", {})["enabled"] = False
+    raw.setdefault("web", {})["enabled"] = web
     outbox = raw.setdefault("tickets", {}).setdefault("outbox", {})
     outbox.update(lease_seconds=lease_seconds, poll_seconds=0.2)
     path = directory / "config.yml"
@@ -130,6 +131,13 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Connection "";
         }}
+        location = /console/queue/events {{
+            proxy_pass http://lotse;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+            proxy_read_timeout 1h;
+        }}
     }}
 }}
 """
@@ -144,10 +152,15 @@ class Cluster:
     standin: RoutedStandIn
     count: int = 2
     lease_seconds: float = 5
+    web: bool = False
     ports: list[int] = field(default_factory=list)
     processes: list[asyncio.subprocess.Process] = field(default_factory=list)
     nginx: asyncio.subprocess.Process | None = None
     proxy_port: int = 0
+
+    @property
+    def proxy(self) -> str:
+        return f"http://127.0.0.1:{self.proxy_port}"
 
     @property
     def hook(self) -> str:
@@ -157,7 +170,7 @@ class Cluster:
         return f"http://127.0.0.1:{self.ports[n]}{path}"
 
     async def start(self) -> None:
-        config = cluster_config(self.directory, lease_seconds=self.lease_seconds)
+        config = cluster_config(self.directory, lease_seconds=self.lease_seconds, web=self.web)
         self.ports = [free_port() for _ in range(self.count)]
         environment = {
             key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "WHATSAPP_", "LOTSE_"))

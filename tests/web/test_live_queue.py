@@ -33,11 +33,13 @@ class EventStream:
                     return kind, json.loads(data)
 
 
-async def open_stream(console: Browserless) -> EventStream:
+async def open_stream(console: Browserless, through_nginx: bool = False) -> EventStream:
     response = await console.http.get(f"{console.base}/console/queue/events", allow_redirects=False)
     assert response.status == 200, response.status
     assert response.headers["Content-Type"].startswith("text/event-stream")
-    assert response.headers["X-Accel-Buffering"] == "no" and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-store"
+    # nginx reads X-Accel-Buffering (it then passes each event on at once) and does not forward it
+    assert response.headers.get("X-Accel-Buffering") == (None if through_nginx else "no")
     return EventStream(response)
 
 
