@@ -7,10 +7,13 @@ import json
 import re
 
 import aiohttp
+import pytest
 
+from bot.config import DatabaseSettings
 from bot.tickets.service import Contact
 from handlers.web.server import serving
-from tests.web.conftest import AUTHORITY_QUESTION, Browserless, hand_over, new_http
+from tests.tickets.conftest import empty_schema, postgres_url  # noqa: F401 (the session's server, as a fixture)
+from tests.web.conftest import AUTHORITY_QUESTION, PASSWORD, Browserless, hand_over, new_http
 
 
 class EventStream:
@@ -112,12 +115,19 @@ async def test_a_logged_out_stream_ends_and_cannot_be_opened_again(server, clien
     assert refused.status == 302
 
 
-async def test_a_ticket_made_in_another_process_reaches_a_stream_held_by_this_one(server, web_config, shared_core):
-    """Two runtimes on one database, as two processes behind nginx: the ticket is opened through the
-    other one's web chat, the stream is held by this one."""
-    async with serving(web_config, knowledge=shared_core.knowledge, host="127.0.0.1", port=0) as other:
+@pytest.mark.postgres
+async def test_a_ticket_from_another_process_reaches_a_stream_here(web_config, shared_core, postgres_url):  # noqa: F811
+    """Two runtimes on one PostgreSQL database, as two processes behind nginx (tests/multiproc does it with
+    processes): the ticket is opened through the other one's web chat, the stream is held by this one."""
+    await empty_schema(postgres_url)
+    config = web_config.model_copy(update={"database": DatabaseSettings(url=postgres_url)})
+    async with (
+        serving(config, knowledge=shared_core.knowledge, host="127.0.0.1", port=0) as this,
+        serving(config, knowledge=shared_core.knowledge, host="127.0.0.1", port=0) as other,
+    ):
+        await this.services.accounts.add("anna", PASSWORD, ["authority"], "Anna Authority")
         async with new_http() as anna_http, new_http() as employer_http:
-            anna = Browserless(anna_http, server.url)
+            anna = Browserless(anna_http, this.url)
             await anna.login("anna")
             stream = await open_stream(anna)
             ticket = await hand_over(Browserless(employer_http, other.url), AUTHORITY_QUESTION)
