@@ -17,7 +17,6 @@ import jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from bot.tickets.feed import TicketFeed
 from handlers.web import chat, console, editors, live, stats
 from handlers.web.i18n import gettext, pick_language
 from handlers.web.security import ACCOUNT, csrf_token, guard, headers, install_sessions
@@ -85,7 +84,7 @@ def console_app(services: WebServices) -> web.Application:
     app.middlewares.append(guard(services.config, services.accounts))
     _environment(app, services, [_console_context])
     console.add_routes(app)
-    live.add_routes(app, TicketFeed(services.database))
+    live.add_routes(app, services.feed)
     stats.add_routes(app)
     editors.add_routes(app)
     return app

@@ -13,6 +13,7 @@ from bot.app import Core
 from bot.config import Config
 from bot.db.engine import Database
 from bot.dialogue import Dialogue
+from bot.tickets.feed import TicketFeed
 from bot.tickets.service import TicketService
 from handlers.web.security import LoginThrottle
 from handlers.web.tickets_view import TicketsView
@@ -32,6 +33,7 @@ class WebServices:
     chat: WebChatStore
     session_key: bytes
     throttle: LoginThrottle
+    feed: TicketFeed  # ticket changes for the live queue (handlers/web/live.py)
 
 
 SERVICES = web.AppKey("lotse_web_services", WebServices)
@@ -52,6 +54,8 @@ def build_services(
         on_commit: wakes the outbox worker after a change that enqueued messages.
     """
     tickets = tickets or TicketService(database, config, on_commit=on_commit)
+    feed = TicketFeed(database)
+    tickets.on_commit = _both(tickets.on_commit, feed.poke)  # a change in this process: open consoles hear it at once
     conversation = core.dialogue  # with the runtime's hand-over attached when tickets are enabled
     accounts = Accounts(
         database,
@@ -70,4 +74,13 @@ def build_services(
         WebChatStore(database),
         session_key,
         LoginThrottle(),
+        feed,
     )
+
+
+def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def call() -> None:
+        first()
+        second()
+
+    return call
