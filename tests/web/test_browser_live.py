@@ -47,6 +47,7 @@ async def test_a_second_employers_ticket_appears_in_the_open_queue_without_a_rel
         await page.locator(f'tr[data-ticket="{earlier}"]').wait_for()
         assert await page.title() == "(1) Warteschlange · Lotse"
         await page.get_by_role("button", name="Bei neuen Tickets benachrichtigen").click()
+        await page.get_by_role("button", name="Bei neuen Tickets benachrichtigen").wait_for(state="hidden")
         await page.evaluate("window.loadedOnce = true")  # gone if the page were loaded again
         carl = Browserless(carl_http, server.url)
         await carl.login("carl")
