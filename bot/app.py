@@ -20,7 +20,8 @@ from bot.dialogue import Dialogue
 from bot.knowledge import Faq, KnowledgeBase
 from bot.metrics import TRAININGS
 from bot.store import ChatStore, MemoryChatStore
-from nlu.embedded import EmbeddedClassifier, EmbeddedSettings
+from nlu.model import EmbeddedModel, EmbeddedSettings
+from nlu.model_cache import trained_model
 from nlu.rasa import ServedModel
 from nlu.types import IntentClassifier
 
@@ -67,16 +68,21 @@ def tune_runtime_for_serving() -> None:
 
 
 def classifier_factory(config: Config, served: ServedModel | None = None):
-    """The function that trains a classifier for a FAQ, as config.yml's `nlu` section says.
+    """The function that makes a classifier for a FAQ, as config.yml's `nlu` section says.
+
+    The embedded model comes from the model cache or is trained in a child process
+    (nlu/model_cache.py): this process never imports scikit-learn.
 
     Args:
         served: what the Rasa server serves, shared by the classifiers of successive FAQ versions.
     """
     settings = EmbeddedSettings(**config.nlu.embedded.model_dump())
+    cache = config.resolve(config.nlu.model_cache) if config.nlu.model_cache else None
 
     def build(faq: Faq) -> IntentClassifier:
-        embedded = EmbeddedClassifier(faq.training_examples(), settings)
-        TRAININGS.inc()
+        embedded, trained = trained_model(faq.training_examples(), settings, cache)
+        if trained:
+            TRAININGS.inc()
         if config.nlu.backend == "rasa":
             return rasa_with_fallback(config, faq, embedded, served)
         return embedded
@@ -100,7 +106,7 @@ def rasa_follower(config: Config, served: ServedModel):
 
 
 def rasa_with_fallback(
-    config: Config, faq: Faq, embedded: EmbeddedClassifier, served: ServedModel | None = None
+    config: Config, faq: Faq, embedded: EmbeddedModel, served: ServedModel | None = None
 ) -> IntentClassifier:
     """Rasa over HTTP; the embedded model detects the language, stands in while Rasa is down, and
     classifies the topics the served Rasa model was not trained on (an edited FAQ, before Rasa follows)."""
