@@ -85,4 +85,4 @@ def add_routes(app: web.Application, feed: TicketFeed) -> None:
         await feed.close()
 
     app.on_shutdown.append(end_streams)
-    app.router.add_get("/queue/events", events, name="console.queue_events")
+    app.router.add_get("/queue/events", events, name="console.queue_events", allow_head=False)

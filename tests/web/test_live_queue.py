@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import DatabaseSettings
 from bot.tickets.service import Contact
+from handlers.web import live
 from handlers.web.server import serving
 from tests.tickets.conftest import empty_schema, postgres_url  # noqa: F401 (the session's server, as a fixture)
 from tests.web.conftest import AUTHORITY_QUESTION, PASSWORD, Browserless, hand_over, new_http
@@ -133,3 +134,13 @@ async def test_a_ticket_from_another_process_reaches_a_stream_here(web_config, s
             ticket = await hand_over(Browserless(employer_http, other.url), AUTHORITY_QUESTION)
             assert await stream.next_event() == (
                 "ticket", {"ticket": ticket, "action": "opened", "team": "authority", "status": "open"})
+
+
+async def test_an_idle_stream_sends_heartbeats_and_ends_after_its_time(server, client, monkeypatch):
+    monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(live, "STREAM_SECONDS", 1.0)  # then the browser opens a new one, checked like any request
+    await client.login("carl")
+    stream = await open_stream(client)
+    async with asyncio.timeout(10):
+        body = (await stream.response.content.read()).decode()
+    assert body.startswith("retry: 3000\n\n") and body.count(": heartbeat\n\n") >= 3 and "event:" not in body
