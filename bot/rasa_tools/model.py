@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tarfile
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -35,13 +36,26 @@ def cached_model(export: Export, models: Path = MODELS) -> Model | None:
 
 
 def model_labels(model_file: str, models: Path = MODELS) -> frozenset[str] | None:
-    """The intents a cached model was trained on, from its metadata; None for a model trained elsewhere
-    (or before the metadata listed them)."""
+    """The intents a cached model was trained on: from its metadata, else (a model trained before the
+    metadata listed them) from DIET's label mapping in the archive; None for a model not in the cache."""
     try:
         meta = json.loads((models / model_file.removesuffix(".tar.gz")).with_suffix(".json").read_text())
         return frozenset(str(label) for label in meta["labels"])
     except (OSError, ValueError, KeyError, TypeError):
+        return labels_in_archive(models / Path(model_file).name)
+
+
+def labels_in_archive(path: Path) -> frozenset[str] | None:
+    """The intents in a Rasa 3.6 model archive (its DIETClassifier's index-to-label mapping)."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive:  # the mapping comes before the large TensorFlow files
+                if member.name.endswith("DIETClassifier.index_label_id_mapping.json"):
+                    handle = archive.extractfile(member)
+                    return frozenset(str(label) for label in json.load(handle).values()) if handle else None
+    except (OSError, tarfile.TarError, ValueError, AttributeError):
         return None
+    return None
 
 
 def ensure_model(

@@ -158,3 +158,23 @@ async def test_a_failed_load_is_logged_and_counted_and_rasa_keeps_its_model(stan
     assert standin.model_file == "standin.tar.gz" and follower.switches == 0
     assert RASA_MODEL_SWITCHES.labels("failed")._value.get() == failed_before + 1
     assert "Rasa keeps serving" in caplog.text and "HTTP 500" in caplog.text
+
+
+def test_a_models_labels_come_from_its_metadata_or_its_archive(tmp_path):
+    import io
+    import json
+    import tarfile
+
+    from bot.rasa_tools.model import model_labels
+
+    (tmp_path / "aaaa.json").write_text(json.dumps({"training_seconds": 1, "labels": ["smalltalk", "x.y"]}))
+    assert model_labels("aaaa.tar.gz", tmp_path) == {"smalltalk", "x.y"}
+    # a model cached before the metadata listed its labels: DIET's mapping inside the archive (as Rasa 3.6 writes it)
+    mapping = json.dumps({"0": "funding.grant", "1": "smalltalk"}).encode()
+    with tarfile.open(tmp_path / "bbbb.tar.gz", "w:gz") as archive:
+        member = tarfile.TarInfo("components/train_DIETClassifier3/DIETClassifier.index_label_id_mapping.json")
+        member.size = len(mapping)
+        archive.addfile(member, io.BytesIO(mapping))
+    (tmp_path / "bbbb.json").write_text(json.dumps({"training_seconds": 1}))
+    assert model_labels("bbbb.tar.gz", tmp_path) == {"funding.grant", "smalltalk"}
+    assert model_labels("cccc.tar.gz", tmp_path) is None  # trained elsewhere: not known

@@ -75,11 +75,19 @@ def test_each_account_is_told_only_of_its_teams_tickets_and_that_one_left_them()
     assert ConsoleEvent.for_teams(opened, ["coordinator"]).kind == "ticket"
     assert ConsoleEvent.for_teams(opened, ["authority"]) is None
     assert ConsoleEvent.for_teams(handed, ["authority"]).data() == {
-        "ticket": 12, "action": "handed_over", "team": "authority", "status": "open"}
+        "ticket": 12,
+        "action": "handed_over",
+        "team": "authority",
+        "status": "open",
+    }
     # the team it left learns that it left, not where it went
     gone = ConsoleEvent.for_teams(handed, ["coordinator"])
-    assert gone.kind == "gone" and gone.data() == {"ticket": 12, "action": "handed_over", "team": "coordinator",
-                                                   "status": ""}
+    assert gone.kind == "gone" and gone.data() == {
+        "ticket": 12,
+        "action": "handed_over",
+        "team": "coordinator",
+        "status": "",
+    }
     assert ConsoleEvent.for_teams(handed, []) is None and ConsoleEvent.for_teams(handed, ["other"]) is None
     assert ConsoleEvent.for_teams(erased, ["authority"]).kind == "gone"
     assert ConsoleEvent.for_teams(erased, ["coordinator"]) is None

@@ -66,7 +66,9 @@ async def test_a_second_employers_ticket_appears_in_the_open_queue_without_a_rel
         # not the authority's (events come in order)
         theirs = await coordinator_ticket(server)
         assert await carl_stream.next_event() == (
-            "ticket", {"ticket": theirs, "action": "opened", "team": "coordinator", "status": "open"})
+            "ticket",
+            {"ticket": theirs, "action": "opened", "team": "coordinator", "status": "open"},
+        )
         assert await page.evaluate("window.shownNotifications.length") == 1  # and Anna is not told of it
         await context.close()
 

@@ -49,8 +49,14 @@ async def open_stream(console: Browserless, through_nginx: bool = False) -> Even
 
 async def coordinator_ticket(server, question: str = "Bitte rufen Sie uns zurück") -> int:
     ticket = await server.services.tickets.open(
-        channel="web", chat_id="coord-chat", team="coordinator", lang="de", question=question,
-        company="Tischlerei Nord", contact=Contact("phone", "+49 170 7654321"))
+        channel="web",
+        chat_id="coord-chat",
+        team="coordinator",
+        lang="de",
+        question=question,
+        company="Tischlerei Nord",
+        contact=Contact("phone", "+49 170 7654321"),
+    )
     return ticket.id
 
 
@@ -68,10 +74,13 @@ async def test_each_team_hears_only_of_its_own_tickets(server):
         theirs = await coordinator_ticket(server)
         # events arrive in order: had the authority's ticket reached Carl, it would come first
         assert await carl_stream.next_event() == (
-            "ticket", {"ticket": theirs, "action": "opened", "team": "coordinator", "status": "open"})
+            "ticket",
+            {"ticket": theirs, "action": "opened", "team": "coordinator", "status": "open"},
+        )
         # and Anna never hears of the coordinator's ticket: the next thing she hears is her own ticket's change
-        await server.services.view.tickets.employer_message(ticket, "web", (await server.services.view.tickets.get(
-            ticket)).chat_external_id, "Noch eine Ergänzung")
+        await server.services.view.tickets.employer_message(
+            ticket, "web", (await server.services.view.tickets.get(ticket)).chat_external_id, "Noch eine Ergänzung"
+        )
         assert (await anna_stream.next_event())[1]["action"] == "employer_message"
 
 
@@ -86,9 +95,13 @@ async def test_a_hand_over_reaches_the_new_team_and_leaves_the_old_one(server):
         response = await carl.post(f"/console/tickets/{ticket}/handover", to_team="authority", text="Einzelfall")
         assert response.status == 200
         assert await carl_stream.next_event() == (
-            "gone", {"ticket": ticket, "action": "handed_over", "team": "coordinator", "status": ""})
+            "gone",
+            {"ticket": ticket, "action": "handed_over", "team": "coordinator", "status": ""},
+        )
         assert await anna_stream.next_event() == (
-            "ticket", {"ticket": ticket, "action": "handed_over", "team": "authority", "status": "open"})
+            "ticket",
+            {"ticket": ticket, "action": "handed_over", "team": "authority", "status": "open"},
+        )
 
 
 async def test_the_rows_carry_the_queue_and_the_number_of_unclaimed_tickets(server, client):
@@ -133,7 +146,9 @@ async def test_a_ticket_from_another_process_reaches_a_stream_here(web_config, s
             stream = await open_stream(anna)
             ticket = await hand_over(Browserless(employer_http, other.url), AUTHORITY_QUESTION)
             assert await stream.next_event() == (
-                "ticket", {"ticket": ticket, "action": "opened", "team": "authority", "status": "open"})
+                "ticket",
+                {"ticket": ticket, "action": "opened", "team": "authority", "status": "open"},
+            )
 
 
 async def test_an_idle_stream_sends_heartbeats_and_ends_after_its_time(server, client, monkeypatch):
