@@ -159,3 +159,28 @@ async def test_an_idle_stream_sends_heartbeats_and_ends_after_its_time(server, c
     async with asyncio.timeout(10):
         body = (await stream.response.content.read()).decode()
     assert body.startswith("retry: 3000\n\n") and body.count(": heartbeat\n\n") >= 3 and "event:" not in body
+
+
+async def test_the_live_pages_own_requests_do_not_keep_a_session_alive(server, client, monkeypatch):
+    """An open queue page asks for its rows by itself; that is not a click (web.session_idle_minutes)."""
+    import time as real_time
+    from types import SimpleNamespace
+
+    from handlers.web import security
+
+    await client.login("carl")
+    idle = server.services.config.web.session_idle_minutes * 60
+    logged_in = real_time.time()
+
+    async def status_at(seconds_later: float, path: str) -> int:
+        monkeypatch.setattr(security, "time", SimpleNamespace(time=lambda: logged_in + seconds_later))
+        response = await client.http.get(f"{server.url}{path}", allow_redirects=False)
+        return response.status
+
+    assert await status_at(idle - 100, "/console/queue/rows") == 200  # still within the idle time ...
+    assert await status_at(idle + 100, "/console/queue") == 302  # ... but the rows did not count as a click
+
+    await client.login("carl")
+    logged_in = real_time.time()
+    assert await status_at(idle - 100, "/console/queue") == 200  # a click ...
+    assert await status_at(idle + 100, "/console/queue") == 200  # ... keeps it alive
