@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
+from bot.config import Config, route_of_team
 from bot.db.engine import Database
 from bot.db.models import Chat, DecisionLog, utcnow
 from bot.messages import Button, Reply
@@ -676,6 +676,8 @@ class TicketService:
                 raise InvalidTransition(f"ticket #{ticket.id} is closed")
             if ticket.team == to_team:
                 raise InvalidTransition(f"ticket #{ticket.id} is with {to_team} already")
+            if self.config.district_of_team(to_team) != self.config.district_of_team(ticket.team):
+                raise NotAllowed(f"{to_team} is a team of another district")
             before, from_team = ticket.status, ticket.team
             old_lang = self.settings.teams[from_team].lang
             self._to_staff(
@@ -795,11 +797,9 @@ class TicketService:
             ids = [row[0] for row in (await session.execute(due.returning(Ticket.id))).all()]
             for ticket_id in ids:
                 ticket = await _get_ticket(session, ticket_id)
-                contact = (
-                    self.config.contacts.placeholders(ticket.lang)[ticket.team]
-                    if ticket.team in ("authority", "coordinator")
-                    else ""
-                )
+                route = route_of_team(ticket.team)
+                contacts = self.config.district(self.config.district_of_team(ticket.team)).contacts
+                contact = contacts.placeholders(ticket.lang)[route] if route in ("authority", "coordinator") else ""
                 self._to_employer(
                     session,
                     ticket,
