@@ -592,9 +592,9 @@ class Config(_Strict):
         return tuple(key for key in self.tickets.teams if key.startswith(prefix))
 
     def district_by_code(self, text: str) -> str | None:
-        """The district whose entry code (or id) `text` is, ignoring case and spaces around it."""
+        """The district whose id or entry code `text` is, ignoring case and spaces around it."""
         wanted = text.strip().lower()
-        return next((d for d, dist in self.districts.items() if (dist.code or d).lower() == wanted), None)
+        return next((d for d, dist in self.districts.items() if wanted in (d, (dist.code or d).lower())), None)
 
 
 def _location(loc: tuple) -> str:
