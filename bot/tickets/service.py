@@ -10,12 +10,12 @@ PostgreSQL; on SQLite the first statement is a write, which takes the database's
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -750,13 +750,14 @@ class TicketService:
 
     # -- reminders (bot/tickets/reminders.py drives these) -------------------------------------------------------
 
-    async def remind_unclaimed(self, older_than: timedelta) -> list[int]:
-        """Re-announce open tickets nobody claimed for `older_than`; returns their ids."""
+    async def remind_unclaimed(self, older_than: timedelta, teams: Sequence[str] | None = None) -> list[int]:
+        """Re-announce open tickets nobody claimed for `older_than` (of `teams` only, if given); returns their ids."""
         cutoff, done = self.clock() - older_than, []
+        of_teams = Ticket.team.in_(teams) if teams is not None else true()
         async with self.database.transaction() as session:
             due = (
                 update(Ticket)
-                .where(Ticket.status == OPEN, Ticket.announced_at < cutoff, Ticket.deleted_at.is_(None))
+                .where(Ticket.status == OPEN, Ticket.announced_at < cutoff, Ticket.deleted_at.is_(None), of_teams)
                 .values(announced_at=self.clock())
                 .execution_options(synchronize_session=False)
             )

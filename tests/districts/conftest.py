@@ -44,3 +44,7 @@ def write_config(tmp_path, raw: dict, name: str = "config.yml"):
 @pytest.fixture
 def network_config(tmp_path) -> Config:
     return load_config(write_config(tmp_path, network_raw()), environ={})
+
+
+# The ticket queue's real databases (a SQLite file, and PostgreSQL) for the district tests too.
+from tests.tickets.conftest import database, db_url, postgres_url  # noqa: E402, F401
