@@ -6,8 +6,8 @@ import argparse
 import time
 
 from bot.config import Config
-from bot.knowledge.library import check_settings
-from bot.knowledge.loader import FaqError, load_faq
+from bot.knowledge.library import load_network_faq
+from bot.knowledge.loader import FaqError
 
 
 def add_arguments(faq_commands) -> None:
@@ -52,7 +52,7 @@ def check(config: Config, strict: bool = False, routing: bool = False) -> int:
 
     directory = config.resolve(config.faq.path)
     try:
-        faq, warnings = load_faq(directory, check_settings(config))
+        faq, warnings = load_network_faq(config)  # with the districts' overlays in a network
     except FaqError as exc:
         errors = sum(1 for i in exc.issues if i.severity == "error")
         for issue in exc.issues:
@@ -87,7 +87,7 @@ def show(config: Config, topic_id: str, lang: str, channel: str) -> int:
     from bot.knowledge.editor_tools import render, reply_for
 
     try:
-        faq, _ = load_faq(config.resolve(config.faq.path), check_settings(config))
+        faq, _ = load_network_faq(config)
     except FaqError as exc:
         print(f"the FAQ has errors, run `python -m bot faq check`: {exc}")
         return 1
