@@ -69,6 +69,6 @@ def write_qr_codes(links: list[EntryLink], folder: Path) -> list[Path]:
         code = segno.make(link.url, error="m", micro=False)
         for suffix, scale in ((".svg", 4), (".png", 8)):
             path = folder / f"{link.stem}{suffix}"
-            code.save(path, scale=scale, border=4)
+            code.save(str(path), scale=scale, border=4)
             written.append(path)
     return written
