@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.config import Config
 from bot.decision import Decision, Route, decide
 from bot.districts import DistrictChoice
+from bot.districts.texts import dt
 from bot.knowledge import KnowledgeBase, Topic
 from bot.knowledge.model import fill
 from bot.messages import AskAnew, Button, IncomingMessage, Kind, Link, Reply
@@ -278,7 +279,7 @@ class Dialogue:
                 return [*replies, chosen]
             return replies if district else [*replies, self.districts.question(lang)]
         if name == "help":
-            return [Reply(t("help", lang))]
+            return [Reply(t("help", lang) + (dt("district_help", lang) if self.districts.network else ""))]
         if name == "topics":
             return [self._areas(lang, district)]
         if name == "lang":

@@ -22,6 +22,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Stellen Sie jetzt gern Ihre Frage.",
         "en": "Please ask your question now.",
     },
+    "district_help": {"de": " · /district Landkreis oder Stadt wählen", "en": " · /district choose your district"},
     "district_single": {
         "de": "Lotse arbeitet hier für einen Landkreis; es gibt nichts zu wählen.",
         "en": "Lotse serves one district here; there is nothing to choose.",

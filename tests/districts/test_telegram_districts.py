@@ -129,6 +129,8 @@ async def test_district_command_changes_the_district(bot, people):
     assert "Talwald" in chosen.text and "Frage" in ask.text
     [answer] = await nord.says(LEGAL_QUESTION)
     assert "abh@talwald.example" in answer.text
+    [helped] = await nord.says("/help")
+    assert "/district" in helped.text
     [again] = await nord.says("/district")
     assert "Aktuell: Landkreis Talwald (Beispiel)." in again.text
     [changed] = await nord.presses("Stadt Hafenberg (Beispiel)")  # a change needs no second prompt
