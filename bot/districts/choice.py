@@ -79,7 +79,10 @@ class DistrictChoice:
             return [Reply(dt("district_single", lang))] if self._is_command(message, "district") else None
         if self._is_command(message, "district"):
             return [self.question(lang, district)]
-        chosen = self._chosen(message)
+        # A whole text that is a code chooses the district, but not as the answer of another flow's step
+        # (a company called "Hafenberg" stays a company name).
+        in_other_flow = state is not None and state.flow != FLOW
+        chosen = self._chosen(message) if message.kind is Kind.BUTTON or not in_other_flow else None
         if chosen is not None:
             set_reply = await self.choose(message, chosen, lang)
             waiting = await self._take_waiting(message, state)

@@ -65,11 +65,11 @@ async def rows(bot, model, *where) -> list:
         return list((await session.execute(select(model).where(*where))).scalars())
 
 
-async def hand_over(person: Person) -> None:
+async def hand_over(person: Person, company: str = "Bäckerei Beispiel GmbH") -> None:
     [offer] = await person.says(INDIVIDUAL_CASE)
     assert offer.labels == ["Ja, weitergeben", "Nein, danke"]
     await person.presses("Ja, weitergeben")
-    await person.says("Bäckerei Beispiel GmbH")
+    await person.says(company)
     await person.presses("Nur hier im Chat")
     [opened] = await person.presses("Ja, einverstanden")
     assert "Ticket #" in opened.text
@@ -97,8 +97,9 @@ async def test_same_question_same_law_local_contacts_and_own_staff_groups(bot, s
     assert same_law[0] == same_law[1]  # the legal answer is one text for all districts
 
     await hand_over(nord)
-    await hand_over(hafen)
+    await hand_over(hafen, company="Talwald")  # a company named like a district is the company, not a switch
     await settle(bot)
+    assert {t.chat_external_id: t.company for t in await rows(bot, Ticket)}["222"] == "Talwald"
     tickets = {t.chat_external_id: t.team for t in await rows(bot, Ticket)}
     assert tickets == {"111": "nordheide/authority", "222": "hafenberg/authority"}
     [nord_card] = standin.sent(NORD_AUTHORITY_GROUP)
