@@ -149,3 +149,15 @@ async def test_a_broken_overlay_leaves_the_last_good_faq_serving(tmp_path):
     path.write_text(OVERLAY.read_text(encoding="utf-8").replace("Musterstraße 1", "Musterstraße 2"), encoding="utf-8")
     assert await knowledge.reload_if_changed() is True
     assert "Musterstraße 2" in knowledge.current.faq.topic_in("network.contacts", "nordheide").answer.de
+
+
+def test_faq_show_previews_a_districts_wording():
+    def show(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "bot", "--config", str(ROOT / "config.network.example.yml"), "faq", "show"]
+        return subprocess.run([*command, *args], cwd=ROOT, capture_output=True, text=True)
+
+    nord = show("network.contacts", "--district", "nordheide")
+    hafen = show("network.contacts", "--district", "hafenberg")
+    assert "Kreishaus Nordheide" in nord.stdout and "Kreishaus" not in hafen.stdout and "Hafenberg" in hafen.stdout
+    refused = show("nordheide.hiring_chain", "--district", "talwald")
+    assert refused.returncode == 2 and "local topic of nordheide" in refused.stdout
