@@ -66,3 +66,16 @@ async def test_unclaimed_tickets_are_reannounced_in_each_districts_office_hours(
         "talwald/coordinator",
     )
     assert (await desk.reminders.run_once())["reannounced"] == [nord.id]
+
+
+async def test_a_chats_district_is_stored_and_read_with_its_view(database):
+    from bot.db import DbChatStore
+    from bot.tickets.conversation import ConversationStore
+
+    store, states = DbChatStore(database), ConversationStore(database)
+    assert await store.district("telegram", "7") is None and (await states.view("telegram", "7")).district is None
+    await store.set_language("telegram", "7", "en")
+    await store.set_district("telegram", "7", "hafenberg")
+    await store.set_district("telegram", "7", "talwald")  # changed with /district
+    view = await states.view("telegram", "7")
+    assert (view.language, view.district) == ("en", "talwald") and await store.district("telegram", "7") == "talwald"
