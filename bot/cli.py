@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.tickets.cli import add_parser as add_tickets_parser
 
     add_tickets_parser(commands)
+
+    from bot.districts.cli import add_parser as add_districts_parser
+
+    add_districts_parser(commands)
     return parser
 
 
@@ -152,6 +156,10 @@ def _dispatch(args: argparse.Namespace, config) -> int:
         from bot.accounts.cli import run as users_command
 
         return users_command(config, args)
+    if args.command == "districts":
+        from bot.districts.cli import run as districts_command
+
+        return districts_command(config, args)
     if args.command == "run":  # the configured channels; the terminal chat too when started in a terminal
         return _serve(commands.run(config, terminal=sys.stdin.isatty()))
     return _serve(commands.run(config, terminal=True, serve_http=False))  # chat

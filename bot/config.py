@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -305,6 +306,17 @@ class Outbox(_Strict):
     backoff_max_seconds: float = Field(600, gt=0)  # ... up to this
 
 
+def checked_teams(teams: dict[str, Team]) -> dict[str, Team]:
+    """Both routes of a hand-over have a team, and no two teams share a staff group."""
+    missing = [key for key in TEAM_KEYS if key not in teams]
+    if missing:
+        raise ValueError(f"teams must include {', '.join(missing)} (the routes a hand-over can take)")
+    groups = [team.telegram_group for team in teams.values() if team.telegram_group is not None]
+    if len(groups) != len(set(groups)):
+        raise ValueError("two teams share one telegram_group; each team needs its own staff group")
+    return teams
+
+
 class Tickets(_Strict):
     enabled: bool = True
     teams: dict[str, Team] = {
@@ -322,13 +334,7 @@ class Tickets(_Strict):
     @field_validator("teams")
     @classmethod
     def _both_teams(cls, teams: dict[str, Team]) -> dict[str, Team]:
-        missing = [key for key in TEAM_KEYS if key not in teams]
-        if missing:
-            raise ValueError(f"teams must include {', '.join(missing)} (the routes a hand-over can take)")
-        groups = [team.telegram_group for team in teams.values() if team.telegram_group is not None]
-        if len(groups) != len(set(groups)):
-            raise ValueError("two teams share one telegram_group; each team needs its own staff group")
-        return teams
+        return checked_teams(teams)
 
     def teams_of(self, user_id: int | str) -> tuple[str, ...]:
         """The teams a Telegram user may act for."""
@@ -461,6 +467,43 @@ class WhatsAppSettings(_Strict):
         return f"{self.api_base_url.rstrip('/')}/{self.graph_version}/{self.phone_number_id}/messages"
 
 
+# -- a network of districts (bot/districts, docs/districts.md) ----------------------------------------------------
+
+IMPLICIT_DISTRICT = "default"  # the one district of a config without `districts:`
+TEAM_SEPARATOR = "/"  # a district's team key in a network: "<district>/<team>", e.g. "goslar/authority"
+_DISTRICT_ID = r"^[a-z][a-z0-9-]{1,19}$"
+_TEAM_KEY_MAX = 32  # tickets.team is VARCHAR(32)
+
+
+def route_of_team(team_key: str) -> str:
+    """ "goslar/authority" -> "authority"; an unqualified key is its own route."""
+    return team_key.rpartition(TEAM_SEPARATOR)[2]
+
+
+class PublicLinks(_Strict):
+    """Public addresses the entry links are built from (`python -m bot districts links`); no secrets."""
+
+    telegram_bot: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")  # username, without @
+    whatsapp_number: str | None = Field(None, pattern=r"^[1-9]\d{5,14}$")  # international, digits only, no +
+    web_url: str | None = Field(None, pattern=r"^https?://[^/\s]+(/\S*)?$")  # where /chat/ is served publicly
+
+
+class District(_Strict):
+    """One district of a network: its people and its local knowledge; the law answers stay shared."""
+
+    name: Localized
+    code: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{2,20}$")  # the WhatsApp entry text; default: the id
+    contacts: Contacts
+    teams: dict[str, Team] = Tickets.model_fields["teams"].default
+    office_hours: OfficeHours | None = None  # None: tickets.reminders.office_hours
+    faq: Path | None = None  # its overlay folder; None: <faq.path>/districts/<id> when that exists
+
+    @field_validator("teams")
+    @classmethod
+    def _both_teams(cls, teams: dict[str, Team]) -> dict[str, Team]:
+        return checked_teams(teams)
+
+
 class Config(_Strict):
     languages: Languages = Languages()
     thresholds: Thresholds = Thresholds()
@@ -473,11 +516,91 @@ class Config(_Strict):
     web: WebSettings = WebSettings()
     retention: Retention = Retention()
     whatsapp: WhatsAppSettings = WhatsAppSettings()
-    contacts: Contacts
+    contacts: Contacts | None = None  # required without `districts:`; each district has its own
+    districts: dict[str, District] = {}
+    links: PublicLinks = PublicLinks()
     base_dir: Path = Path(".")
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else self.base_dir / path
+
+    @model_validator(mode="after")
+    def _network(self) -> Config:
+        if not self.districts:
+            if self.contacts is None:
+                raise ValueError("contacts: Field required (or districts: with each district's contacts)")
+            return self
+        if "teams" in self.tickets.model_fields_set:
+            raise ValueError("tickets.teams: with districts:, each district has its teams (districts.<id>.teams)")
+        teams: dict[str, Team] = {}
+        codes: dict[str, str] = {}
+        for district_id, district in self.districts.items():
+            if not re.fullmatch(_DISTRICT_ID, district_id):
+                raise ValueError(f"districts.{district_id}: an id is 2-20 of a-z 0-9 -, starting with a letter")
+            code = (district.code or district_id).lower()
+            if code in codes:
+                raise ValueError(f"districts.{district_id}.code: {code!r} is the code of {codes[code]} already")
+            codes[code] = district_id
+            for key, team in district.teams.items():
+                qualified = f"{district_id}{TEAM_SEPARATOR}{key}"
+                if len(qualified) > _TEAM_KEY_MAX:
+                    raise ValueError(f"districts.{district_id}.teams.{key}: {qualified!r} is over 32 characters")
+                teams[qualified] = team
+        groups = [team.telegram_group for team in teams.values() if team.telegram_group is not None]
+        shared = sorted({g for g in groups if groups.count(g) > 1})
+        if shared:
+            owners = [k for k, team in teams.items() if team.telegram_group in shared]
+            raise ValueError(f"districts: {', '.join(owners)} share the telegram_group {shared[0]}; one group each")
+        # Every team of the network under its qualified key: the ticket desk and the console need no other change.
+        self.__dict__["tickets"] = self.tickets.model_copy(update={"teams": teams})
+        return self
+
+    # -- districts: a config without `districts:` is one implicit district -----------------------------------------
+
+    @property
+    def district_ids(self) -> tuple[str, ...]:
+        return tuple(self.districts) or (IMPLICIT_DISTRICT,)
+
+    def district(self, district_id: str | None) -> District:
+        """The district's settings; the implicit district of a single-district config for any id.
+
+        None in a network: the first district (previews of an answer that belongs to no chat).
+
+        Raises:
+            KeyError: a network has no such district.
+        """
+        if not self.districts:
+            return self._implicit_district
+        return self.districts[district_id or next(iter(self.districts))]
+
+    @cached_property
+    def _implicit_district(self) -> District:
+        assert self.contacts is not None, "validated: a config without districts has contacts"
+        name = Localized(de="", en="")
+        return District(name=name, contacts=self.contacts, teams=self.tickets.teams)
+
+    def team_key(self, district_id: str | None, route: str) -> str:
+        """The ticket team a hand-over of `route` ("authority") from `district_id` goes to."""
+        if not self.districts:
+            return route
+        return f"{district_id}{TEAM_SEPARATOR}{route}"
+
+    def district_of_team(self, team_key: str) -> str:
+        if not self.districts:
+            return IMPLICIT_DISTRICT
+        return team_key.partition(TEAM_SEPARATOR)[0]
+
+    def teams_in_district(self, district_id: str) -> tuple[str, ...]:
+        """The ticket team keys of one district (all teams in a single-district config)."""
+        if not self.districts:
+            return tuple(self.tickets.teams)
+        prefix = f"{district_id}{TEAM_SEPARATOR}"
+        return tuple(key for key in self.tickets.teams if key.startswith(prefix))
+
+    def district_by_code(self, text: str) -> str | None:
+        """The district whose id or entry code `text` is, ignoring case and spaces around it."""
+        wanted = text.strip().lower()
+        return next((d for d, dist in self.districts.items() if wanted in (d, (dist.code or d).lower())), None)
 
 
 def _location(loc: tuple) -> str:

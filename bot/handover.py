@@ -69,9 +69,17 @@ class Handover:
     # -- starting ------------------------------------------------------------------------------------------------
 
     async def offer(
-        self, message: IncomingMessage, team: str, lang: str, question: str = "", decision: Decision | None = None
+        self,
+        message: IncomingMessage,
+        team: str,
+        lang: str,
+        question: str = "",
+        decision: Decision | None = None,
+        district: str | None = None,
     ) -> list[Reply]:
-        """Offer to pass the question to `team`; without a question, the chat's latest one (or ask for it)."""
+        """Offer to pass the question to `team` ("authority", "coordinator") of the chat's `district`;
+        without a question, the chat's latest one (or ask for it)."""
+        route, team = team, self.config.team_key(district, team)
         question = clean_text(question).strip() or (
             await self.tickets.last_question(message.channel, message.chat_id) or ""
         )
@@ -84,8 +92,8 @@ class Handover:
             "classification": classification_of(decision),
             "flow": uuid.uuid4().hex,
         }
-        intro = t("handover_authority" if team == "authority" else "handover_coordinator", lang)
-        contact = self.config.contacts.placeholders(lang).get(team, "")
+        intro = t("handover_authority" if route == "authority" else "handover_coordinator", lang)
+        contact = self.config.district(district).contacts.placeholders(lang).get(route, "")
         offer = t("ho_offer", lang, team=self._team(team, lang), contact=contact)
         if not question:
             await self._set(message, "handover", "question", data)

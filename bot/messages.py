@@ -66,3 +66,4 @@ class AskAnew:
     "new question" button): the dialogue answers `text` as it would any question."""
 
     text: str
+    preface: tuple[Reply, ...] = ()  # sent before the answer (the chosen district, bot/districts)

@@ -17,15 +17,16 @@ enough for a district (thousands of questions a month). handlers/web/stats.py dr
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select, true
 
 from bot.config import Config
 from bot.db.engine import Database
-from bot.db.models import DecisionLog, Feedback, utcnow
+from bot.db.models import Chat, DecisionLog, Feedback, utcnow
 from bot.tickets.models import CLAIMED, OPEN, Ticket, TicketMessage
 
 AGE_BUCKETS = (
@@ -115,15 +116,24 @@ async def report(
     now: datetime | None = None,
     teams: tuple[str, ...] | None = None,
     editor: bool = True,
+    districts: Sequence[str] | None = None,
 ) -> Report:
     """The statistics of the last 14 days or 8 weeks.
 
     Args:
         teams: count only these teams' tickets (None: all; editors see all).
         editor: include the to-do list of raw questions.
+        districts: in a network, only these districts' questions, feedback and tickets (None: all),
+            whatever the other arguments say: an editor of one district sees that district only.
     """
     now = now or utcnow()
-    mine = Ticket.team.in_(teams) if teams is not None and not editor else Ticket.id.is_not(None)
+    mine: ColumnElement[bool] = Ticket.team.in_(teams) if teams is not None and not editor else Ticket.id.is_not(None)
+    questions: ColumnElement[bool] = true()
+    votes_of: ColumnElement[bool] = true()
+    if districts is not None and config.districts:
+        chats = select(Chat.id).where(Chat.district.in_(tuple(districts)))
+        questions, votes_of = DecisionLog.chat_id.in_(chats), Feedback.chat_id.in_(chats)
+        mine = and_(mine, Ticket.team.in_([key for d in districts for key in config.teams_in_district(d)]))
     zone = ZoneInfo(config.tickets.reminders.office_hours.timezone)
     rows = buckets(period, now, zone)
     since = rows[0].start
@@ -131,7 +141,7 @@ async def report(
     async with database.read() as session:
         for created, route in (
             await session.execute(
-                select(DecisionLog.created_at, DecisionLog.route).where(DecisionLog.created_at >= since)
+                select(DecisionLog.created_at, DecisionLog.route).where(DecisionLog.created_at >= since, questions)
             )
         ).all():
             bucket = _slot(rows, created)
@@ -147,7 +157,7 @@ async def report(
         votes = (
             await session.execute(
                 select(Feedback.faq_id, Feedback.helpful, func.count())
-                .where(Feedback.created_at >= since)
+                .where(Feedback.created_at >= since, votes_of)
                 .group_by(Feedback.faq_id, Feedback.helpful)
             )
         ).all()
@@ -175,7 +185,7 @@ async def report(
             .scalars()
             .all()
         )
-        todo = [] if not editor else list((await session.execute(_todo_query(since, low))).scalars())
+        todo = [] if not editor else list((await session.execute(_todo_query(since, low).where(questions))).scalars())
     result = Report(period, rows, todo=todo, show_todo=editor)
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for faq_id, helpful, count in votes:

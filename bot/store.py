@@ -25,6 +25,10 @@ class ChatStore(Protocol):
 
     async def set_language(self, channel: str, chat_id: str, lang: str) -> None: ...
 
+    async def district(self, channel: str, chat_id: str) -> str | None: ...
+
+    async def set_district(self, channel: str, chat_id: str, district: str) -> None: ...
+
     async def record_decision(self, channel: str, chat_id: str, text: str, lang: str, decision: Decision) -> int: ...
 
     async def record_feedback(
@@ -37,6 +41,7 @@ class MemoryChatStore:
     """Keeps everything in the process: for the terminal chat and tests."""
 
     languages: dict[tuple[str, str], str] = field(default_factory=dict)
+    districts: dict[tuple[str, str], str] = field(default_factory=dict)
     decisions: list[DecisionRecord] = field(default_factory=list)
     feedback: list[tuple[str, str, int | None, str, bool]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -46,6 +51,12 @@ class MemoryChatStore:
 
     async def set_language(self, channel: str, chat_id: str, lang: str) -> None:
         self.languages[(channel, chat_id)] = lang
+
+    async def district(self, channel: str, chat_id: str) -> str | None:
+        return self.districts.get((channel, chat_id))
+
+    async def set_district(self, channel: str, chat_id: str, district: str) -> None:
+        self.districts[(channel, chat_id)] = district
 
     async def record_decision(self, channel: str, chat_id: str, text: str, lang: str, decision: Decision) -> int:
         record = DecisionRecord(next(self._ids), channel, chat_id, text, lang, decision)

@@ -26,7 +26,8 @@ def add_parser(commands) -> None:
         action="append",
         default=[],
         dest="teams",
-        help="a team of config.yml tickets.teams (repeat for several)",
+        help="a team of config.yml tickets.teams (repeat for several); in a network of districts "
+        "<district>/<team>, or network for every district's statistics",
     )
     add.add_argument("--name", default="", help="the name shown to colleagues (default: the username)")
     add.add_argument("--editor", action="store_true", help="may see and export the FAQ suggestions")

@@ -29,6 +29,7 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts.models import WebSession, WebUser
+from bot.config import TEAM_SEPARATOR, Config
 from bot.db.engine import Database
 from bot.db.models import utcnow
 
@@ -42,6 +43,9 @@ def _dummy_hash() -> str:
     """Verified when the username is unknown, so that the answer takes as long as for a known one.
     Made on first use, not at import: hashing takes 0.2 s that every start-up would wait for."""
     return _hasher.hash("lotse-no-such-user")
+
+
+NETWORK_ROLE = "network"  # a pseudo-team of a network's accounts: every district's statistics, no tickets
 
 
 class AccountError(Exception):
@@ -66,6 +70,18 @@ class Account:
     @classmethod
     def of(cls, row: WebUser) -> Account:
         return cls(row.id, row.username, row.display_name, tuple(row.teams or ()), bool(row.editor), row.session_epoch)
+
+    @property
+    def network(self) -> bool:
+        """The network role: statistics of every district side by side (docs/districts.md)."""
+        return NETWORK_ROLE in self.teams
+
+    def districts(self, config: Config) -> tuple[str, ...]:
+        """The districts whose figures the account sees: those of its teams, all for the network role."""
+        if self.network:
+            return config.district_ids
+        mine = {config.district_of_team(team) for team in self.teams if team in config.tickets.teams}
+        return tuple(district for district in config.district_ids if district in mine)
 
 
 def check_password(password: str) -> None:
@@ -103,7 +119,9 @@ class Accounts:
 
     def _check_teams(self, teams: Iterable[str]) -> list[str]:
         teams = list(dict.fromkeys(teams))
-        unknown = [team for team in teams if team not in self.teams]
+        # In a network (team keys "<district>/<team>") an account may also hold the network role.
+        allowed = set(self.teams) | ({NETWORK_ROLE} if any(TEAM_SEPARATOR in key for key in self.teams) else set())
+        unknown = [team for team in teams if team not in allowed]
         if unknown:
             raise AccountError(
                 f"unknown team {', '.join(unknown)}; config.yml tickets.teams has {', '.join(self.teams)}"

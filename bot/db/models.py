@@ -69,6 +69,7 @@ class Chat(Base):
     channel: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     language: Mapped[str | None] = mapped_column(String(8))
+    district: Mapped[str | None] = mapped_column(String(32))  # config.yml districts: id; None: not chosen
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

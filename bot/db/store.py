@@ -85,12 +85,26 @@ class DbChatStore:
             return result.scalar_one_or_none()
 
     async def set_language(self, channel: str, chat_id: str, lang: str) -> None:
+        await self._set(channel, chat_id, language=lang)
+
+    async def district(self, channel: str, chat_id: str) -> str | None:
+        async with self.database.read() as session:
+            result = await session.execute(
+                select(Chat.district).where(Chat.channel == channel, Chat.external_id == chat_id)
+            )
+            return result.scalar_one_or_none()
+
+    async def set_district(self, channel: str, chat_id: str, district: str) -> None:
+        await self._set(channel, chat_id, district=district)
+
+    async def _set(self, channel: str, chat_id: str, **values: str) -> None:
+        """Set columns of the chat's row, creating the row on first contact."""
         now = utcnow()
         statement = _insert(self.database, Chat).values(
-            channel=channel, external_id=chat_id, language=lang, created_at=now, updated_at=now
+            channel=channel, external_id=chat_id, created_at=now, updated_at=now, **values
         )
         statement = statement.on_conflict_do_update(
-            index_elements=["channel", "external_id"], set_={"language": lang, "updated_at": now}
+            index_elements=["channel", "external_id"], set_={**values, "updated_at": now}
         )
         async with self.database.transaction() as session:
             await session.execute(statement)

@@ -6,8 +6,8 @@ import argparse
 import time
 
 from bot.config import Config
-from bot.knowledge.library import check_settings
-from bot.knowledge.loader import FaqError, load_faq
+from bot.knowledge.library import load_network_faq
+from bot.knowledge.loader import FaqError
 
 
 def add_arguments(faq_commands) -> None:
@@ -39,11 +39,12 @@ def add_arguments(faq_commands) -> None:
     show.add_argument("topic", help="topic id, e.g. status.tolerated")
     show.add_argument("--lang", choices=("de", "en"), default="de")
     show.add_argument("--channel", choices=("terminal", "telegram", "whatsapp", "web"), default="terminal")
+    show.add_argument("--district", default=None, help="in a network: as this district's chats get it (its overlay)")
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
     if args.faq_command == "show":
-        return show(config, args.topic, args.lang, args.channel)
+        return show(config, args.topic, args.lang, args.channel, args.district)
     return check(config, strict=args.strict, routing=getattr(args, "routing", False))
 
 
@@ -52,7 +53,7 @@ def check(config: Config, strict: bool = False, routing: bool = False) -> int:
 
     directory = config.resolve(config.faq.path)
     try:
-        faq, warnings = load_faq(directory, check_settings(config))
+        faq, warnings = load_network_faq(config)  # with the districts' overlays in a network
     except FaqError as exc:
         errors = sum(1 for i in exc.issues if i.severity == "error")
         for issue in exc.issues:
@@ -83,11 +84,11 @@ def check(config: Config, strict: bool = False, routing: bool = False) -> int:
     return 1 if (strict and warnings) or worse else 0
 
 
-def show(config: Config, topic_id: str, lang: str, channel: str) -> int:
+def show(config: Config, topic_id: str, lang: str, channel: str, district: str | None = None) -> int:
     from bot.knowledge.editor_tools import render, reply_for
 
     try:
-        faq, _ = load_faq(config.resolve(config.faq.path), check_settings(config))
+        faq, _ = load_network_faq(config)
     except FaqError as exc:
         print(f"the FAQ has errors, run `python -m bot faq check`: {exc}")
         return 1
@@ -95,5 +96,14 @@ def show(config: Config, topic_id: str, lang: str, channel: str) -> int:
         close = [t for t in faq.topics if topic_id.split(".")[-1] in t]
         print(f"no topic '{topic_id}'" + (f"; did you mean: {', '.join(close)}" if close else ""))
         return 2
-    print(render(reply_for(config, faq, topic_id, lang), lang, channel))
+    if district is not None and district not in config.districts:
+        print(
+            f"no district '{district}' in the configuration"
+            + (f"; it has {', '.join(config.districts)}" if config.districts else "")
+        )
+        return 2
+    if not faq.available(topic_id, district or faq.local_to.get(topic_id)):
+        print(f"'{topic_id}' is a local topic of {faq.local_to[topic_id]}, not of {district}")
+        return 2
+    print(render(reply_for(config, faq, topic_id, lang, district or faq.local_to.get(topic_id)), lang, channel))
     return 0

@@ -20,13 +20,17 @@ from bot.messages import Reply
 CHANNELS = ("terminal", "telegram", "whatsapp", "web")
 
 
-def reply_for(config: Config, faq: Faq, topic_id: str, lang: str) -> Reply:
-    """The topic's answer exactly as the dialogue builds it (placeholders, steps, sources, footer, buttons)."""
+def reply_for(config: Config, faq: Faq, topic_id: str, lang: str, district: str | None = None) -> Reply:
+    """The topic's answer exactly as the dialogue builds it (placeholders, steps, sources, footer, buttons).
+
+    `district`: in a network, as that district's chats get it (its contacts and overlay; None: the first).
+    """
     from bot.dialogue import Dialogue  # the dialogue pulls in the decision rule; only needed here
     from bot.store import MemoryChatStore
 
     knowledge = SimpleNamespace(current=SimpleNamespace(faq=faq))  # render_topic reads only the FAQ
-    return Dialogue(config, knowledge, MemoryChatStore()).render_topic(faq.topics[topic_id], lang)  # type: ignore[arg-type]
+    dialogue = Dialogue(config, knowledge, MemoryChatStore())  # type: ignore[arg-type]
+    return dialogue.render_topic(faq.topics[topic_id], lang, district=district)
 
 
 def _buttons(reply: Reply) -> str:

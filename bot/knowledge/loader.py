@@ -10,7 +10,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.model import LANGS, Area, AreaFile, Faq, RoutesFile, TextList, Topic, placeholders_in
 from bot.knowledge.yaml_lines import duplicate_keys, line_of, load_with_lines
@@ -59,7 +59,7 @@ class CheckSettings:
 class _Parsed:
     path: Path
     raw: Any
-    model: AreaFile | RoutesFile
+    model: Any  # AreaFile, RoutesFile, or a district's OverlayFile (bot/knowledge/overlay.py)
 
 
 def faq_files(directory: Path) -> list[Path]:
@@ -68,6 +68,13 @@ def faq_files(directory: Path) -> list[Path]:
 
 
 def _parse(path: Path, issues: list[Issue]) -> _Parsed | None:
+    if path.name == ROUTES_FILE:
+        return _parse_as(path, RoutesFile, issues, "'routes:'")
+    return _parse_as(path, AreaFile, issues, "'area:' and 'topics:'")
+
+
+def _parse_as(path: Path, model_type: type[BaseModel], issues: list[Issue], layout: str) -> _Parsed | None:
+    """Read `path` and validate it as `model_type`; problems go to `issues` with their lines."""
     try:
         raw = load_with_lines(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
@@ -96,16 +103,10 @@ def _parse(path: Path, issues: list[Issue]) -> _Parsed | None:
                 "remove or rename one of them; only the last one would count",
             )
         )
-    model_type = RoutesFile if path.name == ROUTES_FILE else AreaFile
     if not isinstance(raw, dict):
         issues.append(
             Issue(
-                "error",
-                path,
-                1,
-                "the file must be a mapping with "
-                + ("'routes:'" if model_type is RoutesFile else "'area:' and 'topics:'"),
-                "start from the example in faq/README.md",
+                "error", path, 1, f"the file must be a mapping with {layout}", "start from the example in faq/README.md"
             )
         )
         return None

@@ -117,6 +117,21 @@ class Faq:
     topics: dict[str, Topic]
     routes: dict[str, TextList]
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # Districts' overlays (faq/districts/<id>/, bot/knowledge/overlay.py): their own topics are in
+    # `topics` too (the classifier knows them all), but belong to one district only ...
+    local_to: dict[str, str] = field(default_factory=dict)  # topic id -> district id
+    # ... and a district's local wording of a shared topic: (district id, topic id) -> the topic as answered there.
+    overrides: dict[tuple[str, str], Topic] = field(default_factory=dict)
+
+    def available(self, topic_id: str, district: str | None) -> bool:
+        """Whether a chat of `district` may be answered with the topic: shared, or local to that district."""
+        return topic_id in self.topics and self.local_to.get(topic_id, district) == district
+
+    def topic_in(self, topic_id: str, district: str | None) -> Topic | None:
+        """The topic as a chat of `district` gets it (local wording where the district has one), or None."""
+        if not self.available(topic_id, district):
+            return None
+        return self.overrides.get((district or "", topic_id)) or self.topics[topic_id]
 
     def training_examples(self) -> list[TrainingExample]:
         examples = []

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config
-from bot.knowledge import Faq, check_settings, load_faq
+from bot.knowledge import Faq
+from bot.knowledge.library import load_network_faq
 from bot.rasa_tools.export import RASA_VERSION, Export, build_export
 from bot.rasa_tools.model import Model, ensure_model
 from bot.rasa_tools.process import VAR, Progress, RasaToolError
@@ -40,7 +41,7 @@ def load_export(config: Config) -> tuple[Faq, Export]:
     Raises:
         FaqError: the FAQ has errors.
     """
-    faq, _ = load_faq(config.resolve(config.faq.path), check_settings(config))
+    faq, _ = load_network_faq(config)  # a network's local topics are intents too
     return faq, build_export(faq)
 
 

@@ -26,6 +26,7 @@ class ChatView:
     language: str | None  # as the chat chose it; None: not chosen
     state: State | None  # where it is in a flow
     has_ticket: bool  # whether it has a ticket that is not closed
+    district: str | None = None  # config.yml districts: id as stored; None: not chosen
 
 
 # Built once (it runs on every message): the row of (SELECT 1) left-joined to the chat's state and
@@ -45,6 +46,7 @@ _VIEW = (
         ConversationState.step,
         ConversationState.data,
         Chat.language,
+        Chat.district,
     )
     .select_from(select(literal(1).label("one")).subquery())
     .outerjoin(
@@ -80,7 +82,7 @@ class ConversationStore:
         async with self.database.read() as session:
             row = (await session.execute(_VIEW, {"channel": channel, "chat_id": chat_id})).one()
         state = State(row.flow, row.step, dict(row.data or {})) if row.flow is not None else None
-        return ChatView(row.language, state, bool(row.has_ticket))
+        return ChatView(row.language, state, bool(row.has_ticket), row.district)
 
     async def set(self, channel: str, chat_id: str, state: State) -> None:
         insert = (postgresql.insert if self.database.dialect == "postgresql" else sqlite.insert)(ConversationState)

@@ -32,12 +32,24 @@ class TicketReminders:
         self.settings = settings
         self.clock = clock
 
+    def teams_in_office(self, moment: datetime) -> tuple[str, ...]:
+        """The teams whose office is open at `moment`: a district's own office hours, else the common ones."""
+        config = self.service.config
+        return tuple(
+            team
+            for team in config.tickets.teams
+            if in_office_hours(
+                moment, config.district(config.district_of_team(team)).office_hours or self.settings.office_hours
+            )
+        )
+
     async def run_once(self) -> dict[str, list[int]]:
         """One round; returns the ticket ids each reminder touched."""
         done: dict[str, list[int]] = {"reannounced": [], "employer_told": [], "closed": []}
-        if in_office_hours(self.clock(), self.settings.office_hours):
+        teams = self.teams_in_office(self.clock())
+        if teams:
             done["reannounced"] = await self.service.remind_unclaimed(
-                timedelta(minutes=self.settings.unclaimed_after_minutes)
+                timedelta(minutes=self.settings.unclaimed_after_minutes), teams=teams
             )
         done["employer_told"] = await self.service.tell_waiting_employers(
             timedelta(hours=self.settings.employer_no_answer_after_hours)

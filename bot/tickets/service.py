@@ -10,16 +10,16 @@ PostgreSQL; on SQLite the first statement is a write, which takes the database's
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
+from bot.config import Config, route_of_team
 from bot.db.engine import Database
 from bot.db.models import Chat, DecisionLog, utcnow
 from bot.messages import Button, Reply
@@ -676,6 +676,8 @@ class TicketService:
                 raise InvalidTransition(f"ticket #{ticket.id} is closed")
             if ticket.team == to_team:
                 raise InvalidTransition(f"ticket #{ticket.id} is with {to_team} already")
+            if self.config.district_of_team(to_team) != self.config.district_of_team(ticket.team):
+                raise NotAllowed(f"{to_team} is a team of another district")
             before, from_team = ticket.status, ticket.team
             old_lang = self.settings.teams[from_team].lang
             self._to_staff(
@@ -748,13 +750,14 @@ class TicketService:
 
     # -- reminders (bot/tickets/reminders.py drives these) -------------------------------------------------------
 
-    async def remind_unclaimed(self, older_than: timedelta) -> list[int]:
-        """Re-announce open tickets nobody claimed for `older_than`; returns their ids."""
+    async def remind_unclaimed(self, older_than: timedelta, teams: Sequence[str] | None = None) -> list[int]:
+        """Re-announce open tickets nobody claimed for `older_than` (of `teams` only, if given); returns their ids."""
         cutoff, done = self.clock() - older_than, []
+        of_teams = Ticket.team.in_(teams) if teams is not None else true()
         async with self.database.transaction() as session:
             due = (
                 update(Ticket)
-                .where(Ticket.status == OPEN, Ticket.announced_at < cutoff, Ticket.deleted_at.is_(None))
+                .where(Ticket.status == OPEN, Ticket.announced_at < cutoff, Ticket.deleted_at.is_(None), of_teams)
                 .values(announced_at=self.clock())
                 .execution_options(synchronize_session=False)
             )
@@ -795,11 +798,9 @@ class TicketService:
             ids = [row[0] for row in (await session.execute(due.returning(Ticket.id))).all()]
             for ticket_id in ids:
                 ticket = await _get_ticket(session, ticket_id)
-                contact = (
-                    self.config.contacts.placeholders(ticket.lang)[ticket.team]
-                    if ticket.team in ("authority", "coordinator")
-                    else ""
-                )
+                route = route_of_team(ticket.team)
+                contacts = self.config.district(self.config.district_of_team(ticket.team)).contacts
+                contact = contacts.placeholders(ticket.lang)[route] if route in ("authority", "coordinator") else ""
                 self._to_employer(
                     session,
                     ticket,

@@ -6,7 +6,7 @@ language (tickets.teams.<key>.lang), employer texts in the chat's.
 
 from __future__ import annotations
 
-from bot.config import Config, Team
+from bot.config import Config, Team, route_of_team
 from bot.messages import Button, Reply
 from bot.texts import t
 from bot.tickets.models import Ticket
@@ -23,11 +23,13 @@ def team_name(config: Config, team: str, lang: str) -> str:
 
 
 def other_team(config: Config, team: str) -> str:
-    """Where a hand-over goes: the other of authority and coordinator (or the first other team)."""
-    preferred = {"authority": "coordinator", "coordinator": "authority"}.get(team)
-    if preferred in config.tickets.teams:
-        return preferred
-    return next(key for key in config.tickets.teams if key != team)
+    """Where a hand-over goes: the other of authority and coordinator of the ticket's district
+    (or the district's first other team)."""
+    district = config.district_of_team(team)
+    preferred = {"authority": "coordinator", "coordinator": "authority"}.get(route_of_team(team), "")
+    if config.team_key(district, preferred) in config.tickets.teams:
+        return config.team_key(district, preferred)
+    return next(key for key in config.teams_in_district(district) if key != team)
 
 
 def staff_buttons(config: Config, ticket: Ticket, lang: str) -> tuple[tuple[Button, ...], ...]:

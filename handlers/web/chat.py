@@ -188,7 +188,7 @@ async def send(request: web.Request) -> web.Response:
     async with request.app[LOCKS].setdefault(chat_id, asyncio.Lock()):  # one chat's messages in order
         lang = await services.conversation.chat_language(message)
         shown = message.text or message.payload
-        if shown.strip().lower() != "/start":  # the page sends it by itself on a new chat
+        if shown.strip().lower().split()[:1] != ["/start"]:  # the page sends it by itself on a new chat
             await services.chat.add(chat_id, "employer", {"text": shown[:4000]})
         note = await _limited(request, message, chat_id)
         if note:

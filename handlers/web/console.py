@@ -125,8 +125,9 @@ async def ticket(request: web.Request) -> web.Response:
     faq = services.core.knowledge.current.faq
     draft = ""
     chosen = request.query.get("faq", "")
-    if chosen in faq.topics:  # "insert an FAQ answer": the topic's answer as the start of a reply
-        draft = services.core.dialogue.render_topic(faq.topics[chosen], detail.ticket.lang).text
+    district = services.config.district_of_team(detail.ticket.team)
+    if faq.available(chosen, district):  # "insert an FAQ answer": the topic's answer (its district's) to start from
+        draft = services.core.dialogue.render_topic(faq.topics[chosen], detail.ticket.lang, district=district).text
     suggested = (detail.ticket.classification or {}).get("faq_id") or ""
     return aiohttp_jinja2.render_template(
         "ticket.html",

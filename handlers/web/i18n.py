@@ -148,6 +148,17 @@ GERMAN = {
     "Other": "Sonstige",
     "Clarified": "Rückfrage",
     "No data yet.": "Noch keine Daten.",
+    # a network of districts (docs/districts.md)
+    "Districts": "Landkreise und Städte",
+    "Districts side by side": "Landkreise und Städte im Vergleich",
+    "District": "Landkreis / Stadt",
+    "Last %d days": "Letzte %d Tage",
+    "Unanswered questions": "Unbeantwortete Fragen",
+    "FAQ gaps common to several districts": "FAQ-Lücken in mehreren Landkreisen",
+    "Unanswered questions by the topic the bot guessed, where two or more districts have them": (
+        "Unbeantwortete Fragen nach dem vom Bot vermuteten Thema, wo zwei oder mehr Landkreise sie haben"
+    ),
+    "Total": "Summe",
     "answers": "Antworten",
     "hours": "Stunden",
     "Day": "Tag",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.districts.stats import network_report
 from bot.stats import Report, report
 from handlers.web.charts import Series, hbars, rate_line, stacked_bars
 from handlers.web.security import ACCOUNT
@@ -66,10 +67,25 @@ async def page(request: web.Request) -> web.Response:
     """The statistics page."""
     services = request.app[SERVICES]
     period = "week" if request.query.get("period") == "week" else "day"
-    account = request[ACCOUNT]
-    result = await report(services.database, services.config, period, teams=account.teams, editor=account.editor)
+    account, config = request[ACCOUNT], services.config
+    districts = account.districts(config) if config.districts and not account.network else None  # a network: its own
+    result = await report(
+        services.database, config, period, teams=account.teams, editor=account.editor, districts=districts
+    )
     context = await _context(request)
-    return aiohttp_jinja2.render_template("stats.html", request, {"r": result, "charts": charts(result, context)})
+    return aiohttp_jinja2.render_template(
+        "stats.html", request, {"r": result, "charts": charts(result, context), "network": account.network}
+    )
+
+
+async def districts_page(request: web.Request) -> web.Response:
+    """The network role's page: every district's figures side by side, and the FAQ gaps they share."""
+    services, account = request.app[SERVICES], request[ACCOUNT]
+    if not account.network:
+        raise web.HTTPForbidden(text="Only the network role sees every district.")
+    result = await network_report(services.database, services.config)
+    names = {d: services.config.district(d).name for d in services.config.district_ids}
+    return aiohttp_jinja2.render_template("districts.html", request, {"n": result, "names": names})
 
 
 async def _context(request: web.Request):
@@ -80,3 +96,4 @@ async def _context(request: web.Request):
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/stats", page, name="console.stats")
+    app.router.add_get("/stats/districts", districts_page, name="console.stats.districts")

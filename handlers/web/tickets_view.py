@@ -98,7 +98,8 @@ class TicketsView:
         ticket = await self.tickets.get(ticket_id)
         if ticket.team not in account.teams:
             raise TicketNotFound(f"no ticket #{ticket_id}")
-        others = tuple(key for key in self.config.tickets.teams if key != ticket.team)
+        district = self.config.teams_in_district(self.config.district_of_team(ticket.team))
+        others = tuple(key for key in district if key != ticket.team)  # hand-overs stay within the district
         return TicketDetail(
             ticket,
             await self.tickets.messages(ticket_id),

@@ -184,7 +184,9 @@
         token = null;
       }
     }
-    await send({ text: "/start" });
+    // /chat/?d=<district>: the district's entry link (python -m bot districts links) chooses it at the start
+    const district = (new URLSearchParams(location.search).get("d") || "").replace(/[^A-Za-z0-9-]/g, "").slice(0, 20);
+    await send({ text: district ? `/start ${district}` : "/start" });
     setTimeout(poll, pollMs);
   })();
 })();
