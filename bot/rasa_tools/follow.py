@@ -7,17 +7,20 @@ ServedModel). Once trained, the model is loaded with Rasa's HTTP API (`PUT /mode
 
 One training at a time: an edit during a training queues one more run, for the newest FAQ only.
 Several bot processes behind one Rasa server each follow; the model cache's lock lets one of them
-train while the others wait and find the model trained, and a server already serving it is left as is.
+train while the others wait and find the model trained, and a lock per server lets one of them load
+it while the others wait and find it served.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -26,7 +29,7 @@ from bot.knowledge import Faq
 from bot.metrics import RASA_MODEL_SWITCHES
 from bot.rasa_tools.export import Export, build_export
 from bot.rasa_tools.model import MODELS, ensure_model
-from bot.rasa_tools.process import RasaToolError
+from bot.rasa_tools.process import VAR, RasaToolError
 from bot.rasa_tools.venv import VENV, is_installed, rasa_executable
 from nlu.rasa import ServedModel
 
@@ -115,8 +118,12 @@ class RasaFollower:
             model = await asyncio.to_thread(self._train, export, self._stop)
         finally:
             self.training = False
-        await self._load(model)  # even when the FAQ changed again meanwhile: it knows more than the served one
-        serving = await self._serving()
+        async with self._one_switch_at_a_time():
+            if await self._serving() == export.model_file:  # another process switched while this one trained
+                self.served.update(export.model_file, export.labels)
+                return
+            await self._load(model)  # even when the FAQ changed again meanwhile: it knows more than the served one
+            serving = await self._serving()
         if serving != export.model_file:
             raise RasaToolError(f"Rasa was told to load {model.name} but serves {serving}")
         self.served.update(serving, export.labels)
@@ -128,6 +135,24 @@ class RasaFollower:
             export.intents,
             time.monotonic() - started,
         )
+
+    @contextlib.asynccontextmanager
+    async def _one_switch_at_a_time(self) -> AsyncIterator[None]:
+        """Hold a lock per Rasa server across processes while switching: Rasa answers nothing while it loads
+        a model (15-30 s), so two processes that trained the same model must not load it one after the other."""
+        path = VAR / "locks" / f"switch-{hashlib.sha256(self.url.encode()).hexdigest()[:12]}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w") as lock:
+            while True:  # polled, not blocking: a bot shutting down must not wait for another process's load
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(0.5)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

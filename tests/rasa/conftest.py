@@ -62,6 +62,7 @@ class StandIn:
     tokens: list[str | None] = field(default_factory=list)
     model_file: str = "standin.tar.gz"
     loads: list[str] = field(default_factory=list)  # model files PUT /model was asked to load
+    load_seconds: float = 0.0  # how long loading a model takes (Rasa answers PUT /model once it is loaded)
     url: str = ""
 
     async def parse(self, request: web.Request) -> web.StreamResponse:
@@ -86,6 +87,7 @@ class StandIn:
         if self.mode == "error":
             return web.json_response({"status": "failure", "code": 500}, status=500)
         self.loads.append((await request.json())["model_file"])
+        await asyncio.sleep(self.load_seconds)
         self.model_file = Path(self.loads[-1]).name
         return web.Response(status=204)
 

@@ -178,3 +178,23 @@ def test_a_models_labels_come_from_its_metadata_or_its_archive(tmp_path):
     (tmp_path / "bbbb.json").write_text(json.dumps({"training_seconds": 1}))
     assert model_labels("bbbb.tar.gz", tmp_path) == {"funding.grant", "smalltalk"}
     assert model_labels("cccc.tar.gz", tmp_path) is None  # trained elsewhere: not known
+
+
+async def test_two_processes_that_trained_the_same_model_load_it_once(standin, tmp_path):
+    """Two followers stand for two bot processes behind one Rasa server: each trains (the cache would give the
+    second the first's model), but only the first tells Rasa to load it; the second finds it served."""
+    standin.load_seconds = 0.5  # Rasa is busy loading for a while
+    models = tmp_path / "models"
+    one = RasaFollower(standin.url, "s3cret", ServedModel(), StandInTrainer(models))
+    two = RasaFollower(standin.url, "s3cret", ServedModel(), StandInTrainer(models))
+    export = tiny_export("a", "b")
+    try:
+        one.follow(export)
+        two.follow(export)
+        await asyncio.gather(one.idle(), two.idle())
+    finally:
+        await one.close()
+        await two.close()
+    assert len(standin.loads) == 1 and one.switches + two.switches == 1
+    assert one.served.model_file == two.served.model_file == export.model_file
+    assert one.served.labels == two.served.labels == {"a", "b"}
