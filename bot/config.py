@@ -301,6 +301,21 @@ class Outbox(_Strict):
     backoff_max_seconds: float = Field(600, gt=0)  # ... up to this
 
 
+FILE_TYPES = ("pdf", "jpeg", "png")  # what a team may send an employer (bot/tickets/files.py checks the content)
+
+
+class TeamFiles(_Strict):
+    """Files from a team to an employer (a form, a checklist, a leaflet); employers cannot send files."""
+
+    enabled: bool = True
+    max_megabytes: float = Field(10, gt=0, le=20)  # Telegram lets a bot download at most 20 MB
+    types: tuple[Literal["pdf", "jpeg", "png"], ...] = FILE_TYPES
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_megabytes * 1024 * 1024)
+
+
 class Tickets(_Strict):
     enabled: bool = True
     teams: dict[str, Team] = {
@@ -314,6 +329,7 @@ class Tickets(_Strict):
     recent_messages: int = Field(5, ge=0, le=20)  # earlier questions of the chat shown on the staff card
     reminders: Reminders = Reminders()
     outbox: Outbox = Outbox()
+    files: TeamFiles = TeamFiles()
 
     @field_validator("teams")
     @classmethod
