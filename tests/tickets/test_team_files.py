@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.accounts.service import Accounts
 from bot.config import TeamFiles
 from bot.tickets.files import FileRefused, check_upload, send_file
 from bot.tickets.models import TeamFile, Ticket, TicketMessage
@@ -15,16 +16,20 @@ from tests.telegram.conftest import telegram_config
 from tests.tickets.conftest import AUTHORITY_GROUP, with_teams
 from tests.tickets.test_service import ANNA, open_ticket
 from tests.tickets.test_telegram_flow import hand_over_to_authority, people, settle, standin, table  # noqa: F401
+from tests.web.conftest import PASSWORD, Browserless, new_http
+from tests.web.test_team_files import send
 
 PDF = b"%PDF-1.4\n% Merkblatt Beschaeftigungserlaubnis\n" + b"0" * 2000 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 500
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 800
 EXE = b"MZ\x90\x00" + b"\x00" * 500
 LIMIT = TeamFiles(max_megabytes=0.05)  # about 52 KB: small files in the tests
+SECRET = "test-session-secret-" + "y" * 24
 
 
 @pytest.fixture
-async def bot(config, standin, db_url, shared_core):  # noqa: F811
+async def bot(config, standin, db_url, shared_core, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("LOTSE_SESSION_SECRET", SECRET)  # the console runs in the same process (web.enabled)
     tg_config = with_teams(telegram_config(config, standin, db_url), files=LIMIT)
     async with running(tg_config, knowledge=shared_core.knowledge) as running_bot:
         yield running_bot
@@ -83,6 +88,22 @@ async def test_a_photo_goes_as_a_photo(bot, standin, people):  # noqa: F811
     await settle(bot)
     [sent] = [u for u in standin.uploads if u["chat_id"] == employer.chat["id"]]
     assert sent["method"] == "sendPhoto" and sent["data"] == JPEG
+
+
+async def test_a_document_from_the_console_reaches_the_employer_on_telegram(bot, standin, people):  # noqa: F811
+    employer = people["employer"]
+    ticket, _ = await ticket_in_topic(bot, standin, people)
+    accounts = Accounts(bot.database, bot.config.tickets.teams)
+    await accounts.add("olga", PASSWORD, ["authority"], "Olga Amt")
+    async with new_http() as http:
+        coordinator = Browserless(http, bot.runtime.url)
+        await coordinator.login("olga", PASSWORD)
+        page = await send(coordinator, ticket.id, "Merkblatt.pdf", PDF, "Hier das Merkblatt.")
+        assert 'class="flash ok"' in page
+    await settle(bot)
+    [sent] = standin.uploads
+    assert (sent["method"], sent["chat_id"], sent["data"]) == ("sendDocument", employer.chat["id"], PDF)
+    assert "Hier das Merkblatt." in sent["caption"] and "— Ausländerbehörde" in sent["caption"]
 
 
 @pytest.mark.parametrize(
