@@ -301,7 +301,7 @@ class Outbox(_Strict):
     backoff_max_seconds: float = Field(600, gt=0)  # ... up to this
 
 
-FILE_TYPES = ("pdf", "jpeg", "png")  # what a team may send an employer (bot/tickets/files.py checks the content)
+FileType = Literal["pdf", "jpeg", "png"]  # what a team may send an employer (bot/tickets/files.py checks the content)
 
 
 class TeamFiles(_Strict):
@@ -309,7 +309,7 @@ class TeamFiles(_Strict):
 
     enabled: bool = True
     max_megabytes: float = Field(10, gt=0, le=20)  # Telegram lets a bot download at most 20 MB
-    types: tuple[Literal["pdf", "jpeg", "png"], ...] = FILE_TYPES
+    types: tuple[FileType, ...] = ("pdf", "jpeg", "png")
 
     @property
     def max_bytes(self) -> int:

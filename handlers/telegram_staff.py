@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import Document, Message, PhotoSize, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -149,6 +149,7 @@ class StaffChannel:
 
 async def download(message: Message, settings: TeamFiles, lang: str) -> Upload:
     """The message's document or (largest) photo, fetched with getFile once its size and name may pass."""
+    source: Document | PhotoSize
     if message.document:
         source, name, as_photo = message.document, message.document.file_name or "file", False
         check_name(name, settings, lang)
