@@ -26,8 +26,8 @@ from bot.tickets.models import ANSWERED, CLOSED, OPEN, TeamFile, Ticket, TicketM
 from bot.tickets.outbox import enqueue, reply_payload
 from bot.tickets.service import Actor, InvalidTransition, TicketError, TicketService
 
-FILE_CHANNELS = ("telegram", "web")  # employers' channels that can receive a file (WhatsApp: not yet)
-CHANNEL_NAMES = {"whatsapp": "WhatsApp", "terminal": "the terminal"}
+FILE_CHANNELS = ("telegram", "web", "whatsapp")  # employers' channels that can receive a file
+CHANNEL_NAMES = {"terminal": "the terminal"}
 MAX_CAPTION = 700  # the team's words with a file; with title and signature it stays within Telegram's 1024
 _UNSAFE = re.compile(r"[^\w .()+-]+")
 
@@ -165,8 +165,8 @@ async def send_file(
             reply_payload(file_reply(service, ticket, upload, caption), ticket.lang) | {"file": described},
             kind="file",
             ticket_id=ticket.id,
-            purpose="file",
-            dedup_key=f"file:{stored.id}",
+            purpose="answer",  # a file is an answer: on WhatsApp it waits for the window (and its template) like one
+            dedup_key=f"answer:{message.id}",
             now=now,
         )
         return ticket

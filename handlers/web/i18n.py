@@ -85,9 +85,9 @@ GERMAN = {
     "A few words with it (optional)": "Ein paar Worte dazu (freiwillig)",
     (
         "PDF, JPEG or PNG, at most {n} MB. The file is signed with the team's name and sent to the employer on "
-        "their channel (Telegram or the web chat)."
+        "their channel."
     ): "PDF, JPEG oder PNG, höchstens {n} MB. Die Datei wird mit dem Namen des Teams unterschrieben und auf dem "
-    "Kanal des Arbeitgebers zugestellt (Telegram oder Web-Chat).",
+    "Kanal des Arbeitgebers zugestellt.",
     "Send file": "Datei senden",
     "Start from an FAQ answer": "Mit einer FAQ-Antwort beginnen",
     "Insert": "Einfügen",
