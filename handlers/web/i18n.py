@@ -81,7 +81,7 @@ GERMAN = {
     "Answer": "Antworten",
     "Your answer to the employer": "Ihre Antwort an den Arbeitgeber",
     "Send answer": "Antwort senden",
-    "Send a file": "Eine Datei senden",
+    "File for the employer": "Datei für den Arbeitgeber",
     "A few words with it (optional)": "Ein paar Worte dazu (freiwillig)",
     (
         "PDF, JPEG or PNG, at most {n} MB. The file is signed with the team's name and sent to the employer on "
