@@ -332,6 +332,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Die Datei wurde nicht gesendet: Dateien an Arbeitgeber sind abgeschaltet (tickets.files.enabled).",
         "en": "The file was not sent: files to employers are switched off (tickets.files.enabled).",
     },
+    "st_file_fetch": {
+        "de": "Die Datei konnte nicht von Telegram geladen werden und wurde nicht gesendet. Bitte senden Sie sie "
+        "noch einmal.",
+        "en": "The file could not be fetched from Telegram and was not sent. Please send it again.",
+    },
     "ho_file_caption": {"de": "📎 {name}", "en": "📎 {name}"},
     "st_reminder": {
         "de": "⏰ #{number} wartet seit {since} auf Übernahme.",

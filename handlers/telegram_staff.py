@@ -3,7 +3,7 @@
 Handlers talk, the ticket service decides: a button press or a reply becomes one service call;
 what the employer and the group are told comes out of the outbox. Registered in
 bot/telegram_app.py before the employer's handlers, so staff groups never reach the dialogue.
-The outbox's Telegram sender is in handlers/telegram_sender.py (imported here for older imports).
+The outbox's Telegram sender is in handlers/telegram_sender.py.
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ from bot.tickets import staff
 from bot.tickets.files import Upload, check_name, check_size, check_upload, may_send, send_file
 from bot.tickets.models import Ticket
 from bot.tickets.service import Actor, NotAllowed, TicketError, TicketNotFound, TicketService
-from handlers.telegram_sender import TelegramSender
-
-__all__ = ["StaffChannel", "TelegramSender", "staff_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +154,10 @@ async def download(message: Message, settings: TeamFiles, lang: str) -> Upload:
         source, name, as_photo = message.photo[-1], f"photo-{message.message_id}.jpg", True
     if source.file_size:
         check_size(source.file_size, settings, lang)
-    file = await source.get_file()
-    data = bytes(await file.download_as_bytearray())
+    try:
+        file = await source.get_file()
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:  # nothing was sent: the coordinator can simply send it again
+        log.warning("a staff file could not be fetched from Telegram: %s", exc)
+        raise TicketError(t("st_file_fetch", lang)) from exc
     return check_upload(name, data, settings, lang, as_photo=as_photo)

@@ -188,3 +188,11 @@ async def test_a_channel_without_files_gets_a_clear_refusal(desk):
         await send_file(desk.service, ticket.id, ANNA, check_upload("a.pdf", PDF, TeamFiles(), "de"))
     telegram_ticket = await open_ticket(desk, chat="4712")
     await send_file(desk.service, telegram_ticket.id, ANNA, check_upload("a.pdf", PDF, TeamFiles(), "de"))
+
+
+async def test_a_file_telegram_cannot_hand_over_is_named_in_the_topic(bot, standin, people):  # noqa: F811
+    officer = people["officer"]
+    _, thread = await ticket_in_topic(bot, standin, people)
+    await officer.deliver(document(officer, thread, "f-gone", "Merkblatt.pdf", 1000))  # getFile: unknown id
+    assert "noch einmal" in standin.sent(AUTHORITY_GROUP)[-1].text
+    assert not standin.uploads and not await table(bot, TeamFile)
