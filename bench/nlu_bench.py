@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_core, classifier_factory  # noqa: E402
+from bot.app import build_core  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.decision import Route, decide  # noqa: E402
 from bot.evaluate import Case, Outcome, Report, evaluate, load_cases  # noqa: E402
@@ -105,12 +105,12 @@ async def main() -> int:
     config = load_config(ROOT / "config.yml")
     core = build_core(config)
     faq = core.knowledge.current.faq
-    build = classifier_factory(config)
+    settings = EmbeddedSettings(**config.nlu.embedded.model_dump())
     print(f"training {args.repeat} times on {len(faq.training_examples())} examples ...", file=sys.stderr)
-    trainings = []
+    trainings = []  # the training itself, in this process (a bot runs it in a child, nlu/model_cache.py)
     for _ in range(args.repeat):
         started = time.perf_counter()
-        build(faq)
+        EmbeddedClassifier(faq.training_examples(), settings)
         trainings.append(time.perf_counter() - started)
 
     reports: dict[str, Report] = {}
@@ -120,7 +120,6 @@ async def main() -> int:
         else:
             print(f"skipped {path}: not found", file=sys.stderr)
     if args.folds:
-        settings = EmbeddedSettings(**config.nlu.embedded.model_dump())
         reports[f"{args.folds}-fold FAQ"] = cross_validate(faq, settings, config.thresholds, args.folds)
 
     classifier = core.knowledge.current.classifier

@@ -19,7 +19,8 @@ from bot.dialogue import Dialogue
 from bot.knowledge import Faq, KnowledgeBase
 from bot.metrics import TRAININGS
 from bot.store import ChatStore, MemoryChatStore
-from nlu.embedded import EmbeddedClassifier, EmbeddedSettings
+from nlu.model import EmbeddedModel, EmbeddedSettings
+from nlu.model_cache import trained_model
 from nlu.types import IntentClassifier
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,18 @@ def tune_runtime_for_serving() -> None:
 
 
 def classifier_factory(config: Config):
-    """The function that trains a classifier for a FAQ, as config.yml's `nlu` section says."""
+    """The function that makes a classifier for a FAQ, as config.yml's `nlu` section says.
+
+    The embedded model comes from the model cache or is trained in a child process
+    (nlu/model_cache.py): this process never imports scikit-learn.
+    """
     settings = EmbeddedSettings(**config.nlu.embedded.model_dump())
+    cache = config.resolve(config.nlu.model_cache) if config.nlu.model_cache else None
 
     def build(faq: Faq) -> IntentClassifier:
-        embedded = EmbeddedClassifier(faq.training_examples(), settings)
-        TRAININGS.inc()
+        embedded, trained = trained_model(faq.training_examples(), settings, cache)
+        if trained:
+            TRAININGS.inc()
         if config.nlu.backend == "rasa":
             return rasa_with_fallback(config, faq, embedded)
         return embedded
@@ -75,7 +82,7 @@ def classifier_factory(config: Config):
     return build
 
 
-def rasa_with_fallback(config: Config, faq: Faq, embedded: EmbeddedClassifier) -> IntentClassifier:
+def rasa_with_fallback(config: Config, faq: Faq, embedded: EmbeddedModel) -> IntentClassifier:
     """Rasa over HTTP; the embedded model detects the language and stands in while Rasa is down."""
     from bot.rasa_tools.export import build_export
     from nlu.fallback import FailoverClassifier

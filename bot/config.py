@@ -106,6 +106,7 @@ class RasaNlu(_Strict):
 class Nlu(_Strict):
     backend: Literal["embedded", "rasa"] = "embedded"
     embedded: EmbeddedNlu = EmbeddedNlu()
+    model_cache: Path | None = Path("var/nlu")  # trained embedded models (nlu/model_cache.py); None: keep none
     rasa: RasaNlu = RasaNlu()
 
     @model_validator(mode="after")
@@ -140,6 +141,7 @@ ENV_OVERRIDES = {
     "TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url"),
     "LOTSE_LISTEN": ("telegram", "listen"),
     "LOTSE_DATABASE_URL": ("database", "url"),
+    "LOTSE_MODEL_CACHE": ("nlu", "model_cache"),
 }
 _SECRET_KEYS = {("telegram", "token"): "TELEGRAM_BOT_TOKEN", ("telegram", "webhook_secret"): "TELEGRAM_WEBHOOK_SECRET"}
 
@@ -564,7 +566,9 @@ def with_nlu_backend(config: Config, backend: str) -> Config:
         ConfigError: the backend is unknown or lacks its settings (Rasa's token).
     """
     try:
-        nlu = Nlu(backend=backend, embedded=config.nlu.embedded, rasa=config.nlu.rasa)
+        nlu = Nlu(
+            backend=backend, embedded=config.nlu.embedded, rasa=config.nlu.rasa, model_cache=config.nlu.model_cache
+        )
     except ValidationError as exc:
         raise ConfigError("; ".join(f"--backend {backend}: {e['msg']}" for e in exc.errors())) from exc
     return config.model_copy(update={"nlu": nlu})

@@ -29,7 +29,9 @@ CLASSIFY_SECONDS = Histogram(
 )
 FAQ_RELOADS = Counter("lotse_faq_reloads", "Reloads of faq/ after an edit, by outcome (ok, failed)", ["outcome"])
 MIGRATIONS = Counter("lotse_schema_migrations", "Schema migrations this process ran at start-up")
-TRAININGS = Counter("lotse_classifier_trainings", "Classifier trainings (start-up and FAQ reloads)")
+TRAININGS = Counter(
+    "lotse_classifier_trainings", "Classifier trainings (start-up and FAQ reloads; none when the model cache has it)"
+)
 
 __all__ = [
     "CLASSIFY_SECONDS",

@@ -11,11 +11,14 @@ towards out_of_scope. The SVM learns how much each feature counts, like any othe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from nlu.text import fold
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 _NONE = np.empty(0, dtype=np.intp)
 
@@ -118,6 +121,8 @@ class TermMatcher:
 
     def matrix(self, folded_texts: Sequence[str]) -> sp.csr_matrix:
         """The term features of many folded texts, without the offset, for training."""
+        import scipy.sparse as sp  # training only: a serving process never loads SciPy
+
         rows, cols = [], []
         for row, folded in enumerate(folded_texts):
             columns = self.columns(folded) - self.offset

@@ -15,8 +15,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
-def config() -> Config:
-    return load_config(ROOT / "config.yml", environ={})
+def model_cache(tmp_path_factory) -> Path:
+    """The session's trained models (nlu/model_cache.py): the first core trains, later ones load.
+    Never var/nlu of the checkout, so that no run depends on what an earlier run left there."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def config(model_cache) -> Config:
+    return load_config(ROOT / "config.yml", environ={"LOTSE_MODEL_CACHE": str(model_cache)})
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +44,18 @@ def core(shared_core) -> Core:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _keep_the_repository_database_untouched(tmp_path_factory):
-    """Processes the tests start use a throw-away SQLite file unless a test says otherwise, so that
-    a test run never writes into var/lotse.db (an operator's or developer's real chat history)."""
+def _keep_the_repository_database_untouched(tmp_path_factory, model_cache):
+    """Processes the tests start use a throw-away SQLite file and the session's model cache unless
+    a test says otherwise, so that a test run never writes into var/ (an operator's or developer's
+    real chat history and models)."""
     import os
 
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'lotse.db'}"
-    previous = os.environ.get("LOTSE_DATABASE_URL")
-    os.environ["LOTSE_DATABASE_URL"] = previous or url
+    wanted = {"LOTSE_DATABASE_URL": url, "LOTSE_MODEL_CACHE": str(model_cache)}
+    previous = {key: os.environ.get(key) for key in wanted}
+    for key, value in wanted.items():
+        os.environ[key] = previous[key] or value
     yield
-    if previous is None:
-        os.environ.pop("LOTSE_DATABASE_URL", None)
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)

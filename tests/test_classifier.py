@@ -90,12 +90,12 @@ async def test_fresh_questions_are_routed_right(core, question, lang, expected):
         "Beschäftigungsduldung und Ausbildungsduldung nach § 60a, Blaue Karte",
     ],
 )
-def test_fast_inference_equals_sklearn(shared_core, text):
-    """The hand-rolled inference path (term features included) must give exactly what scikit-learn's
+def test_fast_inference_equals_sklearn(trained_in_process, text):
+    """The plain-numpy inference path (term features included) must give exactly what scikit-learn's
     predict_proba gives on the features training built."""
     import numpy as np
 
-    classifier = shared_core.knowledge.current.classifier
+    classifier = trained_in_process
     features = classifier.features([text])
     expected = classifier._model.predict_proba(features)[0]
     np.testing.assert_allclose(classifier.probabilities(text), expected, rtol=1e-4, atol=1e-6)
@@ -105,12 +105,47 @@ def test_fast_inference_equals_sklearn(shared_core, text):
     assert confidence == pytest.approx(float(lang_expected.max()), abs=1e-5)
 
 
+@pytest.fixture(scope="module")
+def trained_in_process(shared_core):
+    """The real FAQ's classifier trained in this process, with scikit-learn's objects kept to compare."""
+    from nlu.embedded import EmbeddedClassifier
+
+    current = shared_core.knowledge.current
+    return EmbeddedClassifier(current.faq.training_examples(), current.classifier.settings)
+
+
+def test_the_serving_model_is_what_training_gives(shared_core, trained_in_process):
+    """The bot's model came from a child process and the cache; it ranks exactly like one trained here."""
+    serving = shared_core.knowledge.current.classifier
+    assert type(serving).__name__ == "EmbeddedModel"  # no scikit-learn objects in the serving process
+    assert serving.labels == trained_in_process.labels
+    for text in ("Darf ein Geduldeter als Lehrling anfangen?", "blue card salary 2026", "Wetter morgen"):
+        ours, theirs = serving.classify_sync(text), trained_in_process.classify_sync(text)
+        assert [s.label for s in ours.ranking] == [s.label for s in theirs.ranking]
+        assert [s.confidence for s in ours.ranking] == pytest.approx([s.confidence for s in theirs.ranking], abs=1e-5)
+        assert ours.lang == theirs.lang and ours.term_topics == theirs.term_topics
+
+
 @pytest.mark.parametrize("text", ["", "a", "Ab  c\tDEF  ghij", "§ 16a AufenthG", "Grüße, 😀 Ärger!", "x" * 30])
 @pytest.mark.parametrize("ngram_range,lowercase", [((2, 4), False), ((1, 3), True), ((3, 3), True)])
 def test_fast_char_ngrams_equal_sklearns(text, ngram_range, lowercase):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from nlu.embedded import _fast_analyzer
+    from nlu.embedded import analyzer_of
 
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, lowercase=lowercase)
-    assert _fast_analyzer(vectorizer)(text) == vectorizer.build_analyzer()(text)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, lowercase=lowercase, sublinear_tf=True)
+    assert analyzer_of(vectorizer).ngrams()(text) == vectorizer.build_analyzer()(text)
+
+
+@pytest.mark.parametrize("text", ["", "a", "Ab  c\tDEF  ghij", "§ 16a AufenthG", "Grüße, 😀 Ärger!", "eins zwei drei"])
+@pytest.mark.parametrize("ngram_range,lowercase", [((1, 2), False), ((1, 1), True), ((2, 3), True), ((1, 3), False)])
+@pytest.mark.parametrize("token_pattern", [r"(?u)\b\w+\b", r"(?u)\b\w\w+\b"])
+def test_plain_word_ngrams_equal_sklearns(text, ngram_range, lowercase, token_pattern):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlu.embedded import analyzer_of
+
+    vectorizer = TfidfVectorizer(
+        analyzer="word", ngram_range=ngram_range, lowercase=lowercase, token_pattern=token_pattern, sublinear_tf=True
+    )
+    assert analyzer_of(vectorizer).ngrams()(text) == vectorizer.build_analyzer()(text)

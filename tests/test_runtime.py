@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.telegram.standin import TOKEN, BotApiStandIn
 
-pytestmark = pytest.mark.slow  # each test starts interpreters that import scikit-learn and train
+pytestmark = pytest.mark.slow  # each test starts interpreters with the whole runtime
 
 
 def free_port() -> int:
@@ -33,10 +33,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def environment(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
+def environment(tmp_path: Path, port: int, models: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "WHATSAPP_", "LOTSE_"))}
     return env | {
         "LOTSE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh' / 'lotse.db'}",
+        "LOTSE_MODEL_CACHE": str(models),
         "LOTSE_LISTEN": f"127.0.0.1:{port}",
         "LOTSE_SESSION_SECRET": "s" * 40,
         "NO_PROXY": "127.0.0.1",
@@ -97,9 +98,9 @@ class _quiet:
 
 
 @pytest.mark.parametrize("stop_with", ["/quit", "ctrl-c", "/quit"])
-def test_make_run_in_a_terminal_on_a_fresh_database_answers_and_stops_cleanly(tmp_path, stop_with):
+def test_make_run_in_a_terminal_on_a_fresh_database_answers_and_stops_cleanly(tmp_path, stop_with, model_cache):
     port = free_port()
-    terminal = Terminal(environment(tmp_path, port))
+    terminal = Terminal(environment(tmp_path, port, model_cache))
     screen = terminal.read_until(r"Sie> ", timeout=90)
     assert f"http://127.0.0.1:{port}/chat/" in screen and f"http://127.0.0.1:{port}/console/" in screen
     assert "database is locked" not in screen and "Traceback" not in screen
@@ -123,11 +124,29 @@ async def test_one_process_with_web_and_telegram_migrates_once_and_trains_once(t
     env = environment(
         tmp_path,
         port,
+        tmp_path / "models",  # empty: this start must train
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=standin.base_url,
         TELEGRAM_WEBHOOK_URL="https://lotse.example.org/telegram/hook",
         TELEGRAM_WEBHOOK_SECRET="secret-secret-secret",
     )
+    try:
+        metrics, err = await _run_until_healthy(env)
+        assert metrics["lotse_schema_migrations_total"] == 1.0
+        assert metrics["lotse_classifier_trainings_total"] == 1.0
+        assert b"Telegram as @lotse_test_bot" in err and b"web chat" in err
+        assert standin.of("setWebhook")  # Telegram was plugged into the same runtime
+
+        # the next start finds the model of this FAQ in the cache and trains nothing
+        metrics, err = await _run_until_healthy(env)
+        assert metrics["lotse_classifier_trainings_total"] == 0.0
+        assert len(list((tmp_path / "models").glob("embedded-*.npz"))) == 1
+    finally:
+        await standin.stop()
+
+
+async def _run_until_healthy(env: dict[str, str]) -> tuple[dict[str, float], bytes]:
+    """Start `python -m bot run`, read /metrics once healthy, stop it with SIGTERM; (metrics, stderr)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -139,6 +158,7 @@ async def test_one_process_with_web_and_telegram_migrates_once_and_trains_once(t
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    port = env["LOTSE_LISTEN"].rpartition(":")[2]
     try:
         async with aiohttp.ClientSession() as http:
             metrics = await _metrics_when_ready(http, f"http://127.0.0.1:{port}")
@@ -147,12 +167,8 @@ async def test_one_process_with_web_and_telegram_migrates_once_and_trains_once(t
     finally:
         process.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(process.communicate(), timeout=30)
-        await standin.stop()
     assert process.returncode == 0, err.decode()
-    assert metrics["lotse_schema_migrations_total"] == 1.0
-    assert metrics["lotse_classifier_trainings_total"] == 1.0
-    assert standin.of("setWebhook")  # Telegram was plugged into the same runtime
-    assert b"Telegram as @lotse_test_bot" in err and b"web chat" in err
+    return metrics, err
 
 
 async def _metrics_when_ready(http: aiohttp.ClientSession, base: str) -> dict[str, float]:

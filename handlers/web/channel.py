@@ -6,9 +6,10 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from bot.accounts.web_chat import CHANNEL, WebChatStore
 from bot.runtime import Runtime
 from handlers.web.app import setup_web
-from handlers.web.chat_store import CHANNEL, WebChatStore, WebSender
+from handlers.web.chat_store import WebSender
 from handlers.web.security import session_key
 from handlers.web.services import WebServices, build_services
 

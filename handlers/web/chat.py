@@ -23,10 +23,11 @@ from datetime import timedelta
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.accounts.web_chat import CHANNEL
 from bot.db.models import utcnow
 from bot.messages import IncomingMessage, Kind
 from bot.text_input import clean_payload, clean_text, load_json, parse_id
-from handlers.web.chat_store import CHANNEL, chat_id_of, new_token, reply_json
+from handlers.web.chat_store import chat_id_of, new_token, reply_json
 from handlers.web.security import client_address, trusted_networks
 from handlers.web.services import SERVICES
 

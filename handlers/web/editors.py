@@ -9,25 +9,24 @@ Nothing is written to faq/ from here: the FAQ stays under the editors' review an
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import aiohttp_jinja2
 import yaml
 from aiohttp import web
 from aiohttp_session import get_session
-from sqlalchemy import select, update
 
 from bot.accounts.models import FaqSuggestion
+from bot.accounts.suggestions import STATUSES, Suggestions
 from bot.db.models import utcnow
 from bot.knowledge.law_changes import LAW_CHANGES_FILE, StaleTopic, load_law_changes, stale_topics
+from bot.stats import unanswered
 from bot.text_input import clean_text, parse_id
 from handlers.web.security import ACCOUNT, flash
 from handlers.web.services import SERVICES
-from handlers.web.stats import todo_query
 from handlers.web.tickets_view import TicketNotFound
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
-STATUSES = ("new", "done", "dismissed")
 UNANSWERED_DAYS = 14
 
 
@@ -101,20 +100,15 @@ async def propose(request: web.Request) -> web.Response:
     elif not topic and not TOPIC_ID.match(new_topic):
         flash(session, "choose an existing topic or give a new id like area.topic_name", "error")
     else:
-        async with services.database.transaction() as db:
-            db.add(
-                FaqSuggestion(
-                    ticket_id=detail.ticket.id,
-                    lang=detail.ticket.lang,
-                    question=question,
-                    answer=answer,
-                    topic_id=topic or None,
-                    new_topic_id=None if topic else new_topic,
-                    status="new",
-                    created_by=account.display_name,
-                    created_at=utcnow(),
-                )
-            )
+        await Suggestions(services.database).propose(
+            ticket_id=detail.ticket.id,
+            lang=detail.ticket.lang,
+            question=question,
+            answer=answer,
+            topic_id=topic or None,
+            new_topic_id=None if topic else new_topic,
+            created_by=account.display_name,
+        )
         flash(session, "done:propose", "ok")
     raise web.HTTPSeeOther(f"/console/tickets/{detail.ticket.id}")
 
@@ -122,14 +116,6 @@ async def propose(request: web.Request) -> web.Response:
 def _editor(request: web.Request) -> None:
     if not request[ACCOUNT].editor:
         raise web.HTTPForbidden(text="Only editors see the FAQ suggestions.")
-
-
-async def _suggestions(services, status: str) -> list[FaqSuggestion]:
-    query = select(FaqSuggestion).order_by(FaqSuggestion.id.desc()).limit(500)
-    if status in STATUSES:
-        query = query.where(FaqSuggestion.status == status)
-    async with services.database.read() as session:
-        return list((await session.execute(query)).scalars())
 
 
 def stale_law(services, today: date | None = None) -> list[StaleTopic]:
@@ -140,19 +126,11 @@ def stale_law(services, today: date | None = None) -> list[StaleTopic]:
     return stale_topics(knowledge.current.faq.topics.values(), changes, today or date.today())
 
 
-async def unanswered(services) -> list:
-    """The questions the bot could not answer (or answered unsure) in the last days, as on the statistics page."""
-    thresholds = services.config.thresholds
-    since = utcnow() - timedelta(days=UNANSWERED_DAYS)
-    async with services.database.read() as session:
-        return list((await session.execute(todo_query(since, thresholds.answer + thresholds.margin))).scalars())
-
-
 async def suggestions(request: web.Request) -> web.Response:
     """The editors' page: suggestions with their YAML, answers the law may have overtaken, unanswered questions."""
     _editor(request)
     services, status = request.app[SERVICES], request.query.get("status", "new")
-    rows = await _suggestions(services, status)
+    rows = await Suggestions(services.database).listed(status)
     return aiohttp_jinja2.render_template(
         "suggestions.html",
         request,
@@ -161,7 +139,7 @@ async def suggestions(request: web.Request) -> web.Response:
             "status": status,
             "statuses": STATUSES,
             "stale": stale_law(services),
-            "todo": await unanswered(services),
+            "todo": await unanswered(services.database, services.config, UNANSWERED_DAYS),
             "todo_days": UNANSWERED_DAYS,
         },
     )
@@ -170,7 +148,7 @@ async def suggestions(request: web.Request) -> web.Response:
 async def export(request: web.Request) -> web.Response:
     """All new suggestions as one YAML file to download."""
     _editor(request)
-    rows = await _suggestions(request.app[SERVICES], request.query.get("status", "new"))
+    rows = await Suggestions(request.app[SERVICES].database).listed(request.query.get("status", "new"))
     text = (
         "# Lotse FAQ suggestions, exported "
         + utcnow().strftime("%Y-%m-%d %H:%M UTC")
@@ -192,8 +170,7 @@ async def set_status(request: web.Request) -> web.Response:
     status = str(form.get("status", ""))
     if suggestion_id is None or status not in STATUSES:
         raise web.HTTPBadRequest(text="unknown suggestion or status")
-    async with request.app[SERVICES].database.transaction() as session:
-        await session.execute(update(FaqSuggestion).where(FaqSuggestion.id == suggestion_id).values(status=status))
+    await Suggestions(request.app[SERVICES].database).mark(suggestion_id, status)
     raise web.HTTPSeeOther("/console/suggestions")
 
 

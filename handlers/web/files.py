@@ -16,10 +16,11 @@ from urllib.parse import quote
 from aiohttp import BodyPartReader, web
 from aiohttp_session import get_session
 
+from bot.accounts.web_chat import CHANNEL
 from bot.text_input import clean_text, parse_id
-from bot.tickets.files import FileStore, check_size, check_upload, send_file
+from bot.tickets.files import MAX_CAPTION, FileStore, check_size, check_upload, send_file
 from bot.tickets.service import TicketError, TicketNotFound
-from handlers.web.chat_store import CHANNEL, chat_id_of
+from handlers.web.chat_store import chat_id_of
 from handlers.web.security import ACCOUNT, CSRF_EXPECTED, flash
 from handlers.web.services import SERVICES
 from handlers.web.tickets_view import actor
@@ -90,7 +91,7 @@ async def upload(request: web.Request) -> web.Response:
         lang = services.config.tickets.teams[ticket.team].lang
         check_size(form.size, settings, lang)
         checked = check_upload(form.name, form.data, settings, lang)
-        await send_file(services.tickets, ticket.id, actor(account), checked, form.caption[:700])
+        await send_file(services.tickets, ticket.id, actor(account), checked, form.caption[:MAX_CAPTION])
     except TicketNotFound as exc:
         raise web.HTTPNotFound(text="No such ticket in your teams' queues.") from exc
     except TicketError as exc:  # FileRefused too: what was wrong with the file

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.accounts.service import Accounts
+from bot.accounts.web_chat import WebChatStore
 from bot.app import Core
 from bot.config import Config
 from bot.db.engine import Database
 from bot.dialogue import Dialogue
 from bot.tickets.service import TicketService
-from handlers.web.chat_store import WebChatStore
 from handlers.web.security import LoginThrottle
 from handlers.web.tickets_view import TicketsView
 

@@ -1,10 +1,10 @@
 """Everything the web uses of the ticket queue (bot/tickets, bot/handover), in one module.
 
 The console acts through TicketService (claim, answer, hand over, note, close: each an audited
-transaction that writes its outbox messages); this module adds only the reads the console needs
-(the queue with filters, a ticket with its conversation and audit trail) and the access rule:
-an account sees and changes only the tickets of its teams. A ticket of another team is reported
-as not found, so that its existence is not revealed either.
+transaction that writes its outbox messages); this module adds the reads the console needs
+(the queue with filters from bot/tickets/queue.py, a ticket with its conversation and audit
+trail) and the access rule: an account sees and changes only the tickets of its teams. A ticket
+of another team is reported as not found, so that its existence is not revealed either.
 """
 
 from __future__ import annotations
@@ -12,20 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
-
 from bot.accounts.service import Account
 from bot.config import Config
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.text_input import parse_id
-from bot.tickets.models import ACTIVE, ANSWERED, CLAIMED, CLOSED, OPEN, Ticket, TicketEvent, TicketMessage
+from bot.tickets.models import CLAIMED, OPEN, Ticket, TicketEvent, TicketMessage
+from bot.tickets.queue import AGES, QueueFilter, TicketQueue
 from bot.tickets.service import Actor, InvalidTransition, NotAllowed, TicketError, TicketNotFound, TicketService
 from bot.window.service import CHANNEL, WindowService
 from bot.window.view import TicketWindow, ticket_window, waiting_tickets
 from bot.window.view import retry as retry_delivery
 
 __all__ = [
+    "AGES",
     "InvalidTransition",
     "NotAllowed",
     "QueueFilter",
@@ -35,21 +34,6 @@ __all__ = [
     "TicketNotFound",
     "TicketsView",
 ]
-
-STATUSES = (OPEN, CLAIMED, ANSWERED, CLOSED)
-AGES = {"": None, "1h": timedelta(hours=1), "1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
-QUEUE_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """What the queue page shows: one of the account's teams (or all of them), a status, a search."""
-
-    team: str = ""  # "" = all of the account's teams
-    status: str = "active"  # open | claimed | answered | closed | active (= not closed) | all
-    q: str = ""  # words in the question or company, or a ticket number (#12)
-    age: str = ""  # "" | 1h | 1d | 3d | 7d: only tickets older than this
-    mine: bool = False  # only tickets claimed by this account
 
 
 @dataclass(frozen=True)
@@ -82,6 +66,7 @@ class TicketsView:
         self.database = database
         self.config = config
         self.clock = clock
+        self.queue_reads = TicketQueue(database)
         # WhatsApp tickets: the window's state and deliveries; a retry wakes the outbox like any change.
         self.window = WindowService(database, config.whatsapp, clock=clock, on_release=tickets.on_commit)
 
@@ -98,48 +83,15 @@ class TicketsView:
 
     async def queue(self, account: Account, wanted: QueueFilter) -> list[QueueRow]:
         teams = [wanted.team] if wanted.team in account.teams else list(account.teams)
-        if not teams:
-            return []
-        query = select(Ticket).where(Ticket.team.in_(teams), Ticket.deleted_at.is_(None))
-        if wanted.status in STATUSES:
-            query = query.where(Ticket.status == wanted.status)
-        elif wanted.status != "all":
-            query = query.where(Ticket.status.in_(ACTIVE))
         now = self.clock()
-        if AGES.get(wanted.age):
-            query = query.where(Ticket.created_at < now - AGES[wanted.age])
-        if wanted.mine:
-            query = query.where(Ticket.claimed_by == actor(account).id)
-        words = wanted.q.strip()
-        if words.lstrip("#").isdigit():  # a number past the database's range finds nothing, like an unknown one
-            query = query.where(Ticket.id == (parse_id(words) or 0))
-        elif words:
-            cleaned = words.replace("\\", "").replace("%", "").replace("_", " ")  # no LIKE wildcards from users
-            pattern = f"%{cleaned}%"
-            query = query.where(or_(Ticket.question.ilike(pattern), Ticket.company.ilike(pattern)))
-        query = query.order_by(Ticket.created_at).limit(QUEUE_LIMIT)
-        async with self.database.read() as session:
-            rows = list((await session.execute(query)).scalars())
+        rows = await self.queue_reads.find(teams, wanted, now, claimed_by=actor(account).id)
         waiting = await waiting_tickets(self.window, [t.id for t in rows if t.channel == CHANNEL])
         badges = {t.id: self.reminders(t, now) + (("whatsapp_waiting",) if t.id in waiting else ()) for t in rows}
         return [QueueRow(t, now - t.created_at, badges[t.id]) for t in rows]
 
     async def counts(self, account: Account) -> dict[str, dict[str, int]]:
         """Per team of the account: how many tickets are open, claimed and answered."""
-        if not account.teams:
-            return {}
-        async with self.database.read() as session:
-            rows = (
-                await session.execute(
-                    select(Ticket.team, Ticket.status, func.count())
-                    .where(Ticket.team.in_(account.teams), Ticket.status.in_(ACTIVE), Ticket.deleted_at.is_(None))
-                    .group_by(Ticket.team, Ticket.status)
-                )
-            ).all()
-        counts = {team: {status: 0 for status in ACTIVE} for team in account.teams}
-        for team, status, count in rows:
-            counts[team][status] = count
-        return counts
+        return await self.queue_reads.counts(account.teams)
 
     async def detail(self, account: Account, ticket_id: int) -> TicketDetail:
         """The ticket with its conversation and audit trail. Raises TicketNotFound (also for other teams')."""

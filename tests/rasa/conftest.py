@@ -149,7 +149,9 @@ def rasa_config(config, url: str, token: str = "s3cret", timeout_seconds: float 
     from bot.config import Nlu, RasaNlu
 
     rasa = RasaNlu(url=url, token=token, timeout_seconds=timeout_seconds, retry_seconds=retry_seconds)
-    return config.model_copy(update={"nlu": Nlu(backend="rasa", embedded=config.nlu.embedded, rasa=rasa)})
+    return config.model_copy(
+        update={"nlu": Nlu(backend="rasa", embedded=config.nlu.embedded, rasa=rasa, model_cache=config.nlu.model_cache)}
+    )
 
 
 def core_with_rasa(shared_core, url: str, token: str = "s3cret", **settings):

@@ -7,7 +7,8 @@ import re
 
 import yaml
 
-from handlers.web.stats import percentile
+from bot.stats import percentile
+from bot.stats import report as stats_report
 from tests.web.conftest import AUTHORITY_QUESTION, Browserless, hand_over, new_http
 
 
@@ -107,8 +108,7 @@ async def test_statistics_page_draws_charts(client, server):
         assert html.count("<svg") >= 4 and 'role="img"' in html
     html = await (await client.http.get(f"{server.url}/console/stats?lang=en")).text()
     assert "Editors&#39; to-do" in html or "Editors' to-do" in html
-    report = __import__("handlers.web.stats", fromlist=["report"])
-    result = await report.report(server.services, "day")
+    result = await stats_report(server.services.database, server.services.config, "day")
     today = result.buckets[-1]
     assert today.questions >= 3 and today.handed_over == 1 and today.answered >= 1
     assert re.search(r"asdf qwer zxcv", html)  # the editors' to-do lists the question the bot could not answer

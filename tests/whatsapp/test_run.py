@@ -20,10 +20,10 @@ from tests.telegram.standin import BotApiStandIn
 from tests.test_runtime import _metrics_when_ready, environment, free_port
 from tests.whatsapp.standin import PHONE_NUMBER_ID, TOKEN, GraphStandIn
 
-pytestmark = pytest.mark.slow  # starts an interpreter that imports scikit-learn and trains
+pytestmark = pytest.mark.slow  # starts an interpreter with the whole runtime
 
 
-async def test_run_serves_whatsapp_with_telegram_and_web_in_one_process(tmp_path):
+async def test_run_serves_whatsapp_with_telegram_and_web_in_one_process(tmp_path, model_cache):
     graph, telegram = GraphStandIn(), BotApiStandIn()
     await graph.start()
     await telegram.start()
@@ -31,6 +31,7 @@ async def test_run_serves_whatsapp_with_telegram_and_web_in_one_process(tmp_path
     env = environment(
         tmp_path,
         port,
+        model_cache,
         WHATSAPP_ACCESS_TOKEN=TOKEN,
         WHATSAPP_APP_SECRET="run-secret",
         WHATSAPP_VERIFY_TOKEN="run-verify",
