@@ -13,7 +13,7 @@ from bot.tickets.models import TeamFile, Ticket, TicketMessage
 from bot.tickets.service import Contact
 from handlers.telegram_app import running
 from tests.telegram.conftest import telegram_config
-from tests.tickets.conftest import AUTHORITY_GROUP, with_teams
+from tests.tickets.conftest import AUTHORITY_GROUP, COORDINATOR_GROUP, with_teams
 from tests.tickets.test_service import ANNA, open_ticket
 from tests.tickets.test_telegram_flow import hand_over_to_authority, people, settle, standin, table  # noqa: F401
 from tests.web.conftest import PASSWORD, Browserless, new_http
@@ -196,3 +196,28 @@ async def test_a_file_telegram_cannot_hand_over_is_named_in_the_topic(bot, stand
     await officer.deliver(document(officer, thread, "f-gone", "Merkblatt.pdf", 1000))  # getFile: unknown id
     assert "noch einmal" in standin.sent(AUTHORITY_GROUP)[-1].text
     assert not standin.uploads and not await table(bot, TeamFile)
+
+
+async def test_a_document_in_reply_to_the_card_in_a_plain_group(bot, standin, people):  # noqa: F811
+    employer, officer, coordinator = people["employer"], people["officer"], people["coordinator"]
+    await ticket_in_topic(bot, standin, people)
+    await officer.presses("An Netzwerkkoordination übergeben")
+    await settle(bot)
+    await officer.presses("Ohne Notiz übergeben")
+    await settle(bot)
+    [card] = standin.sent(COORDINATOR_GROUP)
+    standin.files["f-png"] = PNG
+    update = coordinator.message("", reply_to_message=card.result)
+    del update["message"]["text"]
+    update["message"]["document"] = {
+        "file_id": "f-png",
+        "file_unique_id": "u",
+        "file_name": "Plan.png",
+        "file_size": 508,
+    }
+    update["message"]["caption"] = "The schedule."
+    await coordinator.deliver(update)
+    await settle(bot)
+    [sent] = standin.uploads
+    assert (sent["method"], sent["chat_id"], sent["data"]) == ("sendDocument", employer.chat["id"], PNG)
+    assert "The schedule." in sent["caption"] and "— Netzwerkkoordination" in sent["caption"]
