@@ -14,6 +14,7 @@ deletes the row, a new password or disabling deletes all of the account's rows.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 import secrets
@@ -34,8 +35,13 @@ from bot.db.models import utcnow
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
-# Verified when the username is unknown, so that the answer takes as long as for a known one.
-_DUMMY_HASH = _hasher.hash("lotse-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the username is unknown, so that the answer takes as long as for a known one.
+    Made on first use, not at import: hashing takes 0.2 s that every start-up would wait for."""
+    return _hasher.hash("lotse-no-such-user")
 
 
 class AccountError(Exception):
@@ -214,7 +220,7 @@ class Accounts:
         async with self.database.read() as session:
             row = (await session.execute(select(WebUser).where(WebUser.username == username))).scalar_one_or_none()
         if row is None:
-            await asyncio.to_thread(_verify, _DUMMY_HASH, password)
+            await asyncio.to_thread(lambda: _verify(_dummy_hash(), password))
             raise LoginRefused(username)
         right = await asyncio.to_thread(_verify, row.password_hash, password)
         locked = row.locked_until is not None and row.locked_until > now
