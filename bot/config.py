@@ -317,6 +317,21 @@ def checked_teams(teams: dict[str, Team]) -> dict[str, Team]:
     return teams
 
 
+FileType = Literal["pdf", "jpeg", "png"]  # what a team may send an employer (bot/tickets/files.py checks the content)
+
+
+class TeamFiles(_Strict):
+    """Files from a team to an employer (a form, a checklist, a leaflet); employers cannot send files."""
+
+    enabled: bool = True
+    max_megabytes: float = Field(10, gt=0, le=20)  # Telegram lets a bot download at most 20 MB
+    types: tuple[FileType, ...] = ("pdf", "jpeg", "png")
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_megabytes * 1024 * 1024)
+
+
 class Tickets(_Strict):
     enabled: bool = True
     teams: dict[str, Team] = {
@@ -330,6 +345,7 @@ class Tickets(_Strict):
     recent_messages: int = Field(5, ge=0, le=20)  # earlier questions of the chat shown on the staff card
     reminders: Reminders = Reminders()
     outbox: Outbox = Outbox()
+    files: TeamFiles = TeamFiles()
 
     @field_validator("teams")
     @classmethod

@@ -15,7 +15,7 @@ from bot.config import Retention
 from bot.db import Inbox
 from bot.db.engine import Database
 from bot.db.models import ChatFlood, DecisionLog, Feedback, utcnow
-from bot.tickets.models import CLOSED, FAILED, SENT, ConversationState, OutboxMessage, Ticket
+from bot.tickets.models import CLOSED, FAILED, SENT, ConversationState, OutboxMessage, TeamFile, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +23,9 @@ log = logging.getLogger(__name__)
 async def purge(database: Database, retention: Retention, now: datetime | None = None) -> dict[str, int]:
     """Delete what is older than the retention; returns the number of rows per table.
 
-    Decisions, feedback, closed tickets (with their messages and audit trail) and FAQ suggestions
-    go after `retention.days`; delivered or failed outbox messages and stale hand-over conversations
-    with them; the record of processed updates, and the chats' flood counts, after
+    Decisions, feedback, closed tickets (with their messages and audit trail), files the teams
+    sent and FAQ suggestions go after `retention.days`; delivered or failed outbox messages and
+    stale hand-over conversations with them; the record of processed updates, and the chats' flood counts, after
     `retention.processed_updates_days` (Telegram redelivers for at most a day).
     """
     now = now or utcnow()
@@ -36,6 +36,8 @@ async def purge(database: Database, retention: Retention, now: datetime | None =
         "outbox": delete(OutboxMessage).where(
             OutboxMessage.created_at < cutoff, OutboxMessage.status.in_((SENT, FAILED))
         ),
+        # Files the teams sent: before their tickets (SQLite may not enforce ON DELETE CASCADE).
+        "team_files": delete(TeamFile).where(TeamFile.created_at < cutoff),
         "tickets": delete(Ticket).where(
             Ticket.status == CLOSED,
             or_(Ticket.closed_at < cutoff, Ticket.closed_at.is_(None) & (Ticket.updated_at < cutoff)),

@@ -309,6 +309,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "🗑 Ticket #{number} – vom Arbeitgeber gelöscht.",
         "en": "🗑 Ticket #{number} – deleted by the employer.",
     },
+    # A closed ticket in its staff group (bot/tickets/tidy.py): the topic's name, and the card's last line.
+    "st_topic_done": {"de": "#{number} ✓", "en": "#{number} ✓"},
+    "st_card_closed": {"de": "🔒 Geschlossen.", "en": "🔒 Closed."},
+    # Files from the team (bot/tickets/files.py): what the coordinator is told when a file is not sent.
+    "st_file_too_large": {
+        "de": "Die Datei wurde nicht gesendet: sie ist {size} MB groß, erlaubt sind höchstens {limit} MB.",
+        "en": "The file was not sent: it is {size} MB, at most {limit} MB are allowed.",
+    },
+    "st_file_type": {
+        "de": "Die Datei wurde nicht gesendet: erlaubt sind nur {types} (geprüft am Inhalt der Datei, nicht nur "
+        "am Namen).",
+        "en": "The file was not sent: only {types} are allowed (checked by the file's content, not only its name).",
+    },
+    "st_file_channel": {
+        "de": "Die Datei wurde nicht gesendet: der Arbeitgeber schreibt über {channel}, dorthin kann Lotse noch "
+        "keine Dateien schicken. Bitte senden Sie sie auf anderem Weg.",
+        "en": "The file was not sent: the employer writes on {channel}, where Lotse cannot send files yet. "
+        "Please send it another way.",
+    },
+    "st_files_off": {
+        "de": "Die Datei wurde nicht gesendet: Dateien an Arbeitgeber sind abgeschaltet (tickets.files.enabled).",
+        "en": "The file was not sent: files to employers are switched off (tickets.files.enabled).",
+    },
+    "st_file_fetch": {
+        "de": "Die Datei konnte nicht von Telegram geladen werden und wurde nicht gesendet. Bitte senden Sie sie "
+        "noch einmal.",
+        "en": "The file could not be fetched from Telegram and was not sent. Please send it again.",
+    },
+    "ho_file_caption": {"de": "📎 {name}", "en": "📎 {name}"},
     "st_reminder": {
         "de": "⏰ #{number} wartet seit {since} auf Übernahme.",
         "en": "⏰ #{number} has been waiting since {since}.",

@@ -35,9 +35,11 @@ from bot.db import Inbox
 from bot.knowledge import KnowledgeBase
 from bot.runtime import Channel, ChannelError, Runtime
 from bot.runtime import running as runtime_running
+from bot.tickets.files import FileStore
 from handlers.telegram import CHANNEL, FloodGuard, TelegramChannel
 from handlers.telegram_request import AiohttpRequest
-from handlers.telegram_staff import StaffChannel, TelegramSender
+from handlers.telegram_sender import TelegramSender
+from handlers.telegram_staff import StaffChannel
 from handlers.webhook import TelegramWebhook
 
 log = logging.getLogger(__name__)
@@ -234,7 +236,7 @@ class TelegramBot:
             StaffChannel(desk.service, self.config) if desk else None,
             deduplicate=not turns.claims_updates,
         )
-        runtime.add_sender("telegram", TelegramSender(self.application.bot))
+        runtime.add_sender("telegram", TelegramSender(self.application.bot, FileStore(runtime.database)))
         if settings.webhook_url:
             self.webhook = TelegramWebhook(self.application, secret(settings.webhook_secret, "TELEGRAM_WEBHOOK_SECRET"))
             runtime.web_app.router.add_post(settings.webhook_path, self.webhook.receive)

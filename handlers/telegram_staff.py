@@ -1,89 +1,30 @@
-"""The coordinators' side on Telegram: ticket buttons and replies in the teams' staff groups, and
-the outbox's Telegram sender.
+"""The coordinators' side on Telegram: ticket buttons, replies and files in the teams' staff groups.
 
 Handlers talk, the ticket service decides: a button press or a reply becomes one service call;
 what the employer and the group are told comes out of the outbox. Registered in
 bot/telegram_app.py before the employer's handlers, so staff groups never reach the dialogue.
+The outbox's Telegram sender is in handlers/telegram_sender.py.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from telegram import Message, ReplyParameters, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram import Document, Message, PhotoSize, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.config import Config
+from bot.config import Config, TeamFiles
 from bot.text_input import clean_text, parse_id
 from bot.texts import t
 from bot.tickets import staff
-from bot.tickets.outbox import Delivery, OutboxItem, RetryLater, Undeliverable
+from bot.tickets.files import Upload, check_name, check_size, check_upload, may_send, send_file
+from bot.tickets.models import Ticket
 from bot.tickets.service import Actor, NotAllowed, TicketError, TicketNotFound, TicketService
-from handlers.telegram import NO_PREVIEW, render
 
 log = logging.getLogger(__name__)
 
 INTERNAL_PREFIX = "//"  # a staff message starting with this is a note, never sent to the employer
-
-
-# -- the outbox's sender ---------------------------------------------------------------------------------------
-
-
-def _seconds(retry_after: int | timedelta) -> float:
-    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
-
-
-class TelegramSender:
-    """Delivers outbox rows with PTB's bot (so its rate limiter applies); maps errors to retry or give up."""
-
-    def __init__(self, bot):
-        self.bot = bot
-
-    async def send(self, item: OutboxItem) -> Delivery:
-        try:
-            if item.kind == "topic":
-                topic = await self.bot.create_forum_topic(int(item.chat_id), item.payload["name"])
-                return Delivery(thread_id=topic.message_thread_id)
-            if item.kind == "rename":  # /delete: the topic's title loses the company's name
-                await self.bot.edit_forum_topic(int(item.chat_id), item.thread_id, name=item.payload["name"])
-                return Delivery()
-            if item.kind == "edit":
-                parts = render(item.reply, item.lang)
-                await self.bot.edit_message_text(
-                    parts[0].text,
-                    chat_id=int(item.chat_id),
-                    message_id=int(item.payload["message_id"]),
-                    parse_mode=ParseMode.HTML,
-                )
-                return Delivery(str(item.payload["message_id"]))
-            return await self._message(item)
-        except RetryAfter as exc:
-            raise RetryLater(str(exc), _seconds(exc.retry_after)) from exc
-        except (ChatMigrated, Forbidden) as exc:  # the group moved, or the employer blocked the bot
-            raise Undeliverable(f"{type(exc).__name__}: {exc}") from exc
-        except BadRequest as exc:  # BadRequest is a NetworkError: check it first
-            raise Undeliverable(f"BadRequest: {exc}") from exc
-        except (TimedOut, NetworkError) as exc:  # TimedOut may have been delivered: at-least-once
-            raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
-
-    async def _message(self, item: OutboxItem) -> Delivery:
-        quote = ReplyParameters(item.reply_to, allow_sending_without_reply=True) if item.reply_to else None
-        sent: Message | None = None
-        for part in render(item.reply, item.lang):
-            sent = await self.bot.send_message(
-                int(item.chat_id),
-                part.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=part.keyboard,
-                link_preview_options=NO_PREVIEW,
-                message_thread_id=item.thread_id,
-                reply_parameters=quote,
-            )
-            quote = None
-        return Delivery(str(sent.message_id) if sent else None)
 
 
 # -- the staff groups' handlers ----------------------------------------------------------------------------------
@@ -160,9 +101,11 @@ class StaffChannel:
         actor = self.actor(message.from_user)
         source = f"telegram:{update.update_id}"
         try:
-            if not text:
+            if message.document or message.photo:
+                await self._send_file(message, ticket, actor, text, source)
+            elif not text:
                 raise TicketError(t("st_refused", self._lang(ticket.team), reason="text only"))
-            if text.startswith(INTERNAL_PREFIX):
+            elif text.startswith(INTERNAL_PREFIX):
                 await self.tickets.note(ticket.id, actor, text.removeprefix(INTERNAL_PREFIX).strip(), source)
             elif purpose == "handover_prompt":
                 await self.tickets.hand_over(ticket.id, actor, staff.other_team(self.config, ticket.team), note=text)
@@ -171,6 +114,12 @@ class StaffChannel:
         except TicketError as exc:
             log.info("staff %s on #%s refused: %s", actor.id, ticket.id, exc)
             await message.reply_text(self._refusal(exc), message_thread_id=thread)
+
+    async def _send_file(self, message: Message, ticket: Ticket, actor: Actor, caption: str, source: str) -> None:
+        """A photo or document in the ticket's topic (or in reply to its card): checked, then sent to the employer."""
+        may_send(self.tickets, ticket, actor)  # before downloading anything
+        upload = await download(message, self.config.tickets.files, self._lang(ticket.team))
+        await send_file(self.tickets, ticket.id, actor, upload, caption, source_key=source)
 
     async def ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Anything else in a staff group (edits, service messages): not for the employer's dialogue."""
@@ -193,3 +142,22 @@ class StaffChannel:
             await query.answer(text, show_alert=alert)
         except TelegramError as exc:  # an old query: the change is done anyway
             log.info("callback query not answered: %s", exc)
+
+
+async def download(message: Message, settings: TeamFiles, lang: str) -> Upload:
+    """The message's document or (largest) photo, fetched with getFile once its size and name may pass."""
+    source: Document | PhotoSize
+    if message.document:
+        source, name, as_photo = message.document, message.document.file_name or "file", False
+        check_name(name, settings, lang)
+    else:
+        source, name, as_photo = message.photo[-1], f"photo-{message.message_id}.jpg", True
+    if source.file_size:
+        check_size(source.file_size, settings, lang)
+    try:
+        file = await source.get_file()
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:  # nothing was sent: the coordinator can simply send it again
+        log.warning("a staff file could not be fetched from Telegram: %s", exc)
+        raise TicketError(t("st_file_fetch", lang)) from exc
+    return check_upload(name, data, settings, lang, as_photo=as_photo)

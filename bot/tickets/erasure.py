@@ -3,8 +3,9 @@
 What goes: the chat's flow state, questions (decisions), feedback and web transcript; every
 outbox row to the chat, sent or not; the tickets' texts wherever they were copied: messages and
 notes, the staff cards and relays in the outbox, the audit trail's notes and the employer's chat
-id in its actor labels, FAQ suggestions made from the tickets. The staff groups are told, the card
-is blanked and a forum topic is renamed to "#N" (through the outbox, like every staff message).
+id in its actor labels, FAQ suggestions made from the tickets, files the teams sent (team_files).
+The staff groups are told, the card is blanked and a forum topic is renamed to "#N" and closed
+(through the outbox, like every staff message).
 
 What stays, if config says `tickets.on_delete: anonymise`: each ticket's number, team, status
 and times, and an audit trail without texts – the figures the statistics need. With `delete`,
@@ -30,6 +31,7 @@ from bot.tickets.models import (
     PENDING,
     ConversationState,
     OutboxMessage,
+    TeamFile,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -81,6 +83,7 @@ async def erase_chat(
             _tell_staff(session, config, ticket, clock())
         if ids:
             await session.execute(delete(FaqSuggestion).where(FaqSuggestion.ticket_id.in_(ids)))
+            await session.execute(delete(TeamFile).where(TeamFile.ticket_id.in_(ids)))
             if config.tickets.on_delete == "delete":
                 await session.execute(delete(TicketEvent).where(TicketEvent.ticket_id.in_(ids)))
                 await session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(ids)))
@@ -139,6 +142,15 @@ def _tell_staff(session: AsyncSession, config: Config, ticket: Ticket, now: date
             group,
             {"name": f"#{ticket.id}", "thread": ticket.staff_thread_id},
             kind="rename",
+            purpose="deleted",
+            now=now,
+        )
+        enqueue(
+            session,
+            "telegram",
+            group,
+            {"open": False, "thread": ticket.staff_thread_id},
+            kind="topic_state",
             purpose="deleted",
             now=now,
         )

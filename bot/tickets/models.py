@@ -1,14 +1,25 @@
 """The ticket queue's tables, on the product's one metadata (bot.db.models.Base).
 
 Portable like the rest: the same models on SQLite and PostgreSQL, timestamps in UTC.
-Migration: migrations/versions/0002_tickets.py.
+Migrations: migrations/versions/0002_tickets.py; team_files: 0008_team_files.py.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base, UtcDateTime, utcnow
@@ -110,7 +121,8 @@ class OutboxMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     # Messages of one stream (one chat) go out one after the other, in order.
     stream: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16), default="message")  # message | topic | edit | rename
+    # message | topic | edit | rename | topic_state | file (bot/tickets/outbox.py, OutboxItem.kind)
+    kind: Mapped[str] = mapped_column(String(16), default="message")
     payload: Mapped[dict] = mapped_column(JSON)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     purpose: Mapped[str | None] = mapped_column(String(32))  # card | answer | handover_prompt | ...
@@ -139,3 +151,20 @@ class ConversationState(Base):
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TeamFile(Base):
+    """A file a team sent to the employer of a ticket (bot/tickets/files.py): kept for the web chat's
+    download link and the outbox's retries; erased by /delete and after the retention."""
+
+    __tablename__ = "team_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(64))  # from the content (magic bytes), not from the sender
+    size: Mapped[int] = mapped_column(Integer)
+    as_photo: Mapped[bool] = mapped_column(Boolean, default=False)  # sent on Telegram as a photo, else a document
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

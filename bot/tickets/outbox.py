@@ -106,7 +106,7 @@ class OutboxItem:
     id: int
     channel: str
     chat_id: str
-    kind: str  # message | topic | edit | rename (a topic)
+    kind: str  # message | topic | edit | rename (a topic) | topic_state (close/reopen) | file
     payload: dict
     ticket_id: int | None
     purpose: str | None
@@ -114,6 +114,7 @@ class OutboxItem:
     thread_id: int | None = None  # forum topic to post into
     reply_to: int | None = None  # message to answer (a ticket's card in a group without topics)
     lease: str = ""  # the claim's token: only its holder may mark the row
+    card_id: int | None = None  # the ticket's card in this chat (what an "edit" of message_id "card" edits)
 
     @property
     def reply(self) -> Reply:
@@ -265,6 +266,7 @@ class OutboxWorker:
             thread_id,
             reply_to,
             lease=lease,
+            card_id=card if same_group else None,
         )
 
     async def _deliver(self, item: OutboxItem) -> None:

@@ -25,7 +25,7 @@ from bot.db.models import Chat, DecisionLog, utcnow
 from bot.messages import Button, Reply
 from bot.metrics import HANDOVERS
 from bot.texts import t
-from bot.tickets import staff
+from bot.tickets import staff, tidy
 from bot.tickets.erasure import erase_chat
 from bot.tickets.models import (
     ACTIVE,
@@ -502,6 +502,8 @@ class TicketService:
             )
             if reopened:
                 self._to_staff(session, ticket, t("st_reopened", lang, number=str(ticket.id)), "status")
+                if before == CLOSED:
+                    tidy.show_reopened(session, self.config, ticket, self.clock())
             return ticket, reopened
 
         async with self.database.transaction() as session:
@@ -523,6 +525,7 @@ class TicketService:
             self._to_staff(
                 session, ticket, t("st_solved", self.settings.teams[ticket.team].lang, number=str(ticket.id)), "status"
             )
+            tidy.show_closed(session, self.config, ticket, self.clock())
             return ticket
 
         return await self._commit(work)
@@ -736,6 +739,7 @@ class TicketService:
             ticket.closed_at, ticket.close_reason = self.clock(), "staff"
             self._event(session, ticket, actor, "closed", before)
             self._tell_both(session, ticket, actor, "st_closed", "ho_closed_note", "closed")
+            tidy.show_closed(session, self.config, ticket, self.clock())
             return ticket
 
         return await self._commit(work)
@@ -843,6 +847,7 @@ class TicketService:
                 self._event(session, ticket, Actor.system(), "closed", ANSWERED, reason="timeout")
                 lang = self.settings.teams[ticket.team].lang
                 self._to_staff(session, ticket, t("st_autoclosed", lang, number=str(ticket.id)), "status")
+                tidy.show_closed(session, self.config, ticket, self.clock())
                 self._to_employer(
                     session,
                     ticket,

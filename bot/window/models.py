@@ -46,7 +46,7 @@ class WhatsAppDelivery(Base):
     wamid: Mapped[str] = mapped_column(String(128), primary_key=True)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
     chat_id: Mapped[str] = mapped_column(String(128), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # text | interactive | template | unknown
+    kind: Mapped[str] = mapped_column(String(16))  # text | interactive | template | document | image | unknown
     status: Mapped[str] = mapped_column(String(16))  # RANKS
     rank: Mapped[int] = mapped_column(Integer)
     error_code: Mapped[int | None] = mapped_column(Integer)

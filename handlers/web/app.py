@@ -17,7 +17,7 @@ import jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from handlers.web import chat, console, editors, live, stats
+from handlers.web import chat, console, editors, files, live, stats
 from handlers.web.i18n import gettext, pick_language
 from handlers.web.security import ACCOUNT, csrf_token, guard, headers, install_sessions
 from handlers.web.services import SERVICES, WebServices
@@ -95,6 +95,7 @@ def chat_app(services: WebServices) -> web.Application:
     app[SERVICES] = services
     _environment(app, services, [_page_context])
     chat.add_routes(app, services.config.web)
+    files.add_chat_routes(app)
     return app
 
 

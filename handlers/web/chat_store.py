@@ -62,6 +62,12 @@ def reply_json(reply: Reply) -> dict:
     return data
 
 
+def file_entry(described: dict) -> dict:
+    """A team's file in the transcript: its name and size, and where this chat downloads it (handlers/web/files.py)."""
+    number = int(described["id"])
+    return {"name": str(described["name"]), "size": int(described["size"]), "url": f"/chat/api/files/{number}"}
+
+
 class WebSender:
     """The outbox's sender for channel "web": a team's answer or a ticket note lands in the transcript."""
 
@@ -69,5 +75,8 @@ class WebSender:
         self.store = store
 
     async def send(self, item: OutboxItem) -> Delivery:
-        row_id = await self.store.add_delivered(item.chat_id, reply_json(payload_reply(item.payload)), item.id)
+        shown = reply_json(payload_reply(item.payload))
+        if isinstance(item.payload.get("file"), dict):  # a team's file: the page shows a download button
+            shown["file"] = file_entry(item.payload["file"])
+        row_id = await self.store.add_delivered(item.chat_id, shown, item.id)
         return Delivery(message_id=str(row_id) if row_id is not None else None)

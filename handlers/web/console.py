@@ -15,6 +15,7 @@ from aiohttp_session import get_session
 
 from bot.accounts.service import LoginRefused
 from bot.text_input import clean_text, parse_id
+from handlers.web import files as team_files
 from handlers.web.security import (
     ACCOUNT,
     client_address,
@@ -129,6 +130,7 @@ async def ticket(request: web.Request) -> web.Response:
     if faq.available(chosen, district):  # "insert an FAQ answer": the topic's answer (its district's) to start from
         draft = services.core.dialogue.render_topic(faq.topics[chosen], detail.ticket.lang, district=district).text
     suggested = (detail.ticket.classification or {}).get("faq_id") or ""
+    files = services.config.tickets.files
     return aiohttp_jinja2.render_template(
         "ticket.html",
         request,
@@ -139,6 +141,7 @@ async def ticket(request: web.Request) -> web.Response:
             "chosen": chosen or suggested,
             "topics": sorted(faq.topics.values(), key=lambda topic: topic.id),
             "max_answer": MAX_ANSWER,
+            "file_limit": f"{files.max_megabytes:g}" if files.enabled else "",
         },
     )
 
@@ -224,3 +227,4 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/tickets/{ticket_id}/handover", handover, name="console.handover")
     r.add_post("/tickets/{ticket_id}/close", close, name="console.close")
     r.add_post("/tickets/{ticket_id}/retry", retry, name="console.retry")
+    r.add_post("/tickets/{ticket_id}/file", team_files.upload, name="console.file")  # handlers/web/files.py

@@ -86,6 +86,14 @@ GERMAN = {
     "Answer": "Antworten",
     "Your answer to the employer": "Ihre Antwort an den Arbeitgeber",
     "Send answer": "Antwort senden",
+    "File for the employer": "Datei für den Arbeitgeber",
+    "A few words with it (optional)": "Ein paar Worte dazu (freiwillig)",
+    (
+        "PDF, JPEG or PNG, at most {n} MB. The file is signed with the team's name and sent to the employer on "
+        "their channel."
+    ): "PDF, JPEG oder PNG, höchstens {n} MB. Die Datei wird mit dem Namen des Teams unterschrieben und auf dem "
+    "Kanal des Arbeitgebers zugestellt.",
+    "Send file": "Datei senden",
     "Start from an FAQ answer": "Mit einer FAQ-Antwort beginnen",
     "Insert": "Einfügen",
     "Internal note": "Interne Notiz",

@@ -42,6 +42,9 @@ PUBLIC = frozenset({"console.login", "console.login_submit"})  # route names rea
 # Requests the live queue page makes by itself (its event stream, its rows): they are not a click,
 # so they do not keep a session from ending after web.session_idle_minutes.
 PASSIVE = frozenset({"console.queue_events", "console.queue_rows"})
+# Uploads (handlers/web/files.py): their body is a stream the handler reads; it checks the CSRF token itself.
+STREAMED = frozenset({"console.file"})
+CSRF_EXPECTED = web.RequestKey("lotse_csrf_expected", str)  # the session's token, for a STREAMED handler
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
@@ -260,7 +263,9 @@ def guard(config: Config, accounts) -> Middleware:
             if route not in PASSIVE and now - session.get("seen", 0) > 60:  # rewrite the cookie at most once a minute
                 session["seen"] = now
             request[ACCOUNT] = account
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and route in STREAMED:
+            request[CSRF_EXPECTED] = session.get("csrf") or ""
+        elif request.method not in ("GET", "HEAD", "OPTIONS"):
             form = await request.post()
             given, expected = str(form.get("csrf", "")), session.get("csrf") or ""
             if not expected or not hmac.compare_digest(given.encode(), expected.encode()):

@@ -24,6 +24,7 @@ from bot.db.models import utcnow
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.text_input import load_json
 from bot.texts import t
+from bot.tickets.files import FileStore
 from bot.window.consent import NotifyConsent, say
 from bot.window.service import CHANNEL, WindowService, is_stop
 from handlers.whatsapp.convert import Inbound, Status, events
@@ -186,7 +187,8 @@ def build_whatsapp(
     handover.notify = NotifyConsent(window)
     if window.erase not in desk.service.erasers:
         desk.service.erasers.append(window.erase)
-    sender = WhatsAppSender(GraphClient(session, config.whatsapp), window, config.whatsapp, clock=clock)
+    files = FileStore(database)  # a team's file to the employer (bot/tickets/files.py)
+    sender = WhatsAppSender(GraphClient(session, config.whatsapp), window, config.whatsapp, clock=clock, files=files)
     webhook = WhatsAppWebhook(config, dialogue, Inbox(database), window)
     return WhatsApp(webhook, sender, window)
 

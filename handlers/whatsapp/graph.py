@@ -1,5 +1,6 @@
-"""The Graph API client: POST <base>/<version>/<phone number id>/messages on the process's one
-aiohttp ClientSession, errors as data (code, HTTP status, details) for the sender to map."""
+"""The Graph API client: POST <base>/<version>/<phone number id>/messages (and /media for a team's
+file) on the process's one aiohttp ClientSession, errors as data (code, HTTP status, details) for
+the sender to map."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class GraphClient:
     def __init__(self, session: aiohttp.ClientSession, settings: WhatsAppSettings):
         self.session = session
         self.url = settings.messages_url
+        self.media_url = settings.messages_url.removesuffix("/messages") + "/media"
         if settings.access_token is None:
             raise ValueError("WHATSAPP_ACCESS_TOKEN is not set")
         self._headers = {"Authorization": f"Bearer {settings.access_token.get_secret_value()}"}
@@ -40,21 +42,39 @@ class GraphClient:
         Raises:
             GraphError: Meta's error, or none reached us (network, timeout, a body that is not JSON).
         """
+        status, answer = await self._post(self.url, json=body)
+        if 200 <= status < 300 and isinstance(answer, dict) and answer.get("messages"):
+            return str(answer["messages"][0]["id"])
+        raise self._error(status, answer)
+
+    async def upload(self, name: str, mime: str, data: bytes) -> str:
+        """Upload a file for a document or image message; returns its media id (Meta keeps it 30 days)."""
+        form = aiohttp.FormData()
+        form.add_field("messaging_product", "whatsapp")
+        form.add_field("type", mime)
+        form.add_field("file", data, filename=name, content_type=mime)
+        status, answer = await self._post(self.media_url, data=form)
+        if 200 <= status < 300 and isinstance(answer, dict) and answer.get("id"):
+            return str(answer["id"])
+        raise self._error(status, answer)
+
+    async def _post(self, url: str, **body) -> tuple[int, object]:
         try:
-            async with self.session.post(self.url, json=body, headers=self._headers, timeout=self._timeout) as response:
+            async with self.session.post(url, headers=self._headers, timeout=self._timeout, **body) as response:
                 try:
                     answer = await response.json(content_type=None)
                 except ValueError:
                     answer = None
-                status = response.status
+                return response.status, answer
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise GraphError(None, None, type(exc).__name__, str(exc)) from exc
-        if 200 <= status < 300 and isinstance(answer, dict) and answer.get("messages"):
-            return str(answer["messages"][0]["id"])
-        error = (answer or {}).get("error") if isinstance(answer, dict) else None
+
+    @staticmethod
+    def _error(status: int, answer: object) -> GraphError:
+        error = answer.get("error") if isinstance(answer, dict) else None
         if not isinstance(error, dict):
-            raise GraphError(None, status, f"HTTP {status}", "no Graph error in the answer")
+            return GraphError(None, status, f"HTTP {status}", "no Graph error in the answer")
         data = error.get("error_data")
         details = str(data.get("details", "")) if isinstance(data, dict) else ""
         code = error.get("code")
-        raise GraphError(int(code) if isinstance(code, int) else None, status, str(error.get("message", "")), details)
+        return GraphError(int(code) if isinstance(code, int) else None, status, str(error.get("message", "")), details)

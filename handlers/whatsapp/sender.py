@@ -19,6 +19,7 @@ from typing import NoReturn
 from bot.config import WhatsAppSettings
 from bot.db.models import utcnow
 from bot.messages import Reply
+from bot.tickets.files import FileStore
 from bot.tickets.outbox import (
     Delivery,
     Held,
@@ -44,6 +45,7 @@ THROTTLED = frozenset({4, 80007, 133016})
 TRANSIENT = frozenset({1, 2, 131000, 131016})
 ACCOUNT = frozenset({0, 3, 10, 190, 368, 131031, 130497, 131042, 131037, 131030}) | frozenset(range(200, 300))
 TEMPLATE_STATE = frozenset({132015, 132016, 131049})
+IMAGE_LIMIT = 5 * 1024 * 1024  # Meta's limit for an image message; a larger photo goes as a document
 
 
 def replies_of(item: OutboxItem) -> list[Reply]:
@@ -62,7 +64,9 @@ class WhatsAppSender:
         window: WindowService,
         settings: WhatsAppSettings,
         clock: Callable[[], datetime] = utcnow,
+        files: FileStore | None = None,
     ):
+        self.files = files  # the teams' stored files (kind "file")
         self.graph = graph
         self.window = window
         self.settings = settings
@@ -88,7 +92,7 @@ class WhatsAppSender:
             parts = render_turn(replies_of(item), item.lang, self.settings.limits)
         except ValueError as exc:
             raise Undeliverable(f"cannot be rendered within WhatsApp's limits: {exc}") from exc
-        wamid: str | None = None
+        wamid: str | None = await self._file(item, plan) if item.kind == "file" else None
         for part in parts:
             body = {
                 "messaging_product": "whatsapp",
@@ -105,6 +109,23 @@ class WhatsAppSender:
             )
             wamid = sent
         return Delivery(wamid)
+
+    async def _file(self, item: OutboxItem, plan: Plan) -> str:
+        """A team's file: uploaded to /media, sent as a document (or an image up to Meta's 5 MB); the
+        answer's text and buttons follow as the usual message."""
+        stored = await self.files.load(int(item.payload["file"]["id"])) if self.files else None
+        if stored is None:
+            raise Undeliverable("the file is no longer stored (deleted, or past the retention)")
+        kind = "image" if stored.as_photo and stored.size <= IMAGE_LIMIT else "document"
+        media: dict[str, str] = {"filename": stored.name} if kind == "document" else {}
+        try:
+            media["id"] = await self.graph.upload(stored.name, stored.mime, stored.data)
+            body = {"messaging_product": "whatsapp", "recipient_type": "individual", **plan.window.recipient()}
+            wamid = await self.graph.send(body | {"type": kind, kind: media})
+        except GraphError as exc:
+            await self._failed(item, exc)
+        await self.window.record(item.id, plan.window, wamid, kind)
+        return wamid
 
     async def _template(self, item: OutboxItem, plan: Plan) -> None:
         """Tell the employer, with the approved template, that the team answered ticket #n."""

@@ -152,6 +152,7 @@ class BotApiStandIn:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        self.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -159,6 +160,9 @@ class BotApiStandIn:
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}/bot"
         return self.base_url
+
+    def add_routes(self, app: web.Application) -> None:
+        """More routes for a subclass (file downloads, ...)."""
 
     async def stop(self) -> None:
         if self._runner:

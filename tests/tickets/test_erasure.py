@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import JSON, LargeBinary, String, Text, select
 
 from bot.accounts.models import FaqSuggestion
 from bot.config import Retention
@@ -15,6 +15,7 @@ from bot.db import Base
 from bot.retention import purge
 from bot.tickets.models import Ticket, TicketEvent
 from tests.tickets.conftest import AUTHORITY_GROUP
+from tests.tickets.test_team_files import document
 from tests.tickets.test_telegram_flow import (  # noqa: F401
     bot,
     hand_over_to_authority,
@@ -27,16 +28,18 @@ from tests.tickets.test_telegram_flow import (  # noqa: F401
 NOTE = "Herr Yilmaz, geboren 1987, wartet seit März"
 ANSWER = "Die Verlängerung ist beantragt; Frau Novak bekommt einen Termin."
 REPLY = "Danke! Braucht Frau Novak ihren Pass?"
+FILE_NAME = "Checkliste_Novak.pdf"
+FILE = b"%PDF-1.4\n% Checkliste fuer Frau Novak, Pass Nr. C01X00T47\n%%EOF\n"
 
 
 def text_columns():
-    """Every string, text and JSON column of the product's tables."""
+    """Every string, text, JSON and binary (a team's file) column of the product's tables."""
     for table_ in Base.metadata.sorted_tables:
         columns = [
             c
             for c in table_.columns
-            if isinstance(c.type, (String, Text, JSON))
-            or isinstance(getattr(c.type, "impl", None), (String, Text, JSON))
+            if isinstance(c.type, (String, Text, JSON, LargeBinary))
+            or isinstance(getattr(c.type, "impl", None), (String, Text, JSON, LargeBinary))
         ]
         if columns:
             yield table_, columns
@@ -51,7 +54,10 @@ async def leftovers(database, secrets: list[str], chat_id: str) -> list[str]:
                 for column, value in zip(columns, row, strict=True):
                     if value is None:
                         continue
-                    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                    if isinstance(value, bytes):
+                        text = value.decode("utf-8", "replace")
+                    else:
+                        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                     hits = [s for s in secrets if s in text]
                     if text == chat_id or f":{chat_id}" in text or f'"{chat_id}"' in text:
                         hits.append(f"chat id {chat_id}")
@@ -67,6 +73,8 @@ async def test_no_text_of_the_employer_survives_delete(bot, standin, people, on_
     thread = int(standin.sent(AUTHORITY_GROUP)[0].params["message_thread_id"])
     await officer.deliver(officer.message(ANSWER, message_thread_id=thread, is_topic_message=True))
     await officer.deliver(officer.message("// " + NOTE, message_thread_id=thread, is_topic_message=True))
+    standin.files["f-list"] = FILE
+    await officer.deliver(document(officer, thread, "f-list", FILE_NAME, len(FILE), "Zum Ausfüllen."))
     await settle(bot)
     await employer.presses("Antworten")
     await employer.says(REPLY)
@@ -84,8 +92,9 @@ async def test_no_text_of_the_employer_survives_delete(bot, standin, people, on_
             )
         )
     chat_id = str(employer.chat["id"])
-    secrets = [question[:40], "Bäckerei Beispiel", "+49 170 1234567", NOTE, ANSWER, REPLY]
-    assert len(await leftovers(bot.database, secrets, chat_id)) > 10  # the check sees them before
+    secrets = [question[:40], "Bäckerei Beispiel", "+49 170 1234567", NOTE, ANSWER, REPLY, FILE_NAME, "C01X00T47"]
+    before = await leftovers(bot.database, secrets, chat_id)
+    assert len(before) > 10 and "team_files.data: C01X00T47" in before  # the check sees them before
 
     await employer.says("/delete")
     await employer.presses("Ja, alles löschen")

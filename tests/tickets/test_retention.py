@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.config import Retention
+from bot.config import Retention, TeamFiles
 from bot.db import DbChatStore
 from bot.db.models import DecisionLog, Feedback, ProcessedUpdate, utcnow
 from bot.decision import Decision, Route
 from bot.retention import purge
-from bot.tickets.models import Ticket, TicketEvent
+from bot.tickets.files import check_upload, send_file
+from bot.tickets.models import TeamFile, Ticket, TicketEvent
 from tests.tickets.test_service import ANNA, open_ticket
 
 RETENTION = Retention(days=30, processed_updates_days=7)
@@ -48,3 +49,12 @@ async def test_old_data_goes_and_recent_data_stays(database, desk):
         assert (await session.scalars(select(Ticket.id))).all() == [open_one.id]  # an open ticket is never purged
         events = (await session.scalars(select(TicketEvent.ticket_id))).all()
     assert closed.id not in events  # the audit trail of the purged ticket went with it
+
+
+async def test_team_files_go_after_the_retention(database, desk):
+    ticket = await open_ticket(desk, chat="3")
+    pdf = check_upload("Merkblatt.pdf", b"%PDF-1.4\n%%EOF\n", TeamFiles(), "de")
+    await send_file(desk.service, ticket.id, ANNA, pdf)
+    assert (await purge(database, RETENTION, now=desk.service.clock()))["team_files"] == 0
+    removed = await purge(database, RETENTION, now=desk.service.clock() + timedelta(days=31))
+    assert removed["team_files"] == 1 and await count(database, TeamFile) == 0

@@ -1,4 +1,4 @@
-"""Migration 0002 creates exactly what bot/tickets/models.py describes, on both databases."""
+"""Migrations 0002 and 0008 create exactly what bot/tickets/models.py describes, on both databases."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 
 from bot.db import Base
 
-TICKET_TABLES = {"tickets", "ticket_messages", "ticket_events", "outbox", "conversation_states"}
+TICKET_TABLES = {"tickets", "ticket_messages", "ticket_events", "outbox", "conversation_states", "team_files"}
 
 
 def _differences(connection) -> list:

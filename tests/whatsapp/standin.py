@@ -63,7 +63,7 @@ class Call:
         return {r["title"]: r["id"] for s in action["sections"] for r in s["rows"]}
 
 
-def _limit_problem(body: dict) -> tuple[int, str] | None:
+def _limit_problem(body: dict, media: dict[str, dict] | None = None) -> tuple[int, str] | None:
     """Meta's limits (../shared/whatsapp.md §1.6): (code, details) of the first one broken."""
     if body.get("messaging_product") != "whatsapp" or not (body.get("to") or body.get("recipient")):
         return 100, "messaging_product and to or recipient are required"
@@ -73,6 +73,9 @@ def _limit_problem(body: dict) -> tuple[int, str] | None:
         return (131009, "text.body is longer than 4096") if not 1 <= len(text) <= 4096 else None
     if kind == "template":
         return None if body.get("template", {}).get("name") else (100, "template.name is required")
+    if kind in ("document", "image"):  # a team's file, uploaded to /media before
+        known = body.get(kind, {}).get("id") in (media or {})
+        return None if known else (131053, f"{kind}.id is not an uploaded media id")
     if kind != "interactive":
         return 100, f"unsupported type {kind!r}"
     interactive = body["interactive"]
@@ -105,6 +108,7 @@ class GraphStandIn:
     sync_faults: list[int] = field(default_factory=list)  # codes for the next sends, in order
     async_faults: list[int] = field(default_factory=list)  # codes for later `failed` statuses
     paused_templates: set[str] = field(default_factory=set)
+    media: dict[str, dict] = field(default_factory=dict)  # media id -> {"name", "type", "data"} (POST /media)
     pending_failures: list[tuple[Call, int]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -113,6 +117,7 @@ class GraphStandIn:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/{version}/{number}/messages", self.messages)
+        app.router.add_post("/{version}/{number}/media", self.upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -151,7 +156,7 @@ class GraphStandIn:
             return self._error(call, 100, "Unknown path", 400)
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self._error(call, 190, "Invalid OAuth access token", 401)
-        problem = _limit_problem(body)
+        problem = _limit_problem(body, self.media)
         if problem:
             return self._error(call, problem[0], "Invalid parameter", 400, problem[1])
         if body.get("type") == "template" and body["template"]["name"] in self.paused_templates:
@@ -174,6 +179,19 @@ class GraphStandIn:
                 "messages": [{"id": call.wamid}],
             }
         )
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """POST /media: a multipart file with messaging_product and type; answers {"id": ...}."""
+        call = Call({"upload": True}, 0)
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return self._error(call, 190, "Invalid OAuth access token", 401)
+        form = await request.post()
+        upload = form.get("file")
+        if form.get("messaging_product") != "whatsapp" or not isinstance(upload, web.FileField):
+            return self._error(call, 100, "Invalid parameter", 400, "messaging_product and file are required")
+        media_id = f"media{next(self._ids)}"
+        self.media[media_id] = {"name": upload.filename, "type": form.get("type"), "data": upload.file.read()}
+        return web.json_response({"id": media_id})
 
     def accepted(self, recipient: str | None = None) -> list[Call]:
         return [c for c in self.calls if c.status == 200 and (recipient is None or c.recipient == recipient)]

@@ -39,6 +39,32 @@
     }
   }
 
+  // A team's file: fetched with this chat's token (no other chat can open it), then saved from memory.
+  function fileButton(file) {
+    const kb = Math.max(1, Math.round((file.size || 0) / 1024));
+    const button = el("button", "choice file", "\u{1F4CE} " + (de ? "Herunterladen: " : "Download: ") + file.name
+                      + " (" + kb + " KB)");
+    button.type = "button";
+    button.addEventListener("click", async () => {
+      try {
+        const response = await fetch(file.url, { headers: { "X-Chat-Token": token || "" },
+                                                 credentials: "omit", cache: "no-store" });
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        const url = URL.createObjectURL(await response.blob());
+        const link = el("a");
+        link.href = url;
+        link.download = file.name;
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      } catch (e) {
+        status.textContent = de ? "Die Datei ist nicht mehr verfügbar." : "The file is no longer available.";
+      }
+    });
+    return button;
+  }
+
   function render(m) {
     const item = el("li", "bubble " + (m.role === "employer" ? "me" : m.role === "team" ? "team" : "bot"));
     item.dataset.id = m.id || "";
@@ -65,6 +91,9 @@
         ul.appendChild(li);
       });
       item.appendChild(ul);
+    }
+    if (m.file && typeof m.file.url === "string" && m.file.url.startsWith("/chat/api/files/")) {
+      item.appendChild(fileButton(m.file));
     }
     if (m.footer) item.appendChild(el("p", "footer", m.footer));
     if (m.buttons && m.buttons.length) {
