@@ -168,7 +168,10 @@ class EmbeddedClassifier:
         folded = [fold(e.text) for e in trained]
         blocks = [v.fit_transform(folded) for v in self._vectorizers]
         width = sum(b.shape[1] for b in blocks)
-        self._terms = TermMatcher(terms, self.settings.term_weight, self.settings.domain_weight, width)
+        out_of_field = [e.text for e in questions if e.label == "out_of_scope"]  # terms found there are generic
+        self._terms = TermMatcher(
+            terms, self.settings.term_weight, self.settings.domain_weight, width, out_of_field=out_of_field
+        )
         weighted = self.settings.term_weight > 0 or self.settings.domain_weight > 0
         self._term_features = bool(self._terms.size) and weighted
         if self._term_features:
