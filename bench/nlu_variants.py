@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from nlu_bench import DEFAULT_FILES, QUALITY, REPORT_ONLY, cross_validate  # noqa: E402
 
+import nlu.embedded  # noqa: E402
 from bot.app import build_core  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.evaluate import evaluate, load_cases  # noqa: E402
-import nlu.embedded  # noqa: E402
 from nlu.embedded import EmbeddedSettings  # noqa: E402
 from nlu.terms import TermMatcher  # noqa: E402
 
@@ -86,12 +86,22 @@ NO_TERM_FEATURES = {"term_weight": 0.0, "domain_weight": 0.0}
 FIRST = {"routes_from": FIRST_ROUND_COMMIT, "field_words": False}
 VARIANTS = (
     # first round (each row adds one change to the row above it)
-    Variant("before: FAQ, model and rule of 8f1af23", faq_from=BASELINE_COMMIT, terms=False,
-            settings=NO_TERM_FEATURES, rule=OLD_RULE, field_words=False),
+    Variant(
+        "before: FAQ, model and rule of 8f1af23",
+        faq_from=BASELINE_COMMIT,
+        terms=False,
+        settings=NO_TERM_FEATURES,
+        rule=OLD_RULE,
+        field_words=False,
+    ),
     Variant("+ hard negatives and new examples", terms=False, settings=NO_TERM_FEATURES, rule=OLD_RULE, **FIRST),
     Variant("+ terms as training questions", settings=NO_TERM_FEATURES, rule=OLD_RULE, **FIRST),
-    Variant("+ per-topic term features (0.3) and domain (0.3)", settings={"term_weight": 0.3, "domain_weight": 0.3},
-            rule=OLD_RULE, **FIRST),
+    Variant(
+        "+ per-topic term features (0.3) and domain (0.3)",
+        settings={"term_weight": 0.3, "domain_weight": 0.3},
+        rule=OLD_RULE,
+        **FIRST,
+    ),
     Variant("+ domain feature only (0.5)", rule=OLD_RULE, **FIRST),
     Variant("+ out_of_scope 0.25, escalate 0.35", rule={"answer_without_term": 0.45, **FIRST_RULE}, **FIRST),
     Variant("+ answer_without_term 0.50 (end of the first round, e7f4839)", rule=FIRST_RULE, **FIRST),

@@ -28,15 +28,19 @@ _ENDINGS = ("en", "er", "es", "em", "e", "n", "s")
 # Words that place a question in the field (employing refugees and migrants) whatever its topic.
 # Matched like terms (by their beginning, inflections dropped). Any of them that also occurs in an
 # out_of_scope example (the employer's own visa, a building permit) stops counting, like a term.
-FIELD_WORDS = (
-    "Flüchtling", "Geflüchtete", "geflüchtet", "Fluchthintergrund", "Asyl", "Migrant", "Migration",
-    "Zuwanderer", "Zuwanderung", "Einwanderung", "ausländisch", "Ausländerbehörde", "Ausländeramt", "ABH",
-    "Aufenthalt", "Anerkennung", "anerkannt", "Visum", "Einreise", "Fachkräfte",
-    "Arbeitserlaubnis", "Beschäftigungserlaubnis", "Arbeitsgenehmigung", "Duldung", "geduldet",
-    "Gestattung", "Drittstaat", "Arbeitsverbot", "Bundesagentur", "Zustimmung der Arbeitsagentur",
-    "refugee", "asylum", "migrant", "immigrant", "immigration", "foreign", "foreigner", "residence",
-    "work permit", "work permission", "toleration", "tolerated", "third country", "non-EU", "recognition",
-    "recognised", "recognized", "visa", "skilled worker", "skilled immigration",
+FIELD_WORDS = tuple(
+    word.strip()
+    for word in """
+Flüchtling | Geflüchtete | geflüchtet | Fluchthintergrund | Asyl | Migrant | Migration | Zuwanderer
+Zuwanderung | Einwanderung | ausländisch | Ausländerbehörde | Ausländeramt | ABH | Aufenthalt
+Anerkennung | anerkannt | Visum | Einreise | Fachkräfte | Arbeitserlaubnis | Beschäftigungserlaubnis
+Arbeitsgenehmigung | Duldung | geduldet | Gestattung | Drittstaat | Arbeitsverbot | Bundesagentur
+Zustimmung der Arbeitsagentur
+refugee | asylum | migrant | immigrant | immigration | foreign | foreigner | residence | work permit
+work permission | toleration | tolerated | third country | non-EU | recognition | recognised
+recognized | visa | skilled worker | skilled immigration
+""".replace("\n", "|").split("|")
+    if word.strip()
 )
 
 
