@@ -7,11 +7,14 @@ the question contains one of them, and one `domain` feature, set when it shows t
 of the field itself (FIELD_WORDS: refugee, asylum, residence permit ...) or a topic's term that
 never occurs in an out_of_scope example. "Minijob" or "Praktikum" are terms, but an employer also
 asks about a cleaner's mini-job or a daughter's internship: without a word of the field such a
-question leans towards out_of_scope. The SVM learns how much each feature counts, like any other.
+question leans towards out_of_scope. A `person` feature is set when the question names someone by
+title ("Herr Rahimi", "Ms Amadi"): names are new to the model every time, the title is the constant
+mark of one person's case for the authority. The SVM learns how much each feature counts.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -58,8 +61,29 @@ def _matches(pattern: str, word: str) -> bool:
     return word == pattern if len(pattern) <= 3 else word.startswith(pattern)
 
 
+# "Herr Rahimi", "Frau Nouri", "Ms Amadi": a person named by title marks one person's case, which only the
+# authority can check; "meine Frau", "eine Frau aus Syrien" or "Frau Weber hier" (the employer) do not.
+_TITLE = re.compile(r"\b(herrn?|frau|mr|mrs|ms)\s+(\w+)(\s+\w+)?")
+_NOT_A_NAME = frozenset(
+    "aus mit die der ist hat von in im als und oder kommt will sucht darf kann from with is has".split()
+)
+_NOT_TITLED = frozenset("meine meiner meinen seine seiner ihre eine einer die der my his a the".split())
+
+
+def names_a_person(folded: str) -> bool:
+    """Whether a folded text names someone by title ("herrn rahimi"), not a wife, a woman or the writer."""
+    for match in _TITLE.finditer(folded):
+        before = folded[: match.start()].split()[-1:]
+        after = (match.group(3) or "").strip()
+        if match.group(2) in _NOT_A_NAME or (before and before[0] in _NOT_TITLED) or after in ("hier", "here"):
+            continue
+        return True
+    return False
+
+
 class TermMatcher:
-    """Which topics' terms a folded text contains, as feature columns (one per topic, then `domain`).
+    """Which topics' terms a folded text contains, as feature columns (one per topic, then `domain` and
+    `person`: the question names someone by title, see names_a_person).
 
     Each word of a term matches a word that starts with it (after dropping an inflection ending,
     see term_word): "Duldung" finds "Duldungsbescheinigung" and "sichere Herkunftsstaat" finds
@@ -77,19 +101,22 @@ class TermMatcher:
         offset: int = 0,
         field_words: Iterable[str] = FIELD_WORDS,
         out_of_field: Iterable[str] = (),
+        person: bool = True,
     ):
         """Args:
         terms: each topic's key terms.
-        topic_value, domain_value: the feature values of a topic's column and of the domain column.
+        topic_value, domain_value: the feature values of a topic's column and of the domain and person columns.
         offset: the first column's place in the classifier's feature space.
         field_words: words that set only the domain column (FIELD_WORDS).
         out_of_field: out_of_scope example questions; a term or field word found in one of them
             does not set the domain column (it still sets its topic's column).
+        person: set the person column when a text names someone by title (names_a_person).
         """
         self.labels: tuple[str, ...] = tuple(sorted(terms))
-        # the feature value of each column: the topics' columns, then the domain column
-        self.values = np.array([topic_value] * len(self.labels) + [domain_value], dtype=np.float32)
+        # the feature value of each column: the topics' columns, the domain column, the person column
+        self.values = np.array([topic_value] * len(self.labels) + [domain_value, domain_value], dtype=np.float32)
         self.offset = offset
+        self.person = person
         # first word of a term -> (the term's other words, column, entry number); column None: a field word
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: dict[str, list[_Entry]] = {}
@@ -103,13 +130,17 @@ class TermMatcher:
                 self.entries.append(term)
         self._lengths = sorted({len(w) for w in self._prefix})
         self._starts: dict[str, tuple[_Entry, ...]] = {}
-        self.size = len(self.labels) + 1 if self.labels else 0
+        self.size = len(self.labels) + 2 if self.labels else 0
         # entries that say nothing about the field: they also occur in questions out of it
         self.generic: frozenset[int] = frozenset(n for text in out_of_field for n in self._found(fold(text)))
 
     @property
     def domain_column(self) -> int:
         return len(self.labels)
+
+    @property
+    def person_column(self) -> int:
+        return len(self.labels) + 1
 
     def _starting_at(self, word: str) -> tuple[_Entry, ...]:
         """The terms whose first word matches this word (remembered: employers reuse their words)."""
@@ -139,14 +170,17 @@ class TermMatcher:
         return found
 
     def columns(self, folded: str) -> np.ndarray:
-        """Feature columns (with the offset) set for a folded text: the topics whose terms occur, and the
-        domain column when a term or field word occurs that is not generic; empty when none is set."""
+        """Feature columns (with the offset) set for a folded text: the topics whose terms occur, the
+        domain column when a term or field word occurs that is not generic, the person column when the
+        text names someone by title; empty when none is set."""
         if not self.size:
             return _NONE
         found = self._found(folded)
         columns = {column for column in found.values() if column is not None}
         if any(entry not in self.generic for entry in found):
             columns.add(self.domain_column)
+        if self.person and names_a_person(folded):
+            columns.add(self.person_column)
         if not columns:
             return _NONE
         return np.fromiter(sorted(columns), dtype=np.intp, count=len(columns)) + self.offset

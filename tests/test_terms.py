@@ -82,6 +82,27 @@ def test_the_faq_s_generic_terms_are_the_ones_its_out_of_scope_examples_use(shar
     assert not {"Duldung", "Chancenkarte", "Flüchtling"} & generic
 
 
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("Wann kommt die Erlaubnis für Herrn Yildirim?", True),
+        ("frau okonkwo hat ihren titel verlängert", True),
+        ("Has Ms. Petrova's permit been renewed?", True),
+        ("Meine Frau kommt aus Peru", False),  # a wife, not a case
+        ("Eine Frau aus Syrien bewirbt sich", False),
+        ("Frau aus Eritrea mit Duldung einstellen?", False),
+        ("Frau Lange hier, wir suchen Azubis", False),  # the employer introduces herself
+        ("my wife needs a visa", False),
+    ],
+)
+def test_a_person_named_by_title_marks_one_case(text, named):
+    from nlu.terms import names_a_person
+    from nlu.text import fold
+
+    assert names_a_person(fold(text)) is named
+    assert (MATCHER.person_column in MATCHER.columns(fold(text)).tolist()) is named
+
+
 @pytest.fixture
 def faq_copy(tmp_path, config) -> Path:
     target = tmp_path / "faq"
