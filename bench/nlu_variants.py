@@ -113,7 +113,7 @@ VARIANTS = (
     Variant("+ answer_without_term 0.50 (end of the first round, e7f4839)", rule=FIRST_RULE, **FIRST),
     # second round
     Variant(
-        "+ 196 fresh route and 17 topic examples (adjacent, one person's case)",
+        "+ 181 fresh route and 25 topic examples (adjacent, one person's case)",
         rule=FIRST_RULE,
         field_words=False,
         person=False,
