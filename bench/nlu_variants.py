@@ -2,8 +2,8 @@
 
 Usage: .venv/bin/python bench/nlu_variants.py [--folds 5] [--unseen] [--only "text|text"]
 
-Every variant is trained from a copy of faq/ (older rows take faq/ or faq/routes.yml from a commit of
-their round, and strip what they leave out) and routed with its decision rule, on the FAQ's own
+Every variant is trained from a copy of faq/ (older rows take faq/ from a commit of their round, and
+strip what they leave out) and routed with its decision rule, on the FAQ's own
 examples in k-fold cross-validation and on ../shared/eval/dev.yml. Each row adds one change to the
 row above it. --unseen adds bench/data/unseen.yml and bench/data/holdout.yml; choose between variants
 without them (they only report figures). --only runs the variants whose name contains one of the texts.
@@ -35,14 +35,13 @@ from nlu.embedded import EmbeddedSettings  # noqa: E402
 from nlu.terms import TermMatcher  # noqa: E402
 
 BASELINE_COMMIT = "8f1af23"  # the FAQ before issue 13 (no hard negatives, no terms)
-FIRST_ROUND_COMMIT = "e7f4839"  # the end of the first round on issue 13 (faq/routes.yml of that round)
+FIRST_ROUND_COMMIT = "e7f4839"  # the end of the first round on issue 13 (its faq/ for the rows of that round)
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
     faq_from: str | None = None  # a commit whose faq/ replaces the whole FAQ
-    routes_from: str | None = None  # a commit whose faq/routes.yml replaces the current one
     terms: bool = True  # keep the topics' `terms:`
     settings: dict = field(default_factory=dict)  # nlu.embedded overrides
     rule: dict = field(default_factory=dict)  # thresholds overrides
@@ -58,15 +57,9 @@ def _git_show(commit: str, path: str) -> str:
 
 def _faq_copy(target: Path, variant: Variant) -> Path:
     shutil.copytree(ROOT / "faq", target)
-    replaced = (
-        [(variant.faq_from, p.name) for p in target.glob("*.yml")]
-        if variant.faq_from
-        else [(variant.routes_from, "routes.yml")]
-        if variant.routes_from
-        else []
-    )
-    for commit, name in replaced:
-        (target / name).write_text(_git_show(commit, f"faq/{name}"), encoding="utf-8")
+    if variant.faq_from:
+        for path in target.glob("*.yml"):
+            path.write_text(_git_show(variant.faq_from, f"faq/{path.name}"), encoding="utf-8")
     if not variant.terms:
         for path in target.glob("*.yml"):
             text = path.read_text(encoding="utf-8")
@@ -89,7 +82,7 @@ def _term_matcher(variant: Variant) -> type[TermMatcher]:
 OLD_RULE = {"out_of_scope": 0.40, "escalate": 0.40, "answer_without_term": 0.45}
 FIRST_RULE = {"out_of_scope": 0.25}  # the rule at the end of the first round
 NO_TERM_FEATURES = {"term_weight": 0.0, "domain_weight": 0.0}
-FIRST = {"routes_from": FIRST_ROUND_COMMIT, "field_words": False, "person": False}
+FIRST = {"faq_from": FIRST_ROUND_COMMIT, "field_words": False, "person": False}
 VARIANTS = (
     # first round (each row adds one change to the row above it)
     Variant(
