@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -116,11 +117,14 @@ async def main() -> int:
     faq = core.knowledge.current.faq
     build = classifier_factory(config)
     print(f"training {args.repeat} times on {len(faq.training_examples())} examples ...", file=sys.stderr)
-    trainings = []
+    # Wall time is what start-up waits for, but on a shared host it mostly measures the other work;
+    # CPU time (all threads of this process) is what the training itself costs.
+    trainings, training_cpu = [], []
     for _ in range(args.repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         build(faq)
         trainings.append(time.perf_counter() - started)
+        training_cpu.append(time.process_time() - started_cpu)
 
     reports: dict[str, Report] = {}
     for path in args.files:
@@ -134,12 +138,13 @@ async def main() -> int:
 
     classifier = core.knowledge.current.classifier
     texts = [o.case.text for report in reports.values() for o in report.outcomes]
-    latencies = []
+    latencies, latencies_cpu = [], []
     for _ in range(10):
         for text in texts:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             classifier.classify_sync(text)
             latencies.append((time.perf_counter() - started) * 1000)
+            latencies_cpu.append((time.thread_time() - started_cpu) * 1000)
 
     names = list(reports)
     print(f"\n{len(faq.topics)} topics; " + ", ".join(f"{n}: {len(r.outcomes)} questions" for n, r in reports.items()))
@@ -158,7 +163,11 @@ async def main() -> int:
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     ok &= training <= 3 and p99 <= 2
     print(f"\ntraining time (median of {args.repeat}): {training:.2f} s (target <= 3 s)")
+    print(f"  CPU time of the training, all threads (median): {statistics.median(training_cpu):.2f} s")
     print(f"classification p50 / p99 in process: {p50:.3f} / {p99:.3f} ms (target p99 <= 2 ms)")
+    cpu50, cpu99 = percentile(latencies_cpu, 0.5), percentile(latencies_cpu, 0.99)
+    print(f"  CPU time per classification p50 / p99: {cpu50:.3f} / {cpu99:.3f} ms")
+    print(f"load average (1, 5, 15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"resident memory: {rss_mib():.0f} MiB")
     for name, report in reports.items():
         lines = report.lines()[5:]
