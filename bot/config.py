@@ -69,7 +69,7 @@ class Thresholds(_Strict):
     margin: float = Field(0.15, ge=0, le=1)
     clarify_min: float = Field(0.08, gt=0, le=1)
     escalate: float = Field(0.35, gt=0, le=1)
-    out_of_scope: float = Field(0.25, gt=0, le=1)
+    out_of_scope: float = Field(0.20, gt=0, le=1)
     smalltalk: float = Field(0.50, gt=0, le=1)
     max_candidates: int = Field(3, ge=2, le=5)
 

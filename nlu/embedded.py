@@ -82,7 +82,10 @@ class EmbeddedClassifier(EmbeddedModel):
         folded = [fold(e.text) for e in trained]
         blocks = [v.fit_transform(folded) for v in self._vectorizers]
         width = sum(b.shape[1] for b in blocks)
-        self._training_terms = TermMatcher(terms, settings.term_weight, settings.domain_weight, width)
+        out_of_field = [e.text for e in questions if e.label == "out_of_scope"]  # terms found there are generic
+        self._training_terms = TermMatcher(
+            terms, settings.term_weight, settings.domain_weight, width, out_of_field=out_of_field
+        )
         self._with_terms = bool(self._training_terms.size) and (settings.term_weight > 0 or settings.domain_weight > 0)
         if self._with_terms:
             blocks.append(self._training_terms.matrix(folded))
@@ -122,7 +125,7 @@ class EmbeddedClassifier(EmbeddedModel):
             float(self._lang_model.intercept_[0]),
             (first, second),
         )
-        super().__init__(settings, feature_blocks, terms, calibrated, language)
+        super().__init__(settings, feature_blocks, terms, calibrated, language, out_of_field)
         self.training_seconds = time.perf_counter() - started
         log.info(
             "embedded classifier trained on %d examples, %d labels, in %.2f s",

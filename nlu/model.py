@@ -29,7 +29,7 @@ from nlu.terms import TermMatcher
 from nlu.text import fold
 from nlu.types import Classification, Scored
 
-FORMAT = 1  # bump when the saved layout changes: older files are then retrained, not misread
+FORMAT = 2  # bump when the saved layout changes: older files are then retrained, not misread
 
 
 @dataclass(frozen=True)
@@ -191,13 +191,19 @@ class EmbeddedModel:
         terms: dict[str, list[str]],
         calibrated: Calibrated,
         language_model: LanguageModel,
+        out_of_field: Sequence[str] = (),
     ):
+        """`terms` and `out_of_field` (the out_of_scope examples) rebuild the term features as
+        training built them (nlu/terms.py)."""
         self.settings = settings
         self.labels = calibrated.labels
         self._blocks = list(blocks)
         self._term_lists = terms
         width = sum(len(b.terms) for b in self._blocks)
-        self._terms = TermMatcher(terms, settings.term_weight, settings.domain_weight, width)
+        self._out_of_field = list(out_of_field)
+        self._terms = TermMatcher(
+            terms, settings.term_weight, settings.domain_weight, width, out_of_field=self._out_of_field
+        )
         weighted = settings.term_weight > 0 or settings.domain_weight > 0
         self._term_features = bool(self._terms.size) and weighted
         self._calibrated = calibrated
@@ -259,6 +265,7 @@ class EmbeddedModel:
             "settings": asdict(self.settings),
             "labels": list(self.labels),
             "terms": self._term_lists,
+            "out_of_field": self._out_of_field,
             "blocks": [{"analyzer": asdict(b.analyzer), "terms": b.terms} for b in self._blocks],
             "language": {
                 "analyzer": asdict(language.block.analyzer),
@@ -296,4 +303,5 @@ class EmbeddedModel:
         calibrated = Calibrated(
             tuple(meta["labels"]), arrays["coef"], arrays["intercept"], arrays["platt_a"], arrays["platt_b"]
         )
-        return cls(EmbeddedSettings(**meta["settings"]), blocks, meta["terms"], calibrated, language)
+        settings = EmbeddedSettings(**meta["settings"])
+        return cls(settings, blocks, meta["terms"], calibrated, language, meta["out_of_field"])

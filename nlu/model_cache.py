@@ -37,11 +37,18 @@ class TrainingFailed(RuntimeError):
     """The child process that trains died (killed, out of memory) before it could report."""
 
 
+# The code that turns examples into parameters and features: a change to it (new features, field
+# words) must retrain, though the FAQ stayed the same.
+_TRAINING_CODE = ("embedded.py", "model.py", "terms.py", "text.py")
+
+
 def model_key(examples: Sequence[TrainingExample], settings: EmbeddedSettings) -> str:
-    """A hash of everything the trained parameters depend on: examples, settings, library versions."""
+    """A hash of everything the trained parameters depend on: examples, settings, code, library versions."""
     digest = hashlib.sha256()
     versions = {name: version(name) for name in ("scikit-learn", "numpy", "scipy")}
     digest.update(json.dumps([FORMAT, versions, asdict(settings)], sort_keys=True).encode())
+    for name in _TRAINING_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
     for example in examples:
         digest.update(json.dumps([example.label, example.lang, example.kind, example.text]).encode())
     return digest.hexdigest()[:24]

@@ -18,6 +18,17 @@ OUT_OF_THE_FIELD = [
     ("My fiancée lives in Peru, how can she come to Germany so we can marry?", "en"),
     ("Is there funding for a new website for my shop?", "en"),
     ("How many sick days can an employee take before the health insurer pays?", "en"),
+    # second round: words of the field used for something else (a mini-job, an apprentice, a visa)
+    ("Lohnsteuerjahresausgleich für meine Angestellten, muss ich den machen?", "de"),
+    ("Wie viel Urlaub steht meiner Auszubildenden im ersten Jahr zu?", "de"),
+    ("Meine Tochter sucht nach dem Abi einen Ausbildungsplatz als Tischlerin, wo soll sie suchen?", "de"),
+    ("Förderung für eine neue Spülmaschine in der Gastroküche?", "de"),
+    ("Mein Mann ist Kolumbianer, wie wird er eingebürgert?", "de"),
+    ("Krankenkassenbeiträge für Werkstudenten, wie hoch?", "de"),
+    ("how much holiday does my apprentice get in the first year", "en"),
+    ("my son wants to find a training place as a carpenter, where should he look", "en"),
+    ("is there a grant for a new dishwasher in my restaurant", "en"),
+    ("my wife is from Vietnam, how does she get a German passport", "en"),
 ]
 
 
@@ -38,6 +49,17 @@ SALIENT_TERMS = [
     ("Beschäftigungsduldung", "training.employment_toleration"),
     ("Westbalkanregelung?", "fachkraefte.western_balkans"),
     ("opportunity card?", "fachkraefte.opportunity_card"),
+    # second round
+    ("Wir haben eine Bewerberin mit Duldung für die Pflege, darf die bei uns im Haus anfangen?", "status.tolerated"),
+    ("hat ne duldung, darf ich den im lager beschäftigen", "status.tolerated"),
+    ("can we employ a tolerated person in our workshop", "status.tolerated"),
+    ("Darf jemand mit Aufenthaltsgestattung bei uns im Betrieb mitarbeiten?", "status.asylum_seeker"),
+    ("How does recognition of a foreign degree work?", "recognition.overview"),
+    ("anerkennung von ausländischem berufsabschluss wie geht das", "recognition.overview"),
+    ("Gestattung?", "status.asylum_seeker"),
+    ("Spurwechsel", "status.change_of_track"),
+    ("blaue karte", "fachkraefte.blue_card"),
+    ("Fiktionsbescheinigung?", "permit.document_expiry"),
 ]
 
 
@@ -56,6 +78,11 @@ HAND_OVER_FACTS = [
     "Bei unserem Lageristen Herrn Okoye wurde die Zustimmung der Arbeitsagentur angefragt, ist sie schon da?",
     "The authority opened a procedure for our driver Mr. Haidar in March. What is the status?",
     "Our employee Ms. Amadi applied for her permit extension in June, has it been decided yet?",
+    # second round
+    "Unsere Azubine Frau Sahin hat einen Brief bekommen, dass ihre Duldung nicht verlängert wird. Was können wir tun?",
+    "Für Herrn Barre haben wir im August die Erlaubnis beantragt. Liegt schon etwas vor?",
+    "Our cook Mr. Haile's application was filed in May; when will the authority decide?",
+    "The permit for our driver Mr Kamara expired last week and his appointment is next month, may he keep working?",
 ]
 
 
@@ -63,6 +90,15 @@ HAND_OVER_FACTS = [
 async def test_one_named_persons_case_goes_to_the_authority(core, question):
     decision = (await core.dialogue.understand(question)).decision
     assert decision.route is Route.AUTHORITY, decision.reason
+
+
+SHORT_OUT_OF_THE_FIELD = ["Einbürgerung?", "Kurzarbeit?", "Lohnsteuer", "Elterngeld", "Steuerklasse"]
+
+
+@pytest.mark.parametrize("question", SHORT_OUT_OF_THE_FIELD)
+async def test_a_short_question_out_of_the_field_is_declined(core, question):
+    decision = (await core.dialogue.understand(question)).decision
+    assert decision.route is Route.OUT_OF_SCOPE, decision.reason
 
 
 NAMING_ONLY = [

@@ -49,6 +49,60 @@ def test_any_term_sets_the_domain_column_too():
     assert MATCHER.columns(fold("Wetter morgen")).size == 0
 
 
+def test_a_field_word_sets_only_the_domain_column():
+    from nlu.text import fold
+
+    assert MATCHER.columns(fold("Flüchtling als Lagerhelfer")).tolist() == [MATCHER.domain_column]
+    assert MATCHER.columns(fold("refugees in our team")).tolist() == [MATCHER.domain_column]
+    assert MATCHER.matched("Flüchtling als Lagerhelfer") == ()
+
+
+def test_a_word_also_found_out_of_the_field_does_not_show_the_field():
+    from nlu.text import fold
+
+    matcher = TermMatcher(
+        {"permit.minijob": ["Minijob"], "status.tolerated": ["Duldung"]},
+        out_of_field=["Lohnsteuer für den Minijobber abführen?", "Visum für meine Schwester"],
+    )
+    domain = matcher.domain_column
+    # the term still names its topic, but says nothing about the field on its own
+    assert matcher.matched("Minijob Urlaubsanspruch") == ("permit.minijob",)
+    assert domain not in matcher.columns(fold("Minijob Urlaubsanspruch")).tolist()
+    # with a word of the field, or with a term never seen out of it, the question shows the field
+    assert domain in matcher.columns(fold("Minijob für eine Geflüchtete")).tolist()
+    assert domain in matcher.columns(fold("Duldung?")).tolist()
+    # a field word found out of the field stops counting, like a term
+    assert matcher.columns(fold("Visum beantragen")).size == 0
+
+
+def test_the_faq_s_generic_terms_are_the_ones_its_out_of_scope_examples_use(shared_core):
+    matcher = shared_core.knowledge.current.classifier._terms
+    generic = {matcher.entries[n] for n in matcher.generic}
+    assert {"Minijob", "Praktikum"} <= generic
+    assert not {"Duldung", "Chancenkarte", "Flüchtling"} & generic
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("Wann kommt die Erlaubnis für Herrn Yildirim?", True),
+        ("frau okonkwo hat ihren titel verlängert", True),
+        ("Has Ms. Petrova's permit been renewed?", True),
+        ("Meine Frau kommt aus Peru", False),  # a wife, not a case
+        ("Eine Frau aus Syrien bewirbt sich", False),
+        ("Frau aus Eritrea mit Duldung einstellen?", False),
+        ("Frau Lange hier, wir suchen Azubis", False),  # the employer introduces herself
+        ("my wife needs a visa", False),
+    ],
+)
+def test_a_person_named_by_title_marks_one_case(text, named):
+    from nlu.terms import names_a_person
+    from nlu.text import fold
+
+    assert names_a_person(fold(text)) is named
+    assert (MATCHER.person_column in MATCHER.columns(fold(text)).tolist()) is named
+
+
 @pytest.fixture
 def faq_copy(tmp_path, config) -> Path:
     target = tmp_path / "faq"
