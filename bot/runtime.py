@@ -92,7 +92,7 @@ class Runtime:
             self.desk.worker.wake()
 
     def background(self, coroutine, name: str) -> asyncio.Task:
-        """Run `coroutine` until the runtime stops (cancelled then)."""
+        """Run `coroutine` until the runtime stops (cancelled then, outside its database transactions)."""
         task = asyncio.create_task(coroutine, name=name)
         self.tasks.append(task)
         return task
@@ -143,10 +143,8 @@ async def _build_core(
     return core
 
 
-async def _cancel(tasks: list[asyncio.Task]) -> None:
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+async def _cancel(database: Database, tasks: list[asyncio.Task]) -> None:
+    await database.cancel_between_transactions(tasks)  # a task cut inside one leaves the driver mid-call
     tasks.clear()
 
 
@@ -219,7 +217,7 @@ async def running(
             desk.start(reminders=reminders)
             stack.push_async_callback(desk.stop)
         runtime.background(keep_purging(database, config.retention), "retention")
-        stack.push_async_callback(_cancel, runtime.tasks)
+        stack.push_async_callback(_cancel, database, runtime.tasks)
         runtime.ready = True
         stack.callback(setattr, runtime, "ready", False)  # /healthz says 503 from the first moment of stopping
         yield runtime

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# At stop: how long a background task may take to finish its transaction before it is cancelled in
+# it anyway, and how long dispose waits for the transactions of other tasks (a webhook's update).
+STOP_WITHIN_SECONDS = 10.0
 
 
 class DatabaseError(Exception):
@@ -126,6 +129,8 @@ class Database:
             _sqlite_hooks(self.engine.sync_engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = _WriterTurn() if self.dialect == "sqlite" else contextlib.nullcontext()
+        self._open: dict[asyncio.Task, int] = {}  # task -> depth of its transaction()/read() blocks
+        self._waiting: set[asyncio.Event] = set()  # set when a task's outermost block ends
 
     def __repr__(self) -> str:
         return f"Database({redacted(self.url)!r})"
@@ -133,26 +138,87 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction that may write: committed when the block ends, rolled back on an error."""
-        async with self._writer, self.sessions() as session, session.begin():
+        async with self._writer, self._in_transaction(), self.sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction that only reads (it does not wait for SQLite's writer)."""
-        async with self.sessions() as session, session.begin():
+        async with self._in_transaction(), self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _in_transaction(self) -> AsyncIterator[None]:
+        """Marks the current task as inside a transaction until its session is closed (outermost block)."""
+        task = asyncio.current_task()
+        assert task is not None  # database work always runs in a task
+        self._open[task] = self._open.get(task, 0) + 1
+        try:
+            yield
+        finally:
+            depth = self._open.pop(task) - 1
+            if depth:
+                self._open[task] = depth
+            else:
+                for event in self._waiting:
+                    event.set()
+
+    async def _until_none(self, inside: Callable[[], set[asyncio.Task]], within: float) -> set[asyncio.Task]:
+        """Wait until `inside()`, asked again each time a transaction ends, is empty, at most `within` seconds.
+
+        Returns what `inside()` still gives then.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (left := inside()) and (remaining := deadline - loop.time()) > 0:
+            ended = asyncio.Event()
+            self._waiting.add(ended)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), remaining)
+            finally:
+                self._waiting.discard(ended)
+        return left
+
+    async def cancel_between_transactions(
+        self, tasks: Iterable[asyncio.Task], within: float = STOP_WITHIN_SECONDS
+    ) -> None:
+        """Cancel `tasks` (background loops, at stop), each once it is outside a transaction, and wait for them.
+
+        A task cancelled inside one abandons the driver mid-call: aiosqlite then finishes opening or
+        closing a connection in its thread after the engine, and even the event loop, are gone. A task
+        still inside after `within` seconds is cancelled there anyway.
+        """
+        tasks = list(tasks)
+        pending = {task for task in tasks if not task.done()}
+
+        def inside() -> set[asyncio.Task]:
+            for task in [task for task in pending if task not in self._open]:
+                task.cancel()  # suspended outside a transaction: the cancellation lands there
+                pending.discard(task)
+            return pending
+
+        for task in await self._until_none(inside, within):
+            log.warning("%s still in a transaction after %.0f s of stopping; cancelled in it", task.get_name(), within)
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def ping(self) -> bool:
         """True if the database answers."""
         try:
-            async with self.engine.connect() as connection:
+            async with self._in_transaction(), self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             return True
         except Exception:  # a health check reports, it does not raise
             log.warning("database ping failed", exc_info=True)
             return False
 
-    async def dispose(self) -> None:
+    async def dispose(self, within: float = STOP_WITHIN_SECONDS) -> None:
+        """Close the pool's connections once other tasks' transactions have ended (at most `within` seconds)."""
+        current = asyncio.current_task()
+        left = await self._until_none(lambda: {task for task in self._open if task is not current}, within)
+        if left:
+            log.warning("disposing the database engine with %d transactions still open", len(left))
         await self.engine.dispose()
 
     async def __aenter__(self) -> Database:

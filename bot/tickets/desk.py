@@ -43,7 +43,6 @@ class TicketDesk:
             self.tasks.append(asyncio.create_task(self.reminders.run(), name="ticket-reminders"))
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        """Stop delivering and reminding; a round in a transaction finishes it first."""
+        await self.worker.database.cancel_between_transactions(self.tasks)
         self.tasks.clear()

@@ -8,9 +8,10 @@ from types import SimpleNamespace
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.db import ProcessedUpdate
+from bot.db import Database, DecisionLog, ProcessedUpdate
+from handlers.telegram_app import running
 from handlers.webhook import SECRET_HEADER, TelegramWebhook
-from tests.telegram.conftest import SECRET, WEBHOOK_URL
+from tests.telegram.conftest import SECRET, WEBHOOK_URL, Employer
 from tests.telegram.updates import load_update
 
 
@@ -72,6 +73,21 @@ async def test_an_update_held_up_longer_than_answer_within_is_acknowledged_and_s
         if delivered():
             break
     assert len(delivered()) == 1  # ... which went out all the same
+
+
+async def test_a_stop_while_an_update_is_still_processed_finishes_it_before_the_database_closes(
+    tg_config, shared_core, standin, http, database_url
+):
+    standin.delay("sendMessage", 0.5)
+    async with running(tg_config, knowledge=shared_core.knowledge) as bot:
+        bot.webhook.answer_within = 0.1
+        anna = Employer(bot, standin, http)
+        assert await anna.post(anna.message("Was ist die Blaue Karte EU?")) == 200  # acknowledged, still going on
+        assert [call for call in standin.sent(anna.chat["id"]) if call.result is not None] == []
+    [answer] = standin.sent(anna.chat["id"])
+    assert answer.result is not None  # delivered before the bot stopped
+    async with Database(database_url) as database, database.read() as session:
+        assert list((await session.execute(select(DecisionLog.question))).scalars()) == ["Was ist die Blaue Karte EU?"]
 
 
 async def test_health_is_200_when_ready(anna, http):
