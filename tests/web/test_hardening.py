@@ -210,7 +210,8 @@ async def test_control_characters_never_reach_the_database(client, server):
 
 
 async def test_statistics_are_scoped_by_team(client, server):
-    question = "Wie melde ich meinen Hund beim Finanzamt an, Herr Meier aus Zimmer 12?"
+    # out of scope (not a person's case: no one named by title), so it lands on the editors' to-do
+    question = "Wie melde ich meinen Hund beim Finanzamt an? Gruß Meier, Zimmer 12"
     employer = Browserless(new_http(), server.url)
     try:
         await employer.say(text="/start")
@@ -219,11 +220,11 @@ async def test_statistics_are_scoped_by_team(client, server):
         await employer.http.close()
     await client.login("anna")  # authority, not an editor
     page = await (await client.http.get(f"{server.url}/console/stats")).text()
-    assert "Herr Meier" not in page
+    assert "Meier, Zimmer 12" not in page
     editor = Browserless(new_http(), server.url)
     try:
         await editor.login("carl")  # an editor sees the editors' to-do
-        assert "Herr Meier" in await (await editor.http.get(f"{server.url}/console/stats")).text()
+        assert "Meier, Zimmer 12" in await (await editor.http.get(f"{server.url}/console/stats")).text()
     finally:
         await editor.http.close()
 
