@@ -22,7 +22,7 @@ from bot.db.engine import Database
 from bot.messages import Reply
 from bot.texts import t
 from bot.tickets import staff
-from bot.tickets.models import ANSWERED, CLOSED, OPEN, TeamFile, Ticket, TicketMessage
+from bot.tickets.models import CLOSED, TeamFile, Ticket, TicketMessage
 from bot.tickets.outbox import enqueue, reply_payload
 from bot.tickets.service import Actor, InvalidTransition, TicketError, TicketService
 
@@ -130,10 +130,7 @@ async def send_file(
             return ticket  # a redelivered update: sent already
         _may_send(service, ticket)
         before, now = ticket.status, service.clock()
-        if ticket.status == OPEN:
-            ticket.claimed_by, ticket.claimed_by_name, ticket.claimed_at = actor.id, actor.name, now
-        service._touch(ticket, ANSWERED)
-        ticket.answered_at, ticket.employer_waiting_note_at = now, None
+        service._answered_by(ticket, actor, now)
         stored = TeamFile(
             ticket_id=ticket.id,
             name=upload.name,

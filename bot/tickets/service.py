@@ -285,6 +285,13 @@ class TicketService:
         ticket.version += 1
         ticket.updated_at = self.clock()
 
+    def _answered_by(self, ticket: Ticket, actor: Actor, now: datetime) -> None:
+        """A team's answer (a text or a file): an open ticket is its author's now, and answered."""
+        if ticket.status == OPEN:
+            ticket.claimed_by, ticket.claimed_by_name, ticket.claimed_at = actor.id, actor.name, now
+        self._touch(ticket, ANSWERED)
+        ticket.answered_at, ticket.employer_waiting_note_at = now, None
+
     def _to_employer(
         self, session: AsyncSession, ticket: Ticket, reply: Reply, purpose: str, dedup_key: str | None = None
     ) -> None:
@@ -606,10 +613,7 @@ class TicketService:
             if ticket.channel is None:
                 raise InvalidTransition(f"ticket #{ticket.id}: the employer deleted their data")
             before, now = ticket.status, self.clock()
-            if ticket.status == OPEN:
-                ticket.claimed_by, ticket.claimed_by_name, ticket.claimed_at = actor.id, actor.name, now
-            self._touch(ticket, ANSWERED)
-            ticket.answered_at, ticket.employer_waiting_note_at = now, None
+            self._answered_by(ticket, actor, now)
             message = TicketMessage(
                 ticket_id=ticket.id,
                 author="staff",
