@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -99,8 +100,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # `python -m bot classify < questions | head` should end quietly, like any Unix filter.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -117,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _dispatch(args, config)
+    except BrokenPipeError:
+        # `python -m bot classify < questions | head`: the reader left, so end quietly like a Unix
+        # filter. Not by SIGPIPE's default action: that would also kill a server whose client hangs up.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 128 + signal.SIGPIPE
     except DatabaseError as exc:  # unreachable, or an old schema with migrate off: one message, no traceback
         print(f"database error: {exc}", file=sys.stderr)
         return 1

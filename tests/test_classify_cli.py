@@ -46,3 +46,22 @@ def test_answer_carries_its_topic_and_clarify_its_candidates():
     assert answered["route"] == "answer", answered["reason"]
     assert answered["faq_id"] == "training.employment_toleration"
     assert answered["candidates"][0]["faq_id"] == "training.employment_toleration"
+
+
+def test_a_reader_that_leaves_early_ends_classify_quietly():
+    """`python -m bot classify < questions | head -1`: no traceback when head stops reading."""
+    shell = f"yes 'Darf jemand mit Duldung bei uns arbeiten?' | head -2000 | {sys.executable} -m bot classify | head -1"
+    result = subprocess.run(["bash", "-c", shell], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert json.loads(result.stdout)["faq_id"] == "status.tolerated"
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+
+
+def test_commands_leave_sigpipe_ignored(tmp_path):
+    """Python ignores SIGPIPE so that a write to a closed socket is an error, not the process's death;
+    the command line must not undo that (a server would die whenever a client hung up)."""
+    import signal
+
+    from bot.cli import main
+
+    assert main(["faq", "check"]) in (0, 1)
+    assert signal.getsignal(signal.SIGPIPE) is signal.SIG_IGN
