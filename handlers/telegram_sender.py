@@ -85,17 +85,21 @@ class TelegramSender:
         quote = ReplyParameters(item.reply_to, allow_sending_without_reply=True) if item.reply_to else None
         sent: Message | None = None
         for part in render(item.reply, item.lang):
-            sent = await self.bot.send_message(
-                int(item.chat_id),
-                part.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=part.keyboard,
-                link_preview_options=NO_PREVIEW,
-                message_thread_id=item.thread_id,
-                reply_parameters=quote,
-            )
+            sent = await self._text(item, part, quote)
             quote = None
         return Delivery(str(sent.message_id) if sent else None)
+
+    async def _text(self, item: OutboxItem, part, quote: ReplyParameters | None = None) -> Message:
+        """One rendered part of a reply as a message in the item's chat (and topic)."""
+        return await self.bot.send_message(
+            int(item.chat_id),
+            part.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=part.keyboard,
+            link_preview_options=NO_PREVIEW,
+            message_thread_id=item.thread_id,
+            reply_parameters=quote,
+        )
 
     async def _file(self, item: OutboxItem) -> Delivery:
         """A team's file with its caption (and the answer's buttons); a caption too long goes on as messages."""
@@ -115,11 +119,5 @@ class TelegramSender:
         else:
             sent = await self.bot.send_document(int(item.chat_id), upload, **options)
         for part in rest:
-            sent = await self.bot.send_message(
-                int(item.chat_id),
-                part.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=part.keyboard,
-                link_preview_options=NO_PREVIEW,
-            )
+            sent = await self._text(item, part)
         return Delivery(str(sent.message_id))
