@@ -67,7 +67,7 @@ class Dialogue:
 
         Raises:
             ValueError: the chat store is not in the hand-over's database. The chat's context (its
-                language, flow step and open ticket) is read in one statement from that database.
+                language, flow step and open ticket) is read in one transaction from that database.
         """
         if getattr(self.store, "database", None) is not handover.states.database:
             raise ValueError("the dialogue's chat store and the hand-over must share one database")

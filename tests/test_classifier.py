@@ -149,3 +149,15 @@ def test_plain_word_ngrams_equal_sklearns(text, ngram_range, lowercase, token_pa
         analyzer="word", ngram_range=ngram_range, lowercase=lowercase, token_pattern=token_pattern, sublinear_tf=True
     )
     assert analyzer_of(vectorizer).ngrams()(text) == vectorizer.build_analyzer()(text)
+
+
+@pytest.mark.parametrize("weight,expected", [(1e6, "en"), (-1e6, "de")])
+def test_the_language_model_stays_finite_on_extreme_scores(weight, expected):
+    """An editor's odd training text can give a huge score: the language is still decided, never an overflow."""
+    import numpy as np
+
+    from nlu.model import Analyzer, FeatureBlock, LanguageModel
+
+    block = FeatureBlock(Analyzer("word", 1, 1, True), ["visa"], np.ones(1))
+    model = LanguageModel(block, np.array([weight]), 0.0, ("de", "en"))
+    assert model("visa visa") == (expected, pytest.approx(1.0))

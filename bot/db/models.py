@@ -22,7 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
 
 # Stable constraint names, so that Alembic (and SQLite's batch mode) can find them again.
 NAMING_CONVENTION = {
@@ -91,6 +91,10 @@ class DecisionLog(Base):
     # [{"faq_id": ..., "confidence": ...}] offered in a clarification: which topics get confused.
     candidates: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Lets one INSERT of many decisions return their ids in the rows' order on SQLite too, which
+    # cannot tie new ROWIDs to the order of the VALUES: without it SQLAlchemy writes the rows one
+    # statement each (bot/db/store.py's group commit). Filled only by such INSERTs, never read.
+    insert_sentinel: Mapped[int | None] = orm_insert_sentinel("insert_sentinel")
 
 
 class Feedback(Base):

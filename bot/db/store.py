@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.batch import GroupCommit
+from bot.db.batch import Batched
 from bot.db.engine import Database
 from bot.db.models import Chat, DecisionLog, Feedback, ProcessedUpdate, utcnow
 from bot.decision import Decision
@@ -77,7 +77,7 @@ class DbChatStore:
     def __init__(self, database: Database):
         self.database = database
         self._chat_ids: dict[tuple[str, str], int] = {}  # row ids never change: saves a statement per question
-        self._decisions = GroupCommit(self._insert_decisions, max_batch=MAX_BATCH)
+        self._decisions = Batched(self._insert_decisions, max_batch=MAX_BATCH)
 
     async def language(self, channel: str, chat_id: str) -> str | None:
         async with self.database.read() as session:
@@ -166,7 +166,7 @@ class Inbox:
 
     def __init__(self, database: Database):
         self.database = database
-        self._claims = GroupCommit(self._claim_many, max_batch=MAX_BATCH)
+        self._claims = Batched(self._claim_many, max_batch=MAX_BATCH)
         # Built once (see _LANGUAGE); run with many rows it is still one INSERT (SQLAlchemy's "insertmanyvalues").
         self._claim = (
             _insert(database, ProcessedUpdate)

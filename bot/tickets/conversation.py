@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, bindparam, delete, exists, literal, select
+from sqlalchemy import BindParameter, bindparam, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.db.batch import Batched
 from bot.db.engine import Database
 from bot.db.models import Chat, utcnow
 from bot.tickets.models import CLOSED, ConversationState, Ticket
@@ -21,7 +23,7 @@ class State:
 
 @dataclass(frozen=True)
 class ChatView:
-    """What every message of a chat needs first, read in one statement (`ConversationStore.view`)."""
+    """What every message of a chat needs first, read in one go (`ConversationStore.view`)."""
 
     language: str | None  # as the chat chose it; None: not chosen
     state: State | None  # where it is in a flow
@@ -29,35 +31,26 @@ class ChatView:
     district: str | None = None  # config.yml districts: id as stored; None: not chosen
 
 
-# Built once (it runs on every message): the row of (SELECT 1) left-joined to the chat's state and
-# to its row in chats (its language), so there is a row even when the chat has neither.
-_VIEW = (
-    select(
-        exists()
-        .where(
-            Ticket.channel == bindparam("channel"),
-            Ticket.chat_external_id == bindparam("chat_id"),
-            # every state but closed is ACTIVE; "!=" keeps one compiled form (IN (...) is
-            # expanded anew on every execution)
-            Ticket.status != CLOSED,
-        )
-        .label("has_ticket"),
-        ConversationState.flow,
-        ConversationState.step,
-        ConversationState.data,
-        Chat.language,
-        Chat.district,
-    )
-    .select_from(select(literal(1).label("one")).subquery())
-    .outerjoin(
-        ConversationState,
-        and_(
-            ConversationState.channel == bindparam("channel"),
-            ConversationState.chat_external_id == bindparam("chat_id"),
-        ),
-    )
-    .outerjoin(Chat, and_(Chat.channel == bindparam("channel"), Chat.external_id == bindparam("chat_id")))
+# The chats whose view is read in one go: concurrent messages of many chats share one read (see
+# ConversationStore.view). Built once with an expanding parameter, so each is compiled once.
+_KEYS: BindParameter[list[tuple[str, str]]] = bindparam("keys", expanding=True)
+_CHATS = select(Chat.channel, Chat.external_id, Chat.language, Chat.district).where(
+    tuple_(Chat.channel, Chat.external_id).in_(_KEYS)
 )
+_STATES = select(
+    ConversationState.channel,
+    ConversationState.chat_external_id,
+    ConversationState.flow,
+    ConversationState.step,
+    ConversationState.data,
+).where(tuple_(ConversationState.channel, ConversationState.chat_external_id).in_(_KEYS))
+_WITH_TICKET = (
+    select(Ticket.channel, Ticket.chat_external_id)
+    # every state but closed is active
+    .where(tuple_(Ticket.channel, Ticket.chat_external_id).in_(_KEYS), Ticket.status != CLOSED)
+    .distinct()
+)
+MAX_VIEWS = 100  # chats per read: well within both databases' limits on parameters
 
 
 class ConversationStore:
@@ -65,6 +58,7 @@ class ConversationStore:
 
     def __init__(self, database: Database):
         self.database = database
+        self._views = Batched(self._read_views, max_batch=MAX_VIEWS)
 
     async def get(self, channel: str, chat_id: str) -> State | None:
         return (await self.get_with_ticket(channel, chat_id))[0]
@@ -77,12 +71,35 @@ class ConversationStore:
     async def view(self, channel: str, chat_id: str) -> ChatView:
         """The chat's language, state and open ticket: what every message asks first.
 
-        One statement, reading (no wait for SQLite's writer).
+        Every message of every chat reads this, so the chats asking at the same time are read
+        together, in one transaction: at 50 messages in flight that is one read for many instead of
+        a transaction each. The read starts after this call, so it sees all the chat's earlier
+        messages have written; it does not wait for SQLite's writer.
         """
+        return await self._views((channel, chat_id))
+
+    async def _read_views(self, keys: Sequence[tuple[str, str]]) -> list[ChatView]:
+        """The views of the chats `keys` names, in their order (one read, three indexed lookups)."""
+        params = {"keys": list(dict.fromkeys(keys))}
         async with self.database.read() as session:
-            row = (await session.execute(_VIEW, {"channel": channel, "chat_id": chat_id})).one()
-        state = State(row.flow, row.step, dict(row.data or {})) if row.flow is not None else None
-        return ChatView(row.language, state, bool(row.has_ticket), row.district)
+            chats = {(row.channel, row.external_id): row for row in await session.execute(_CHATS, params)}
+            states = {
+                (row.channel, row.chat_external_id): State(row.flow, row.step, dict(row.data or {}))
+                for row in await session.execute(_STATES, params)
+            }
+            with_ticket = {tuple(row) for row in await session.execute(_WITH_TICKET, params)}
+        views = []
+        for key in keys:
+            chat = chats.get(key)
+            views.append(
+                ChatView(
+                    chat.language if chat else None,
+                    states.get(key),
+                    key in with_ticket,
+                    chat.district if chat else None,
+                )
+            )
+        return views
 
     async def set(self, channel: str, chat_id: str, state: State) -> None:
         insert = (postgresql.insert if self.database.dialect == "postgresql" else sqlite.insert)(ConversationState)

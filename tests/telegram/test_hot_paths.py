@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import Database, DbChatStore, DecisionLog, Inbox, prepare
-from bot.db.batch import GroupCommit
+from bot.db.batch import Batched
 from bot.decision import Decision, Route
 from bot.tickets.conversation import ChatView, ConversationStore, State
 from bot.tickets.service import Contact, TicketService
@@ -69,7 +69,7 @@ async def test_a_failing_item_fails_only_its_own_caller():
         await asyncio.sleep(0)
         return [item.upper() for item in items]
 
-    batch = GroupCommit(write_many)
+    batch = Batched(write_many)
     results = await asyncio.gather(batch("a"), batch("bad"), batch("c"), return_exceptions=True)
     assert results[0] == "A" and results[2] == "C"
     assert isinstance(results[1], ValueError)
@@ -84,7 +84,7 @@ async def test_a_cancelled_caller_does_not_disturb_the_batch():
         await asyncio.sleep(0.01)
         return list(items)
 
-    batch = GroupCommit(write_many)
+    batch = Batched(write_many)
     first = asyncio.create_task(batch(1))
     await started.wait()
     second, third = asyncio.create_task(batch(2)), asyncio.create_task(batch(3))
