@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import BindParameter, bindparam, delete, select, tuple_
+from sqlalchemy import BindParameter, and_, bindparam, delete, exists, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.batch import Batched
@@ -31,26 +31,54 @@ class ChatView:
     district: str | None = None  # config.yml districts: id as stored; None: not chosen
 
 
-# The chats whose view is read in one go: concurrent messages of many chats share one read (see
-# ConversationStore.view). Built once with an expanding parameter, so each is compiled once.
-_KEYS: BindParameter[list[tuple[str, str]]] = bindparam("keys", expanding=True)
-_CHATS = select(Chat.channel, Chat.external_id, Chat.language, Chat.district).where(
-    tuple_(Chat.channel, Chat.external_id).in_(_KEYS)
+# The views of one channel's chats whose messages arrive at the same time, in one statement (see
+# ConversationStore.view). A chat may have a row in chats, a flow state, open tickets, any of
+# them or none: `known` collects the chats asked for that have any, each once, and the outer
+# query fetches what they have. Built once with an expanding parameter, so it is compiled once.
+# "channel = ? AND id IN (...)" is an index search on both databases; SQLite would scan the whole
+# table for a row-value "(channel, id) IN (...)".
+_CHANNEL: BindParameter[str] = bindparam("channel")
+_CHAT_IDS: BindParameter[list[str]] = bindparam("chat_ids", expanding=True)
+_known = union(
+    select(Chat.channel, Chat.external_id.label("chat_id")).where(
+        Chat.channel == _CHANNEL, Chat.external_id.in_(_CHAT_IDS)
+    ),
+    select(ConversationState.channel, ConversationState.chat_external_id).where(
+        ConversationState.channel == _CHANNEL, ConversationState.chat_external_id.in_(_CHAT_IDS)
+    ),
+    select(Ticket.channel, Ticket.chat_external_id).where(
+        Ticket.channel == _CHANNEL, Ticket.chat_external_id.in_(_CHAT_IDS), Ticket.status != CLOSED
+    ),
+).subquery("known")
+_VIEWS = (
+    select(
+        _known.c.channel,
+        _known.c.chat_id,
+        Chat.language,
+        Chat.district,
+        ConversationState.flow,
+        ConversationState.step,
+        ConversationState.data,
+        exists()
+        .where(
+            Ticket.channel == _known.c.channel,
+            Ticket.chat_external_id == _known.c.chat_id,
+            Ticket.status != CLOSED,  # every state but closed is active
+        )
+        .label("has_ticket"),
+    )
+    .select_from(_known)
+    .outerjoin(Chat, and_(Chat.channel == _known.c.channel, Chat.external_id == _known.c.chat_id))
+    .outerjoin(
+        ConversationState,
+        and_(
+            ConversationState.channel == _known.c.channel,
+            ConversationState.chat_external_id == _known.c.chat_id,
+        ),
+    )
 )
-_STATES = select(
-    ConversationState.channel,
-    ConversationState.chat_external_id,
-    ConversationState.flow,
-    ConversationState.step,
-    ConversationState.data,
-).where(tuple_(ConversationState.channel, ConversationState.chat_external_id).in_(_KEYS))
-_WITH_TICKET = (
-    select(Ticket.channel, Ticket.chat_external_id)
-    # every state but closed is active
-    .where(tuple_(Ticket.channel, Ticket.chat_external_id).in_(_KEYS), Ticket.status != CLOSED)
-    .distinct()
-)
-MAX_VIEWS = 100  # chats per read: well within both databases' limits on parameters
+MAX_VIEWS = 100  # chats per read: 3 parameters each, well within both databases' limits
+_NEVER_SEEN = ChatView(None, None, False)
 
 
 class ConversationStore:
@@ -79,27 +107,21 @@ class ConversationStore:
         return await self._views((channel, chat_id))
 
     async def _read_views(self, keys: Sequence[tuple[str, str]]) -> list[ChatView]:
-        """The views of the chats `keys` names, in their order (one read, three indexed lookups)."""
-        params = {"keys": list(dict.fromkeys(keys))}
+        """The views of the chats `keys` names, in their order; a chat never seen gets the empty view."""
+        by_channel: dict[str, dict[str, None]] = {}
+        for channel, chat_id in keys:
+            by_channel.setdefault(channel, {})[chat_id] = None
+        found = {}
         async with self.database.read() as session:
-            chats = {(row.channel, row.external_id): row for row in await session.execute(_CHATS, params)}
-            states = {
-                (row.channel, row.chat_external_id): State(row.flow, row.step, dict(row.data or {}))
-                for row in await session.execute(_STATES, params)
-            }
-            with_ticket = {tuple(row) for row in await session.execute(_WITH_TICKET, params)}
-        views = []
-        for key in keys:
-            chat = chats.get(key)
-            views.append(
-                ChatView(
-                    chat.language if chat else None,
-                    states.get(key),
-                    key in with_ticket,
-                    chat.district if chat else None,
-                )
-            )
-        return views
+            for channel, chat_ids in by_channel.items():  # mostly one: messages come in on one channel at a time
+                for row in await session.execute(_VIEWS, {"channel": channel, "chat_ids": list(chat_ids)}):
+                    found[row.channel, row.chat_id] = ChatView(
+                        row.language,
+                        State(row.flow, row.step, dict(row.data or {})) if row.flow is not None else None,
+                        bool(row.has_ticket),
+                        row.district,
+                    )
+        return [found.get(key, _NEVER_SEEN) for key in keys]
 
     async def set(self, channel: str, chat_id: str, state: State) -> None:
         insert = (postgresql.insert if self.database.dialect == "postgresql" else sqlite.insert)(ConversationState)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select
 
-from bot.db import DbChatStore, DecisionLog
+from bot.db import Database, DbChatStore, DecisionLog, prepare
 from bot.decision import Decision, Route
 from bot.tickets.conversation import ChatView, ConversationStore, State
 from bot.tickets.service import Contact, TicketService
@@ -68,8 +68,7 @@ async def test_chats_asking_at_once_each_get_their_own_view_from_one_read(databa
         "never-seen": ChatView(None, None, False),
     }
     assert got == [expected[chat] for chat in asked]
-    # All 30 asked before the first read started: one read, of three lookups (not 30 reads).
-    assert seen["SELECT"] == 3
+    assert seen["SELECT"] == 1  # all 30 asked before the first read started: one read, not 30
 
 
 async def test_a_view_read_after_a_write_sees_it(database):
@@ -104,3 +103,34 @@ async def test_concurrent_decisions_are_one_insert_and_each_caller_gets_its_own_
 
 def _decision(faq_id: str) -> Decision:
     return Decision(Route.ANSWER, faq_id, 0.9, (Scored(faq_id, 0.9),), "confident")
+
+
+async def test_the_view_read_searches_indexes_and_never_scans_a_table(tmp_path):
+    """SQLite scans a whole table for a row-value "(channel, id) IN (...)": the read must not.
+
+    (SQLite only: PostgreSQL's plan depends on its table statistics.)"""
+    async with Database(f"sqlite+aiosqlite:///{tmp_path}/lotse.db") as database:
+        await prepare(database, migrate=True)
+        plan = await _plan_of_a_view_read(database)
+    tables = ("chats", "conversation_states", "tickets")
+    assert {table for table in tables for step in plan if step.startswith(f"SEARCH {table} USING")} == set(tables)
+    assert not [step for step in plan if any(step.startswith(f"SCAN {table}") for table in tables)], plan
+
+
+async def _plan_of_a_view_read(database) -> list[str]:
+    views = ConversationStore(database)
+    reads: list[tuple[str, tuple]] = []
+
+    def keep(_connection, _cursor, statement, parameters, *_args) -> None:
+        if statement.lstrip().startswith("SELECT") and "conversation_states" in statement:
+            reads.append((statement, tuple(parameters)))
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        await asyncio.gather(*(views.view("telegram", str(n)) for n in range(3)))
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", keep)
+    assert len(reads) == 1
+    async with database.read() as session:
+        connection = await session.connection()
+        return [row[3] for row in await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + reads[0][0], reads[0][1])]
