@@ -68,7 +68,8 @@ async def test_the_team_downloads_the_exact_bytes_from_the_ticket_page(client, s
     item = item[: item.index("</li>")]
     # name, size, who sent it and when, beside the download
     assert "Anna Authority" in item and "<time datetime=" in item and "PDF, 3.0 KB" in item
-    assert f'href="{link}" download="Prüfliste 2026.pdf">Prüfliste 2026.pdf</a>' in item
+    assert f'href="{link}" download="Prüfliste 2026.pdf">📎 Prüfliste 2026.pdf</a>' in item
+    assert "<p>Bitte ausgefüllt mitbringen.</p>" in item  # the team's words with it
 
     async with anna.http.get(server.url + link) as response:
         assert response.status == 200 and await response.read() == PDF
