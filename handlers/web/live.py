@@ -7,7 +7,8 @@ opens `/console/tickets/N/events` (that ticket's changes only) and fetches its c
 text. Browsers without EventSource fetch at an interval instead. Each event is authorised for the
 account as it is now (its session still valid, its teams): another team's ticket never reaches a
 stream (bot/tickets/feed.py), and a ticket's stream ends with `gone` once the account may no
-longer see the ticket (handed over, deleted, or the account left the team).
+longer see the ticket (handed over to another team, deleted). A log-out, or a change of the
+account's password or teams, ends its sessions and with them every stream.
 """
 
 from __future__ import annotations
@@ -115,8 +116,8 @@ async def relay(
 def for_ticket_page(change: TicketChange, teams: Iterable[str]) -> ConsoleEvent:
     """The event for the page of the change's ticket: a change it may see, or `gone` (and no more) when it may not.
 
-    Unlike the queue, the page learns that the ticket left its sight also when the account left the
-    ticket's team; it is told nothing else about the ticket then.
+    Unlike the queue's, this holds for any reason the account may not see it (a hand-over, a deletion,
+    or the account no longer in the ticket's team); it is told nothing else about the ticket then.
     """
     event = ConsoleEvent.for_teams(change, teams)
     if event is not None and event.kind == "ticket":
