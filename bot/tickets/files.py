@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import TeamFiles
@@ -22,7 +23,7 @@ from bot.db.engine import Database
 from bot.messages import Reply
 from bot.texts import t
 from bot.tickets import staff
-from bot.tickets.models import CLOSED, TeamFile, Ticket, TicketMessage
+from bot.tickets.models import CLOSED, TeamFile, Ticket, TicketEvent, TicketMessage
 from bot.tickets.outbox import enqueue, reply_payload
 from bot.tickets.service import Actor, InvalidTransition, TicketError, TicketService
 
@@ -153,7 +154,8 @@ async def send_file(
         )
         session.add_all([stored, message])
         await session.flush()
-        service._event(session, ticket, actor, "file_sent", before, message_id=message.id)
+        # the file's id ties it to its message in the console's conversation (FileStore.sent_in)
+        service._event(session, ticket, actor, "file_sent", before, message_id=message.id, file_id=stored.id)
         described = {"id": stored.id, "name": stored.name, "mime": stored.mime, "size": stored.size}
         enqueue(
             session,
@@ -189,8 +191,28 @@ def _may_send(service: TicketService, ticket: Ticket) -> None:
         raise FileRefused(t("st_file_channel", lang, channel=CHANNEL_NAMES.get(ticket.channel, ticket.channel)))
 
 
+@dataclass(frozen=True)
+class SentFile:
+    """A file the team sent, as the console shows it in the ticket's conversation (without its bytes)."""
+
+    message_id: int
+    id: int | None  # None: removed since (the retention, or the employer's /delete)
+    name: str = ""
+    mime: str = ""
+    size: int = 0
+
+    @property
+    def removed(self) -> bool:
+        return self.id is None
+
+    @property
+    def label(self) -> str:
+        """The type as people name it: PDF, JPEG, PNG."""
+        return next((kind.label for kind in FILE_TYPES.values() if kind.mime == self.mime), "")
+
+
 class FileStore:
-    """Reads stored files: for the outbox's senders, and for a web chat's download (only its own)."""
+    """Reads stored files: for the outbox's senders, a web chat's download (only its own) and the console."""
 
     def __init__(self, database: Database):
         self.database = database
@@ -209,3 +231,51 @@ class FileStore:
                     .where(TeamFile.id == file_id, Ticket.channel == channel, Ticket.chat_external_id == chat_id)
                 )
             ).scalar_one_or_none()
+
+    async def in_ticket(self, file_id: int, ticket_id: int) -> TeamFile | None:
+        """The file if it was sent in this ticket; None for any other ticket's (or no such file)."""
+        async with self.database.read() as session:
+            return (
+                await session.execute(select(TeamFile).where(TeamFile.id == file_id, TeamFile.ticket_id == ticket_id))
+            ).scalar_one_or_none()
+
+    async def sent_in(self, ticket_id: int, messages: Iterable[TicketMessage]) -> dict[int, SentFile]:
+        """The files sent in the ticket, by the id of the conversation's message that announced each.
+
+        A message whose file is gone (retention, /delete) maps to a removed SentFile, so the console
+        shows "removed" instead of a broken link. Audit rows written before they named the file are
+        matched by the message's time and author (a file and its message are written together).
+        """
+        columns = (TeamFile.id, TeamFile.name, TeamFile.mime, TeamFile.size, TeamFile.created_at, TeamFile.author_id)
+        async with self.database.read() as session:
+            sent = (
+                await session.execute(
+                    select(TicketEvent.detail)
+                    .where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == "file_sent")
+                    .order_by(TicketEvent.id)
+                )
+            ).scalars()
+            stored = (
+                await session.execute(select(*columns).where(TeamFile.ticket_id == ticket_id).order_by(TeamFile.id))
+            ).all()
+        by_id = {row.id: row for row in stored}
+        by_message = {message.id: message for message in messages}
+        found: dict[int, SentFile] = {}
+        for detail in sent:
+            message = by_message.get(int((detail or {}).get("message_id") or 0))
+            if message is None:
+                continue
+            file_id = detail.get("file_id")
+            row = by_id.pop(int(file_id), None) if file_id else _written_with(message, by_id)
+            found[message.id] = (
+                SentFile(message.id, row.id, row.name, row.mime, row.size) if row else SentFile(message.id, None)
+            )
+        return found
+
+
+def _written_with(message: TicketMessage, rows: dict[int, Row]) -> Row | None:
+    """The stored file written in the same transaction as `message` (same time and author), taken from `rows`."""
+    for file_id, row in rows.items():
+        if row.created_at == message.created_at and row.author_id == message.author_id:
+            return rows.pop(file_id)
+    return None

@@ -19,7 +19,7 @@ from aiohttp_session import get_session
 
 from handlers.web import chat, console, editors, files, live, stats
 from handlers.web.i18n import gettext, pick_language
-from handlers.web.security import ACCOUNT, csrf_token, guard, headers, install_sessions
+from handlers.web.security import ACCOUNT, PASSIVE, csrf_token, guard, headers, install_sessions
 from handlers.web.services import SERVICES, WebServices
 
 HERE = Path(__file__).resolve().parent
@@ -47,13 +47,22 @@ def _hours(value: float) -> str:
     return f"{value / 24:.1f} d"
 
 
+def _size(size: int) -> str:
+    """A file's size as people read it: 980 B, 2.9 KB, 1.2 MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def _environment(app: web.Application, services: WebServices, processors) -> None:
     zone = ZoneInfo(services.config.tickets.reminders.office_hours.timezone)
 
     def local(moment: datetime | None, pattern: str = "%d.%m.%Y %H:%M") -> str:
         return moment.astimezone(zone).strftime(pattern) if moment else "–"
 
-    filters: dict[str, Callable[..., str]] = {"local": local, "age": _age, "hours": _hours}
+    filters: dict[str, Callable[..., str]] = {"local": local, "age": _age, "hours": _hours, "size": _size}
     env = aiohttp_jinja2.setup(
         app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, context_processors=processors, filters=filters
     )
@@ -72,7 +81,8 @@ async def _console_context(request: web.Request) -> dict:
     return context | {
         "csrf": csrf_token(session),
         "account": request.get(ACCOUNT),
-        "flashes": session.pop("flash", None) or [],
+        # a page's own fetches leave the messages for the page the coordinator goes to next
+        "flashes": [] if request.match_info.route.name in PASSIVE else session.pop("flash", None) or [],
         "team_names": {key: team.name.get(context["lang"]) for key, team in services.config.tickets.teams.items()},
     }
 

@@ -27,7 +27,7 @@ from handlers.web.security import (
     username_tag,
 )
 from handlers.web.services import SERVICES
-from handlers.web.tickets_view import AGES, QueueFilter, TicketError, TicketNotFound
+from handlers.web.tickets_view import AGES, QueueFilter, TicketDetail, TicketError, TicketNotFound
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +116,22 @@ async def queue_rows(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("queue_rows.html", request, await _queue_context(request))
 
 
-async def ticket(request: web.Request) -> web.Response:
-    """One ticket: question, the bot's view, conversation, employer, audit trail, and the actions."""
-    services, account = request.app[SERVICES], request[ACCOUNT]
+async def _detail(request: web.Request) -> TicketDetail:
     try:
-        detail = await services.view.detail(account, _ticket_id(request))
+        return await request.app[SERVICES].view.detail(request[ACCOUNT], _ticket_id(request))
     except TicketNotFound as exc:
         raise web.HTTPNotFound(text="No such ticket in your teams' queues.") from exc
+
+
+def _live_context(request: web.Request, detail: TicketDetail) -> dict:
+    """What the page's live parts need (templates ticket_*.html), for the page and for ticket_live."""
+    poll_ms = int(request.app[SERVICES].config.web.console_poll_seconds * 1000)
+    return {"d": detail, "t": detail.ticket, "poll_ms": poll_ms}
+
+
+async def ticket(request: web.Request) -> web.Response:
+    """One ticket: question, the bot's view, conversation, employer, audit trail, and the actions."""
+    services, detail = request.app[SERVICES], await _detail(request)
     faq = services.core.knowledge.current.faq
     draft = ""
     chosen = request.query.get("faq", "")
@@ -134,9 +143,8 @@ async def ticket(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template(
         "ticket.html",
         request,
-        {
-            "d": detail,
-            "t": detail.ticket,
+        _live_context(request, detail)
+        | {
             "draft": draft,
             "chosen": chosen or suggested,
             "topics": sorted(faq.topics.values(), key=lambda topic: topic.id),
@@ -144,6 +152,11 @@ async def ticket(request: web.Request) -> web.Response:
             "file_limit": f"{files.max_megabytes:g}" if files.enabled else "",
         },
     )
+
+
+async def ticket_live(request: web.Request) -> web.Response:
+    """The ticket page's changing parts alone (state, conversation, audit trail), for the live page; 404 like it."""
+    return aiohttp_jinja2.render_template("ticket_live.html", request, _live_context(request, await _detail(request)))
 
 
 async def _act(request: web.Request, action: str) -> web.Response:
@@ -221,6 +234,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/queue", queue, name="console.queue")
     r.add_get("/queue/rows", queue_rows, name="console.queue_rows")
     r.add_get("/tickets/{ticket_id}", ticket, name="console.ticket")
+    r.add_get("/tickets/{ticket_id}/live", ticket_live, name="console.ticket_live")
+    r.add_get("/tickets/{ticket_id}/files/{file_id}", team_files.ticket_file, name="console.ticket_file")
     r.add_post("/tickets/{ticket_id}/claim", claim, name="console.claim")
     r.add_post("/tickets/{ticket_id}/answer", answer, name="console.answer")
     r.add_post("/tickets/{ticket_id}/note", note, name="console.note")

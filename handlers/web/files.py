@@ -1,15 +1,19 @@
-"""Team files on the web: the console's upload on a ticket's page, and the web chat's download.
+"""Team files on the web: the console's upload and download on a ticket's page, and the web chat's download.
 
 Upload: a multipart form, read as a stream (the server's 1 MB body limit stays for everything
 else), so a file over tickets.files.max_megabytes is counted, not kept, and gets a clear message.
 Its CSRF token is the form's first field, checked here (the console's guard leaves this route's
-body unread). Download: only the chat the file went to can fetch it, with its X-Chat-Token
-header (the page's script saves it); any other chat, or a made-up number, gets 404.
+body unread). Download in the web chat: only the chat the file went to can fetch it, with its
+X-Chat-Token header (the page's script saves it); any other chat, or a made-up number, gets 404.
+Download in the console: whoever may see the ticket's page (the same rule, TicketsView.visible);
+anyone else gets 404 as for the page. Both are attachments with a sanitised name, never cached
+by a shared cache, and typed by the file's content (checked at upload).
 """
 
 from __future__ import annotations
 
 import hmac
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -18,7 +22,8 @@ from aiohttp_session import get_session
 
 from bot.accounts.web_chat import CHANNEL
 from bot.text_input import clean_text, parse_id
-from bot.tickets.files import MAX_CAPTION, FileStore, check_size, check_upload, send_file
+from bot.tickets.files import MAX_CAPTION, FileStore, check_size, check_upload, safe_name, send_file
+from bot.tickets.models import TeamFile
 from bot.tickets.service import TicketError, TicketNotFound
 from handlers.web.chat_store import chat_id_of
 from handlers.web.security import ACCOUNT, CSRF_EXPECTED, flash
@@ -111,12 +116,45 @@ async def download(request: web.Request) -> web.Response:
     stored = await request.app[FILES].for_chat(file_id, CHANNEL, chat_id) if file_id is not None else None
     if stored is None:
         raise web.HTTPNotFound(text="no such file in this chat")
-    disposition = f"attachment; filename=\"{quote(stored.name)}\"; filename*=UTF-8''{quote(stored.name)}"
+    return file_response(stored)
+
+
+async def ticket_file(request: web.Request) -> web.Response:
+    """A file the team sent in the ticket, to an account that may see the ticket; 404 for anyone else."""
+    view, account = request.app[SERVICES].view, request[ACCOUNT]
+    ticket_id, file_id = parse_id(request.match_info["ticket_id"]), parse_id(request.match_info["file_id"])
+    try:
+        stored = await view.file(account, ticket_id or 0, file_id or 0)
+    except TicketNotFound as exc:  # another team's ticket, or a file of another ticket: as if there were none
+        raise web.HTTPNotFound(text="No such file in your teams' tickets.") from exc
+    return file_response(stored)
+
+
+def file_response(stored: TeamFile) -> web.Response:
+    """The file as a download: its content's type, an attachment's safe name, for nobody's cache but the browser's."""
     return web.Response(
         body=stored.data,
         content_type=stored.mime,
-        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        headers={
+            "Content-Disposition": content_disposition(stored.name),
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
+
+
+def content_disposition(name: str) -> str:
+    """`attachment` with the name twice (RFC 6266): plain ASCII for old clients, UTF-8 (RFC 5987) for the rest.
+
+    safe_name drops paths, quotes, semicolons and control characters, so nothing can end the header's value.
+    """
+    name = safe_name(name)
+    plain = "".join(
+        char if char.isascii() else "_"
+        for char in unicodedata.normalize("NFKD", name)
+        if not unicodedata.combining(char)  # "Prüfung" -> "Prufung", not "Pru_fung"
+    )
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def add_chat_routes(app: web.Application) -> None:

@@ -18,6 +18,9 @@ GERMAN = {
     "Notify me of new tickets": "Bei neuen Tickets benachrichtigen",
     "New ticket": "Neues Ticket",
     "Signed out: reload the page to log in again.": "Abgemeldet: Seite neu laden, um sich wieder anzumelden.",
+    "This ticket is no longer in your teams' queues: the page does not update any more.": (
+        "Dieses Ticket ist nicht mehr in den Warteschlangen Ihrer Teams: Die Seite aktualisiert sich nicht mehr."
+    ),
     "Statistics": "Statistik",
     "FAQ suggestions": "FAQ-Vorschläge",
     "Log out": "Abmelden",
@@ -94,6 +97,9 @@ GERMAN = {
     ): "PDF, JPEG oder PNG, höchstens {n} MB. Die Datei wird mit dem Namen des Teams unterschrieben und auf dem "
     "Kanal des Arbeitgebers zugestellt.",
     "Send file": "Datei senden",
+    "File removed (after the retention period, or the employer deleted their data)": (
+        "Datei entfernt (nach Ablauf der Aufbewahrungsfrist, oder der Arbeitgeber hat seine Daten gelöscht)"
+    ),
     "Start from an FAQ answer": "Mit einer FAQ-Antwort beginnen",
     "Insert": "Einfügen",
     "Internal note": "Interne Notiz",

@@ -39,9 +39,9 @@ log = logging.getLogger(__name__)
 COOKIE = "lotse_console"
 ACCOUNT = web.RequestKey("lotse_account", Account)  # who is logged in, for the handlers
 PUBLIC = frozenset({"console.login", "console.login_submit"})  # route names reachable without a session
-# Requests the live queue page makes by itself (its event stream, its rows): they are not a click,
-# so they do not keep a session from ending after web.session_idle_minutes.
-PASSIVE = frozenset({"console.queue_events", "console.queue_rows"})
+# Requests the live queue and ticket pages make by themselves (their event streams, the parts they
+# fetch): they are not a click, so they do not keep a session from ending after web.session_idle_minutes.
+PASSIVE = frozenset({"console.queue_events", "console.queue_rows", "console.ticket_events", "console.ticket_live"})
 # Uploads (handlers/web/files.py): their body is a stream the handler reads; it checks the CSRF token itself.
 STREAMED = frozenset({"console.file"})
 CSRF_EXPECTED = web.RequestKey("lotse_csrf_expected", str)  # the session's token, for a STREAMED handler

@@ -16,7 +16,8 @@ from bot.accounts.service import Account
 from bot.config import Config
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.tickets.models import CLAIMED, OPEN, Ticket, TicketEvent, TicketMessage
+from bot.tickets.files import FileStore, SentFile
+from bot.tickets.models import CLAIMED, OPEN, TeamFile, Ticket, TicketEvent, TicketMessage
 from bot.tickets.queue import AGES, QueueFilter, TicketQueue
 from bot.tickets.service import Actor, InvalidTransition, NotAllowed, TicketError, TicketNotFound, TicketService
 from bot.window.service import CHANNEL, WindowService
@@ -51,6 +52,7 @@ class TicketDetail:
     reminders: tuple[str, ...] = ()
     other_teams: tuple[str, ...] = field(default=())
     whatsapp: TicketWindow | None = None  # the 24-hour window and each message's delivery (bot/window)
+    files: dict[int, SentFile] = field(default_factory=dict)  # by message id: the files the team sent
 
 
 def actor(account: Account) -> Actor:
@@ -67,6 +69,7 @@ class TicketsView:
         self.config = config
         self.clock = clock
         self.queue_reads = TicketQueue(database)
+        self.files = FileStore(database)
         # WhatsApp tickets: the window's state and deliveries; a retry wakes the outbox like any change.
         self.window = WindowService(database, config.whatsapp, clock=clock, on_release=tickets.on_commit)
 
@@ -93,24 +96,42 @@ class TicketsView:
         """Per team of the account: how many tickets are open, claimed and answered."""
         return await self.queue_reads.counts(account.teams)
 
-    async def detail(self, account: Account, ticket_id: int) -> TicketDetail:
-        """The ticket with its conversation and audit trail. Raises TicketNotFound (also for other teams')."""
+    async def visible(self, account: Account, ticket_id: int) -> Ticket:
+        """The ticket, if the account may see it (one of its teams'). Raises TicketNotFound otherwise.
+
+        The one access rule of the ticket's page, its live updates and its files' downloads.
+        """
         ticket = await self.tickets.get(ticket_id)
         if ticket.team not in account.teams:
             raise TicketNotFound(f"no ticket #{ticket_id}")
+        return ticket
+
+    async def detail(self, account: Account, ticket_id: int) -> TicketDetail:
+        """The ticket with its conversation and audit trail. Raises TicketNotFound (also for other teams')."""
+        ticket = await self.visible(account, ticket_id)
         district = self.config.teams_in_district(self.config.district_of_team(ticket.team))
         others = tuple(key for key in district if key != ticket.team)  # hand-overs stay within the district
+        messages = await self.tickets.messages(ticket_id)
         return TicketDetail(
             ticket,
-            await self.tickets.messages(ticket_id),
+            messages,
             await self.tickets.events(ticket_id),
             self.reminders(ticket, self.clock()),
             others,
             await ticket_window(self.window, ticket),
+            await self.files.sent_in(ticket_id, messages),
         )
 
+    async def file(self, account: Account, ticket_id: int, file_id: int) -> TeamFile:
+        """A file the team sent in the ticket, for an account that may see the ticket; else TicketNotFound."""
+        await self.visible(account, ticket_id)
+        stored = await self.files.in_ticket(file_id, ticket_id)
+        if stored is None:
+            raise TicketNotFound(f"no file {file_id} in ticket #{ticket_id}")
+        return stored
+
     async def _own(self, account: Account, ticket_id: int) -> None:
-        await self.detail(account, ticket_id)
+        await self.visible(account, ticket_id)
 
     async def claim(self, account: Account, ticket_id: int) -> Ticket:
         await self._own(account, ticket_id)

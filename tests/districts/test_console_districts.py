@@ -12,6 +12,8 @@ from bot.db import DbChatStore
 from bot.decision import Decision, Route
 from bot.districts.stats import network_report
 from bot.stats import report
+from bot.tickets.files import check_upload, send_file
+from bot.tickets.service import Actor
 from handlers.web.server import serving
 from tests.web.conftest import PASSWORD, SECRET, Browserless, hand_over, new_http
 
@@ -64,6 +66,24 @@ async def test_a_district_account_sees_and_acts_on_its_district_only(server):
         await nora.post(f"/console/tickets/{nord}/handover", to_team="hafenberg/coordinator", text="weiter")
         assert (await server.services.tickets.get(nord)).team == "nordheide/authority"  # refused
         assert (await nora.http.get(f"{server.url}/console/stats/districts")).status == 403
+    finally:
+        await nora.http.close()
+
+
+async def test_another_districts_ticket_page_its_files_and_its_stream_are_not_found(server):
+    hafen = await employer_hands_over(server, "hafenberg", "Hafen-Werft AG")
+    hilde = Actor("staff", "web:hilde", "Hilde Hafenberg", ("hafenberg/authority",))
+    upload = check_upload("Merkblatt.pdf", b"%PDF-1.4\n%%EOF\n", server.services.config.tickets.files, "de")
+    await send_file(server.services.tickets, hafen, hilde, upload)
+    hilde_account = await server.services.accounts.login("hilde", PASSWORD)
+    [sent] = (await server.services.view.detail(hilde_account, hafen)).files.values()
+    assert (await server.services.view.file(hilde_account, hafen, sent.id)).data.startswith(b"%PDF")
+    nora = await login(server, "nora")
+    try:
+        for path in (f"files/{sent.id}", "events", "live", ""):
+            response = await nora.http.get(f"{server.url}/console/tickets/{hafen}/{path}".rstrip("/"))
+            assert response.status == 404, path
+            assert b"%PDF" not in await response.read()
     finally:
         await nora.http.close()
 

@@ -131,7 +131,7 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Connection "";
         }}
-        location = /console/queue/events {{
+        location ~ ^/console/(queue|tickets/[0-9]+)/events$ {{
             proxy_pass http://lotse;
             proxy_http_version 1.1;
             proxy_set_header Connection "";

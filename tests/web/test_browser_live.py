@@ -1,13 +1,19 @@
 """In Chromium: the console's queue page updates itself when a ticket comes in, without a reload; an
-account of the other team hears nothing of it on its event stream; without EventSource the page polls."""
+account of the other team hears nothing of it on its event stream; without EventSource the page polls.
+An open ticket page shows the employer's reply, a colleague's claim, file (which downloads) and close
+without a reload, says so when the ticket is handed to another team, and polls without EventSource."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from tests.web.conftest import AUTHORITY_QUESTION, PASSWORD, Browserless, hand_over, new_http
 from tests.web.test_browser import DESKTOP, browser, chromium, shot  # noqa: F401  (fixtures)
+from tests.web.test_console_files import PDF, send
 from tests.web.test_live_queue import coordinator_ticket, open_stream
+from tests.web.test_live_ticket import employer_writes
 
 pytestmark = pytest.mark.browser
 
@@ -80,3 +86,74 @@ async def test_without_event_source_the_queue_polls(server, browser):  # noqa: F
     await page.locator(f'tr[data-ticket="{ticket}"]').wait_for(timeout=10000)  # within a few polls of 1 s
     assert await page.title() == "(1) Warteschlange · Lotse"
     await context.close()
+
+
+async def logged_in_ticket(browser, server, username: str, ticket: int, init_script: str = ""):  # noqa: F811
+    context, page = await logged_in_queue(browser, server, username, init_script)
+    await page.goto(f"{server.url}/console/tickets/{ticket}")
+    await page.locator("#ticket-conversation").wait_for()
+    await page.evaluate("window.loadedOnce = true")  # gone if the page were loaded again
+    return context, page
+
+
+async def test_the_open_ticket_page_shows_the_employer_and_a_colleague_without_a_reload(server, browser):  # noqa: F811
+    await server.services.accounts.add("bert", PASSWORD, ["authority"], "Bert Behörde")
+    async with new_http() as employer_http, new_http() as bert_http:
+        employer = Browserless(employer_http, server.url)
+        ticket = await hand_over(employer, AUTHORITY_QUESTION, company="Erste GmbH")
+        context, page = await logged_in_ticket(browser, server, "anna", ticket)
+        conversation, state = page.locator("#ticket-conversation"), page.locator("#ticket-state")
+        assert await page.title() == f"Ticket #{ticket} · Lotse"
+
+        await employer_writes(employer, "Die Zusage der Berufsschule liegt jetzt vor.")
+        await conversation.get_by_text("Die Zusage der Berufsschule liegt jetzt vor.").wait_for(timeout=10000)
+
+        bert = Browserless(bert_http, server.url)
+        await bert.login("bert")
+        await bert.post(f"/console/tickets/{ticket}/claim")
+        await state.get_by_text("Übernommen von Bert Behörde").wait_for(timeout=10000)
+        await send(bert, ticket, "Checkliste.pdf", PDF)  # a file from a colleague appears, and downloads
+        link = conversation.get_by_role("link", name="📎 Checkliste.pdf")
+        await link.wait_for(timeout=10000)
+        async with page.expect_download() as downloading:
+            await link.click()
+        download = await downloading.value
+        assert download.suggested_filename == "Checkliste.pdf"
+        assert Path(await download.path()).read_bytes() == PDF
+        await shot(page, "console-ticket-live")
+
+        await bert.post(f"/console/tickets/{ticket}/close")
+        await state.get_by_text("Dieses Ticket ist geschlossen.").wait_for(timeout=10000)
+        await page.get_by_label("Ihre Antwort an den Arbeitgeber").wait_for(state="hidden")
+        assert await page.evaluate("window.loadedOnce") is True
+        await context.close()
+
+
+async def test_a_ticket_handed_away_stops_updating_and_says_so(server, browser):  # noqa: F811
+    async with new_http() as employer_http, new_http() as bert_http:
+        ticket = await hand_over(Browserless(employer_http, server.url), AUTHORITY_QUESTION)
+        context, page = await logged_in_ticket(browser, server, "anna", ticket)
+        await server.services.accounts.add("bert", PASSWORD, ["authority"], "Bert Behörde")
+        bert = Browserless(bert_http, server.url)
+        await bert.login("bert")
+        await bert.post(f"/console/tickets/{ticket}/handover", to_team="coordinator", text="Förderfrage")
+        await page.get_by_text("Dieses Ticket ist nicht mehr in den Warteschlangen Ihrer Teams").wait_for(timeout=10000)
+        assert await page.evaluate("window.loadedOnce") is True
+        await context.close()
+
+
+async def test_without_event_source_the_ticket_page_polls(server, browser):  # noqa: F811
+    async with new_http() as employer_http:
+        employer = Browserless(employer_http, server.url)
+        ticket = await hand_over(employer, AUTHORITY_QUESTION)
+        context, page = await logged_in_ticket(browser, server, "anna", ticket, "delete window.EventSource;")
+        await employer_writes(employer, "Geht es auch ohne Ereignisstrom?")
+        await (
+            page.locator("#ticket-conversation")
+            .get_by_text("Geht es auch ohne Ereignisstrom?")
+            .wait_for(
+                timeout=10000  # within a few polls of 1 s
+            )
+        )
+        assert await page.evaluate("window.loadedOnce") is True
+        await context.close()

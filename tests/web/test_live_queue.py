@@ -28,7 +28,10 @@ class EventStream:
         kind, data = "message", ""
         async with asyncio.timeout(seconds):
             while True:
-                line = (await self.response.content.readline()).decode().rstrip("\n")
+                raw = await self.response.content.readline()
+                if not raw:  # the server ended the stream (else this loop would spin without yielding)
+                    raise EOFError("the event stream ended")
+                line = raw.decode().rstrip("\n")
                 if line.startswith("event: "):
                     kind = line.removeprefix("event: ")
                 elif line.startswith("data: "):
@@ -37,8 +40,11 @@ class EventStream:
                     return kind, json.loads(data)
 
 
-async def open_stream(console: Browserless, through_nginx: bool = False) -> EventStream:
-    response = await console.http.get(f"{console.base}/console/queue/events", allow_redirects=False)
+async def open_stream(
+    console: Browserless, through_nginx: bool = False, path: str = "/console/queue/events"
+) -> EventStream:
+    """The stream of the queue (or of the page at `path`), closed with the console's HTTP session."""
+    response = await console.http.get(f"{console.base}{path}", allow_redirects=False)
     # A stream is never read to its end: close it with its session, before the session closes the
     # socket under it (else its connection warns when collected, in whichever test runs then).
     close_session = console.http.close

@@ -1,8 +1,10 @@
-// Lotse console, queue page: keeps the queue up to date without a reload (docs/web.md, "The live queue").
-// Listens to the server's event stream (EventSource); on each event it fetches the queue's counts and
-// rows again, with the page's filters, and puts them in place. Without EventSource, or while the
-// stream is down, it fetches them at an interval. The stream names tickets only by number; the
-// rows come from the same server-rendered template as the page. Browser notifications announce
+// Lotse console, queue and ticket pages: keeps them up to date without a reload (docs/web.md, "The live queue").
+// Listens to the server's event stream (EventSource); on each event it fetches the page's changing
+// parts again (the queue's counts and rows, with the page's filters; a ticket's state, conversation
+// and audit trail) and puts them in place (#live's data-parts: their ids). Without EventSource, or
+// while the stream is down, it fetches them at an interval. The stream names tickets only by number;
+// the parts come from the same server-rendered templates as the page. A ticket's page stops when
+// the ticket is no longer the account's to see (404). On the queue, browser notifications announce
 // new tickets of the account's teams, once the coordinator has allowed them.
 "use strict";
 
@@ -13,9 +15,11 @@
   const notifyButton = document.getElementById("notify");
   const pollMs = parseInt(live.dataset.pollMs, 10) || 15000;
   const teamNames = JSON.parse(live.dataset.teamNames || "{}");
+  const parts = (live.dataset.parts || "queue-counts queue-table").split(" ");
   const NOTIFY_KEY = "lotse-console-notify";
   let pollTimer = null;
   let fetching = null;
+  let stopped = false;
   let again = false;
 
   function setTitle() {
@@ -24,15 +28,27 @@
     document.title = (unclaimed > 0 ? "(" + unclaimed + ") " : "") + live.dataset.title;
   }
 
-  function signedOut() {
+  // A ticket's page: the answer's and the actions' forms only while the ticket is not closed.
+  function showActions() {
+    const state = document.getElementById("ticket-state");
+    if (!state) return;
+    for (const element of document.querySelectorAll("[data-while-active]")) {
+      element.hidden = state.dataset.status === "closed";
+    }
+  }
+
+  // Signed out, or (a ticket's page) the ticket is no longer the account's to see: no more updates.
+  function stop(text) {
+    stopped = true;
     stopPolling();
     if (source) source.close();
-    status.textContent = live.dataset.textSignedOut;
+    status.textContent = text;
     status.classList.add("error");
   }
 
   // One fetch at a time; events during a fetch lead to one more fetch afterwards.
   function refresh() {
+    if (stopped) return null;
     if (fetching) {
       again = true;
       return fetching;
@@ -43,18 +59,23 @@
     })
       .then(function (response) {
         if (response.redirected || response.status === 401) {
-          signedOut();
+          stop(live.dataset.textSignedOut);
+          return;
+        }
+        if (response.status === 404) {
+          stop(live.dataset.textGone);
           return;
         }
         if (!response.ok) return;
         return response.text().then(function (html) {
           const fresh = new DOMParser().parseFromString(html, "text/html");
-          for (const id of ["queue-counts", "queue-table"]) {
+          for (const id of parts) {
             const mine = document.getElementById(id);
             const theirs = fresh.getElementById(id);
             if (mine && theirs) mine.replaceWith(document.adoptNode(theirs));
           }
           setTitle();
+          showActions();
         });
       })
       .catch(function () {})
@@ -69,7 +90,7 @@
   }
 
   function startPolling() {
-    if (!pollTimer) pollTimer = setInterval(refresh, pollMs);
+    if (!pollTimer && !stopped) pollTimer = setInterval(refresh, pollMs);
   }
 
   function stopPolling() {
@@ -84,7 +105,7 @@
 
   function announce(data) {
     // new in this account's queue: opened for one of its teams, or handed over to one of them
-    if (!notifying() || (data.action !== "opened" && data.action !== "handed_over")) return;
+    if (!notifyButton || !notifying() || (data.action !== "opened" && data.action !== "handed_over")) return;
     const note = new Notification(live.dataset.textNew + " #" + data.ticket, {
       body: teamNames[data.team] || data.team,
       tag: "lotse-ticket-" + data.ticket,
@@ -96,7 +117,7 @@
   }
 
   function offerNotifications() {
-    if (!("Notification" in window) || notifying() || Notification.permission === "denied") return;
+    if (!notifyButton || !("Notification" in window) || notifying() || Notification.permission === "denied") return;
     notifyButton.hidden = false;
     notifyButton.addEventListener("click", function () {
       Notification.requestPermission().then(function (permission) {
@@ -129,7 +150,8 @@
   source.addEventListener("reload", refresh);
   source.addEventListener("error", function () {
     // EventSource reconnects by itself; until then (or if it gave up) the page polls
+    if (stopped) return;
     startPolling();
-    if (source.readyState === EventSource.CLOSED) refresh();
+    if (source.readyState === EventSource.CLOSED) refresh(); // a 404 there (the ticket left) stops the page
   });
 })();
