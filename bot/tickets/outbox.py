@@ -6,7 +6,9 @@ sent; failures are retried with exponential backoff, a 429's retry_after is hono
 stream (one chat) go out one at a time and in order. Two processes never send one row twice while
 both are alive: a row is claimed by a conditional UPDATE (plus FOR UPDATE SKIP LOCKED on
 PostgreSQL); if a process dies mid-send its lease runs out and another process sends the row
-(at-least-once: the crash may have come after Telegram took the message).
+(at-least-once: the crash may have come after Telegram took the message). A stop is clean: the
+worker takes no more rows, lets the sends under way finish (each bounded by its sender's own
+timeout) and records their outcome before it ends (`TicketDesk.stop`).
 
 Nothing here imports a platform SDK: senders (handlers/) implement `Sender`.
 """
@@ -166,22 +168,37 @@ class OutboxWorker:
     name: str = field(default_factory=lambda: f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _claims: int = field(default=0, init=False)
+    _stopping: bool = field(default=False, init=False)
 
     def wake(self) -> None:
         """Look for new rows now (called after a commit that enqueued something)."""
         self._wake.set()
 
+    def start(self) -> asyncio.Task:
+        """Run the worker as a task of the running event loop, until `stop()`."""
+        self._stopping = False
+        return asyncio.create_task(self.run(), name="outbox")
+
+    def stop(self) -> None:
+        """Take no more rows: `run()` ends once the sends under way have finished and their outcome is recorded.
+
+        Cancelling the worker instead would cut a send short after the platform may have taken the
+        message, leaving its row unmarked: after the lease it would go out a second time.
+        """
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Deliver until cancelled; database trouble is logged and retried, never ends the loop."""
-        while True:
+        """Deliver until stopped; database trouble is logged and retried, never ends the loop."""
+        while not self._stopping:
             try:
-                busy = await self.deliver_due()
+                busy = await self._round()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database may be briefly unavailable: keep the worker alive
                 log.exception("outbox worker %s: a round failed", self.name)
                 busy = 0
-            if busy:
+            if busy or self._stopping:
                 continue
             self._wake.clear()
             try:
@@ -189,13 +206,30 @@ class OutboxWorker:
             except TimeoutError:
                 pass
 
+    async def _round(self) -> int:
+        items = await self.claim()
+        if self._stopping and items:  # the stop came while claiming: nothing of these has started
+            await self._release(items)
+            return 0
+        return await self._deliver_all(items)
+
     async def deliver_due(self) -> int:
         """Claim and send one batch of due rows; returns how many were tried."""
-        items = await self.claim()
-        if not items:
-            return 0
-        await asyncio.gather(*(self._deliver(item) for item in items))
+        return await self._deliver_all(await self.claim())
+
+    async def _deliver_all(self, items: list[OutboxItem]) -> int:
+        if items:
+            await asyncio.gather(*(self._deliver(item) for item in items))
         return len(items)
+
+    async def _release(self, items: list[OutboxItem]) -> None:
+        """Give claimed rows back untried: due at once for the next run (of any process), no attempt counted."""
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([item.id for item in items]), OutboxMessage.locked_by == items[0].lease)
+                .values(locked_until=None, attempts=OutboxMessage.attempts - 1)
+            )
 
     async def claim(self) -> list[OutboxItem]:
         """Lease up to `batch` due rows, at most the oldest unsent one per stream."""
