@@ -19,18 +19,19 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, and_, exists, func, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.config import Outbox as OutboxSettings
+from bot.db.batch import GroupCommit
 from bot.db.engine import Database
-from bot.db.models import utcnow
+from bot.db.models import UtcDateTime, utcnow
 from bot.messages import Button, Reply
 from bot.metrics import DELIVERY_FAILURES
 from bot.tickets.models import FAILED, PENDING, SENT, OutboxMessage, Ticket
@@ -131,6 +132,9 @@ class OutboxItem:
 class Delivery:
     message_id: str | None = None  # the platform's id of the (last) message sent
     thread_id: int | None = None  # a created forum topic
+    # The sender's own records of what it sent (WhatsApp's delivery records), written in the
+    # transaction that marks the row sent: one write per delivered row, not two.
+    records: Callable[[AsyncSession], Awaitable[None]] | None = None
 
 
 class RetryLater(Exception):
@@ -156,6 +160,20 @@ class Sender(Protocol):
 
 # -- the worker ----------------------------------------------------------------------------------------------------
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+# Built once, run with a row's parameters each (one statement for all rows marked together).
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.locked_by == bindparam("b_lease"))
+    .values(
+        status=SENT,
+        sent_at=bindparam("b_at", type_=UtcDateTime()),
+        external_message_id=bindparam("b_message"),
+        locked_until=None,
+        last_error=None,
+    )
+)
+
 
 @dataclass
 class OutboxWorker:
@@ -169,6 +187,10 @@ class OutboxWorker:
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _claims: int = field(default=0, init=False)
     _stopping: bool = field(default=False, init=False)
+    _marks: GroupCommit[tuple[OutboxItem, Delivery], None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._marks = GroupCommit(self._mark_sent)
 
     def wake(self) -> None:
         """Look for new rows now (called after a commit that enqueued something)."""
@@ -322,30 +344,36 @@ class OutboxWorker:
             await self._sent(item, delivery)
 
     async def _sent(self, item: OutboxItem, delivery: Delivery) -> None:
+        await self._marks((item, delivery))
+
+    async def _mark_sent(self, sent: Sequence[tuple[OutboxItem, Delivery]]) -> list[None]:
+        """Mark rows sent (those sent at about the same time together, in one transaction), with what
+        the sender and the ticket's staff chat need recorded."""
+        now = self.clock()
+        marks = [
+            {"b_id": item.id, "b_lease": item.lease, "b_at": now, "b_message": delivery.message_id}
+            for item, delivery in sent
+        ]
         async with self.database.transaction() as session:
-            done = cast(
-                CursorResult[Any],
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == item.id, OutboxMessage.locked_by == item.lease)
-                    .values(
-                        status=SENT,
-                        sent_at=self.clock(),
-                        external_message_id=delivery.message_id,
-                        locked_until=None,
-                        last_error=None,
-                    )
-                ),
-            )
-            if done.rowcount != 1:
-                log.warning("outbox %s was sent after its lease ran out", item.id)
-            if item.ticket_id is None or not (item.kind == "topic" or item.purpose == "card"):
-                return
-            where = (Ticket.id == item.ticket_id, Ticket.staff_chat_id == int(item.chat_id))
-            if item.kind == "topic" and delivery.thread_id is not None:
-                await session.execute(update(Ticket).where(*where).values(staff_thread_id=delivery.thread_id))
-            elif item.purpose == "card" and delivery.message_id is not None:
-                await session.execute(update(Ticket).where(*where).values(staff_message_id=int(delivery.message_id)))
+            done = cast(CursorResult[Any], await session.execute(_MARK_SENT, marks))
+            if session.get_bind().dialect.supports_sane_multi_rowcount and done.rowcount != len(marks):
+                log.warning("of outbox %s, some were sent after their lease ran out", [item.id for item, _ in sent])
+            for item, delivery in sent:
+                if delivery.records is not None:
+                    await delivery.records(session)
+                await self._staff_chat_sent(session, item, delivery)
+        return [None] * len(sent)
+
+    @staticmethod
+    async def _staff_chat_sent(session: AsyncSession, item: OutboxItem, delivery: Delivery) -> None:
+        """A ticket's new forum topic or card in its staff group: remembered on the ticket."""
+        if item.ticket_id is None or not (item.kind == "topic" or item.purpose == "card"):
+            return
+        where = (Ticket.id == item.ticket_id, Ticket.staff_chat_id == int(item.chat_id))
+        if item.kind == "topic" and delivery.thread_id is not None:
+            await session.execute(update(Ticket).where(*where).values(staff_thread_id=delivery.thread_id))
+        elif item.purpose == "card" and delivery.message_id is not None:
+            await session.execute(update(Ticket).where(*where).values(staff_message_id=int(delivery.message_id)))
 
     def backoff(self, attempts: int) -> float:
         return min(self.settings.backoff_seconds * 2 ** max(attempts - 1, 0), self.settings.backoff_max_seconds)
