@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, exists, func, select, update
+from sqlalchemy import CursorResult, Row, Table, Update, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.config import Outbox as OutboxSettings
 from bot.db.batch import GroupCommit
@@ -161,6 +160,62 @@ class Sender(Protocol):
 # -- the worker ----------------------------------------------------------------------------------------------------
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)
+_TICKETS = cast(Table, Ticket.__table__)
+_NOW = bindparam("b_now", type_=UtcDateTime())
+
+
+def _lease_due(batch: int, skip_locked: bool) -> Update:
+    """Lease up to `batch` due rows, the oldest unsent one per stream (built once per worker)."""
+    row, earlier = _OUTBOX.alias("due"), _OUTBOX.alias("earlier")
+    free = (row.c.locked_until.is_(None)) | (row.c.locked_until < _NOW)
+    behind = exists().where(earlier.c.stream == row.c.stream, earlier.c.id < row.c.id, earlier.c.status == PENDING)
+    due = (
+        select(row.c.id)
+        .where(
+            row.c.status == PENDING,
+            row.c.next_attempt_at <= _NOW,
+            row.c.channel.in_(bindparam("b_channels", expanding=True)),
+            free,
+            ~behind,
+        )
+        .order_by(row.c.id)
+        .limit(batch)
+    )
+    if skip_locked:  # PostgreSQL: rows another process is claiming right now are left to it
+        due = due.with_for_update(skip_locked=True, of=row)
+    return (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id.in_(due.scalar_subquery()),
+            (_OUTBOX.c.locked_until.is_(None)) | (_OUTBOX.c.locked_until < _NOW),
+        )
+        .values(
+            locked_until=bindparam("b_lease", type_=UtcDateTime()),
+            locked_by=bindparam("b_token"),
+            attempts=_OUTBOX.c.attempts + 1,
+        )
+    )
+
+
+# The rows a claim leased, with the ticket's staff chat, topic and card (what a sender needs).
+_CLAIMED = (
+    select(
+        _OUTBOX.c.id,
+        _OUTBOX.c.channel,
+        _OUTBOX.c.chat_id,
+        _OUTBOX.c.kind,
+        _OUTBOX.c.payload,
+        _OUTBOX.c.ticket_id,
+        _OUTBOX.c.purpose,
+        _OUTBOX.c.attempts,
+        _TICKETS.c.staff_chat_id,
+        _TICKETS.c.staff_thread_id,
+        _TICKETS.c.staff_message_id,
+    )
+    .select_from(_OUTBOX.outerjoin(_TICKETS, _TICKETS.c.id == _OUTBOX.c.ticket_id))
+    .where(_OUTBOX.c.locked_by == bindparam("b_token"), _OUTBOX.c.status == PENDING)
+    .order_by(_OUTBOX.c.id)
+)
 # Built once, run with a row's parameters each (one statement for all rows marked together).
 _MARK_SENT = (
     update(_OUTBOX)
@@ -188,9 +243,11 @@ class OutboxWorker:
     _claims: int = field(default=0, init=False)
     _stopping: bool = field(default=False, init=False)
     _marks: GroupCommit[tuple[OutboxItem, Delivery], None] = field(init=False)
+    _lease: Update = field(init=False)
 
     def __post_init__(self) -> None:
         self._marks = GroupCommit(self._mark_sent)
+        self._lease = _lease_due(self.settings.batch, skip_locked=self.database.dialect == "postgresql")
 
     def wake(self) -> None:
         """Look for new rows now (called after a commit that enqueued something)."""
@@ -260,48 +317,18 @@ class OutboxWorker:
         now = self.clock()
         self._claims += 1
         token = f"{self.name}:{self._claims}"
-        row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
-        due = (
-            select(row.id)
-            .where(
-                row.status == PENDING,
-                row.next_attempt_at <= now,
-                row.channel.in_(list(self.senders)),
-                (row.locked_until.is_(None)) | (row.locked_until < now),
-                ~exists().where(and_(earlier.stream == row.stream, earlier.id < row.id, earlier.status == PENDING)),
-            )
-            .order_by(row.id)
-            .limit(self.settings.batch)
-        )
-        if self.database.dialect == "postgresql":
-            due = due.with_for_update(skip_locked=True, of=row)
         lease = now + timedelta(seconds=self.settings.lease_seconds)
+        binds = {"b_now": now, "b_channels": list(self.senders), "b_lease": lease, "b_token": token}
         async with self.database.transaction() as session:
             # A write first: on SQLite it takes the write lock, so the rows read below stay ours.
-            await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id.in_(due.scalar_subquery()),
-                    (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now),
-                )
-                .values(locked_until=lease, locked_by=token, attempts=OutboxMessage.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-            rows = (
-                await session.execute(
-                    select(OutboxMessage, Ticket.staff_chat_id, Ticket.staff_thread_id, Ticket.staff_message_id)
-                    .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
-                    .where(OutboxMessage.locked_by == token, OutboxMessage.status == PENDING)
-                    .order_by(OutboxMessage.id)
-                )
-            ).all()
-        return [self._item(row, token, staff_chat, thread, card) for row, staff_chat, thread, card in rows]
+            await session.execute(self._lease, binds)
+            rows = (await session.execute(_CLAIMED, binds)).all()
+        return [self._item(row, token) for row in rows]
 
     @staticmethod
-    def _item(
-        row: OutboxMessage, lease: str, staff_chat: int | None, thread: int | None, card: int | None
-    ) -> OutboxItem:
+    def _item(row: Row, lease: str) -> OutboxItem:
         """The claimed row as a sender gets it; `lease` is the token the row was claimed with (its locked_by)."""
+        staff_chat, thread, card = row.staff_chat_id, row.staff_thread_id, row.staff_message_id
         payload = row.payload
         same_group = staff_chat is not None and str(staff_chat) == row.chat_id
         thread_id = payload.get("thread")

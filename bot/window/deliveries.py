@@ -15,11 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
 from bot.tickets.models import FAILED, PENDING, OutboxMessage
-from bot.window.models import CHATS, RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
+from bot.window.models import CHATS, DELIVERIES, RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
 
 log = logging.getLogger(__name__)
 
 WINDOW_CLOSED = 131047
+
+
+def _record(insert):
+    """A delivery record; a status that came first (kind "unknown") gets the row and the kind."""
+    statement = insert(DELIVERIES)
+    return statement.on_conflict_do_update(
+        index_elements=["wamid"], set_={"outbox_id": statement.excluded.outbox_id, "kind": statement.excluded.kind}
+    )
+
+
+_RECORD = {"postgresql": _record(postgresql.insert), "sqlite": _record(sqlite.insert)}  # built once: every send
 
 
 @dataclass(frozen=True)
@@ -59,21 +70,21 @@ class Deliveries:
         if not window.known:
             return  # the chat was erased (/delete): its confirmation leaves no record behind
         now = self.clock()
-        for part in sent:
-            await session.execute(
-                _insert(self.database, WhatsAppDelivery)
-                .values(
-                    wamid=part.wamid,
-                    outbox_id=outbox_id,
-                    chat_id=window.chat_id,
-                    kind=part.kind,
-                    status="accepted",
-                    rank=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_update(index_elements=["wamid"], set_={"outbox_id": outbox_id, "kind": part.kind})
-            )
+        rows = [
+            {
+                "wamid": part.wamid,
+                "outbox_id": outbox_id,
+                "chat_id": window.chat_id,
+                "kind": part.kind,
+                "status": "accepted",
+                "rank": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for part in sent
+        ]
+        if rows:
+            await session.execute(_RECORD[self.database.dialect], rows)
         changed = [part.choices or None for part in sent if part.choices is not False]
         changed = [choices for choices in changed if choices or window.has_choices]
         if changed:  # the last one counts

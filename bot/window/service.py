@@ -29,7 +29,7 @@ from bot.db.models import utcnow
 from bot.tickets.outbox import OutboxItem
 from bot.window.deliveries import Deliveries
 from bot.window.models import CHANNEL, CHATS, WhatsAppChat, WhatsAppDelivery, rowcount
-from bot.window.turns import Taken, Turn, write_turn
+from bot.window.turns import Taken, Turn, write_turns
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ class WindowService(Deliveries):
     async def _take_many(self, turns: Sequence[Turn]) -> list[Taken]:
         now = self.clock()
         async with self.database.transaction() as session:
-            return [await write_turn(session, self.database.dialect, turn, now) for turn in turns]
+            return await write_turns(session, self.database.dialect, turns, now)
 
     # -- /delete -------------------------------------------------------------------------------------------------
 

@@ -1,10 +1,14 @@
 """An employer's message and Lotse's answer to it, written together: the window reopens, messages held
 for the employer become due (they go first: they are older rows of the chat's outbox stream), and
-the answer is queued. One transaction, and as few statements as the case needs: a known chat is one
-UPDATE, the release and the INSERT of the answer; a new chat is an INSERT (it has nothing held)."""
+the answer is queued. The turns of chats taken at about the same time share one transaction and
+its statements, whatever their number: an INSERT of the chats that are new, an UPDATE of the known
+ones (the later message wins, also when two come at once), an UPDATE releasing their held rows, and
+an INSERT of the answers."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
@@ -15,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import UtcDateTime
 from bot.tickets.models import PENDING, OutboxMessage
-from bot.window.models import CHANNEL, CHATS, rowcount
+from bot.window.models import CHANNEL, CHATS
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Taken:
 OUTBOX = cast(Table, OutboxMessage.__table__)
 _AT, _NOW = bindparam("b_at", type_=UtcDateTime()), bindparam("b_now", type_=UtcDateTime())
 _NEWER = or_(CHATS.c.last_inbound_at.is_(None), CHATS.c.last_inbound_at < _AT)
-# Built once: they run for every message. The later message wins, also when two come at once.
+# Built once: they run for every message.
 _TOUCH = (
     update(CHATS)
     .where(CHATS.c.chat_id == bindparam("b_chat"))
@@ -53,50 +57,69 @@ _TOUCH = (
         template_problem=case((_NEWER, null()), else_=CHATS.c.template_problem),
         phone=func.coalesce(bindparam("b_phone", type_=CHATS.c.phone.type), CHATS.c.phone),
     )
-    .returning(CHATS.c.chat_id)
 )
 _RELEASE = (
     update(OUTBOX)
     .where(
         OUTBOX.c.channel == CHANNEL,
-        OUTBOX.c.chat_id == bindparam("b_chat"),
+        OUTBOX.c.chat_id.in_(bindparam("b_chats", expanding=True)),
         OUTBOX.c.status == PENDING,
         OUTBOX.c.next_attempt_at > _NOW,
     )
     .values(next_attempt_at=_NOW)
+    .returning(OUTBOX.c.chat_id)
 )
-_ENQUEUE = insert(OUTBOX).returning(OUTBOX.c.id)
-_CREATE = {
-    "postgresql": postgresql.insert(CHATS).on_conflict_do_nothing().returning(CHATS.c.chat_id),
-    "sqlite": sqlite.insert(CHATS).on_conflict_do_nothing().returning(CHATS.c.chat_id),
-}
+_ENQUEUE = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-async def write_turn(session: AsyncSession, dialect: str, turn: Turn, now: datetime) -> Taken:
-    """Write `turn` in the caller's transaction (on SQLite the first statement is a write: see Database)."""
-    binds = {"b_chat": turn.chat_id, "b_at": turn.at, "b_now": now, "b_phone": turn.phone or None}
-    if turn.erased:
-        return Taken(False, 0, await _enqueue(session, turn, turn.replies, now))
-    first = (await session.execute(_TOUCH, binds)).first() is None  # nearly every message: a known chat
-    if first:  # ON CONFLICT: another process may be taking this chat's other message right now
-        row = {"chat_id": turn.chat_id, "phone": turn.phone or None, "last_inbound_at": turn.at}
-        created = (await session.execute(_CREATE[dialect], row | {"created_at": now, "updated_at": now})).first()
-        if created is None:
-            first = False
-            await session.execute(_TOUCH, binds)
+async def write_turns(session: AsyncSession, dialect: str, turns: Sequence[Turn], now: datetime) -> list[Taken]:
+    """Write `turns` (of different chats) in the caller's transaction; on SQLite the first statement is a
+    write (see Database)."""
+    first, released = await _windows(session, dialect, [turn for turn in turns if not turn.erased], now)
+    answers = [_answer(turn, turn.chat_id in first, released[turn.chat_id]) for turn in turns]
+    rows = [_row(turn, replies, now) for turn, replies in zip(turns, answers, strict=True) if replies]
+    ids = iter((await session.execute(_ENQUEUE, rows)).scalars().all() if rows else ())
+    return [
+        Taken(turn.chat_id in first, released[turn.chat_id], next(ids) if replies else None)
+        for turn, replies in zip(turns, answers, strict=True)
+    ]
+
+
+async def _windows(
+    session: AsyncSession, dialect: str, turns: list[Turn], now: datetime
+) -> tuple[set[str], Counter[str]]:
+    """Reopen the chats' windows; returns the chats new now and how many held rows each chat had released."""
+    if not turns:
+        return set(), Counter()
+    new = [
+        {"chat_id": t.chat_id, "phone": t.phone or None, "last_inbound_at": t.at, "created_at": now, "updated_at": now}
+        for t in turns
+    ]
+    # ON CONFLICT: the chat is known, or another process is taking its other message right now (PostgreSQL
+    # waits for that one's transaction): either way it is touched below, and the later message wins.
+    create = _INSERTS[dialect](CHATS).values(new).on_conflict_do_nothing().returning(CHATS.c.chat_id)
+    first = set((await session.execute(create)).scalars())
     # A chat created just now has nothing held: its rows would have been erased with it (/delete).
-    released = 0 if first else rowcount(await session.execute(_RELEASE, binds))
+    known = [turn for turn in turns if turn.chat_id not in first]
+    if not known:
+        return first, Counter()
+    touches = [{"b_chat": t.chat_id, "b_at": t.at, "b_now": now, "b_phone": t.phone or None} for t in known]
+    await session.execute(_TOUCH, touches)
+    release = {"b_chats": [turn.chat_id for turn in known], "b_now": now}
+    return first, Counter((await session.execute(_RELEASE, release)).scalars())
+
+
+def _answer(turn: Turn, first: bool, released: int) -> list[dict]:
     replies = ([turn.notice] if first and turn.notice else []) + turn.replies
     if not released and turn.if_nothing_released:
         replies.append(turn.if_nothing_released)
-    return Taken(first, released, await _enqueue(session, turn, replies, now))
+    return replies
 
 
-async def _enqueue(session: AsyncSession, turn: Turn, replies: list[dict], now: datetime) -> int | None:
+def _row(turn: Turn, replies: list[dict], now: datetime) -> dict:
     """One bot turn as one outbox row: the sender makes it as few WhatsApp messages as it can."""
-    if not replies:
-        return None
-    row = {
+    return {
         "channel": CHANNEL,
         "chat_id": turn.chat_id,
         "stream": f"{CHANNEL}:{turn.chat_id}",
@@ -115,4 +138,3 @@ async def _enqueue(session: AsyncSession, turn: Turn, replies: list[dict], now: 
         "external_message_id": None,
         "last_error": None,
     }
-    return (await session.execute(_ENQUEUE, row)).scalar_one()
