@@ -70,7 +70,13 @@ _RELEASE = (
     .returning(OUTBOX.c.chat_id)
 )
 _ENQUEUE = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _create(dialect: str, chats: list[dict]):
+    """The INSERT of chats that may be new, RETURNING the ids of those it created."""
+    if dialect == "postgresql":
+        return postgresql.insert(CHATS).values(chats).on_conflict_do_nothing().returning(CHATS.c.chat_id)
+    return sqlite.insert(CHATS).values(chats).on_conflict_do_nothing().returning(CHATS.c.chat_id)
 
 
 async def write_turns(session: AsyncSession, dialect: str, turns: Sequence[Turn], now: datetime) -> list[Taken]:
@@ -98,8 +104,7 @@ async def _windows(
     ]
     # ON CONFLICT: the chat is known, or another process is taking its other message right now (PostgreSQL
     # waits for that one's transaction): either way it is touched below, and the later message wins.
-    create = _INSERTS[dialect](CHATS).values(new).on_conflict_do_nothing().returning(CHATS.c.chat_id)
-    first = set((await session.execute(create)).scalars())
+    first = set((await session.execute(_create(dialect, new))).scalars())
     # A chat created just now has nothing held: its rows would have been erased with it (/delete).
     known = [turn for turn in turns if turn.chat_id not in first]
     if not known:
