@@ -10,6 +10,10 @@ text message each, from as many employers) with a fixed number of requests in fl
 
     .venv/bin/python bench/whatsapp_bench.py [--messages 600] [--concurrency 20]
                                              [--database-url postgresql+asyncpg://...]
+                                             [--bot-root OTHER_CHECKOUT]
+
+`--bot-root` runs the bot from another checkout (a `git worktree` of an older commit), so that two
+versions are compared in the same minutes on the same machine (figures: docs/whatsapp.md).
 """
 
 from __future__ import annotations
@@ -121,15 +125,16 @@ async def main(args) -> None:
     }
     for variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL"):
         env.pop(variable, None)
+    bot_root = Path(args.bot_root).resolve() if args.bot_root else ROOT
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "--config",
-        str(bench_config(workdir, True)),
+        str(bench_config(workdir, True, bot_root)),
         "run",
-        cwd=ROOT,
-        env=env,
+        cwd=bot_root,
+        env=env | {"PYTHONPATH": str(bot_root)},
         stdin=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
@@ -149,6 +154,7 @@ async def main(args) -> None:
             ]
             posted: dict[str, float] = {}
             webhook_ms: list[float] = []
+            print(f"measuring (bot pid {process.pid}) ...", flush=True)  # e.g. for py-spy record --pid
             cpu_before = cpu_seconds(process.pid)
             started = time.perf_counter()
             await post_all(http, hook, items, args.concurrency, posted, webhook_ms)
@@ -195,4 +201,5 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--database-url", help="e.g. postgresql+asyncpg://...; default: a fresh SQLite file")
+    parser.add_argument("--bot-root", help="run the bot from this checkout (default: this one)")
     asyncio.run(main(parser.parse_args()))

@@ -5,19 +5,41 @@ the template way once; anything else fails it, with the reason the console shows
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
 from bot.tickets.models import FAILED, PENDING, OutboxMessage
-from bot.window.models import CHATS, RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
+from bot.window.models import CHATS, DELIVERIES, RANKS, WhatsAppChat, WhatsAppConversion, WhatsAppDelivery
 
 log = logging.getLogger(__name__)
 
 WINDOW_CLOSED = 131047
+
+
+def _record(insert):
+    """A delivery record; a status that came first (kind "unknown") gets the row and the kind."""
+    statement = insert(DELIVERIES)
+    return statement.on_conflict_do_update(
+        index_elements=["wamid"], set_={"outbox_id": statement.excluded.outbox_id, "kind": statement.excluded.kind}
+    )
+
+
+_RECORD = {"postgresql": _record(postgresql.insert), "sqlite": _record(sqlite.insert)}  # built once: every send
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One message WhatsApp accepted."""
+
+    wamid: str
+    kind: str  # text | interactive | template | document | image
+    choices: list[str] | None | bool = False  # what typed numbers stand for now (None: nothing); False: unchanged
 
 
 def _insert(database, model):
@@ -37,38 +59,36 @@ class Deliveries:
     async def _update_chat(self, chat_id: str, **values) -> bool:
         raise NotImplementedError  # WindowService's
 
-    async def record(
-        self, outbox_id: int | None, window, wamid: str, kind: str, choices: list[str] | None | bool = False
-    ) -> None:
-        """A message WhatsApp accepted (to `window`'s chat, as `plan` read it); a status that came first is kept.
+    async def record(self, outbox_id: int | None, window, sent: Sequence[Sent]) -> None:
+        """Messages WhatsApp accepted, in a transaction of their own (see `write_records`)."""
+        async with self.database.transaction() as session:
+            await self.write_records(session, outbox_id, window, sent)
 
-        Args:
-            choices: what typed numbers stand for from now on (a list, or None: nothing); False: unchanged.
-        """
+    async def write_records(self, session: AsyncSession, outbox_id: int | None, window, sent: Sequence[Sent]) -> None:
+        """Messages WhatsApp accepted (to `window`'s chat, as `plan` read it), in the caller's transaction;
+        a status that came first is kept."""
         if not window.known:
             return  # the chat was erased (/delete): its confirmation leaves no record behind
         now = self.clock()
-        chats = CHATS
-        upsert = (
-            _insert(self.database, WhatsAppDelivery)
-            .values(
-                wamid=wamid,
-                outbox_id=outbox_id,
-                chat_id=window.chat_id,
-                kind=kind,
-                status="accepted",
-                rank=0,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_update(index_elements=["wamid"], set_={"outbox_id": outbox_id, "kind": kind})
-        )
-        async with self.database.transaction() as session:
-            await session.execute(upsert)
-            if choices is not False and (choices or window.has_choices):
-                await session.execute(
-                    update(chats).where(chats.c.chat_id == window.chat_id).values(choices=choices or None)
-                )
+        rows = [
+            {
+                "wamid": part.wamid,
+                "outbox_id": outbox_id,
+                "chat_id": window.chat_id,
+                "kind": part.kind,
+                "status": "accepted",
+                "rank": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for part in sent
+        ]
+        if rows:
+            await session.execute(_RECORD[self.database.dialect], rows)
+        changed = [part.choices or None for part in sent if part.choices is not False]
+        changed = [choices for choices in changed if choices or window.has_choices]
+        if changed:  # the last one counts
+            await session.execute(update(CHATS).where(CHATS.c.chat_id == window.chat_id).values(choices=changed[-1]))
 
     async def status(
         self,

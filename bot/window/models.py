@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base, UtcDateTime, utcnow
 
+CHANNEL = "whatsapp"  # the outbox's and the chats' channel name
+
 # Delivery states of a sent message, in the order WhatsApp reports them; a later report of an
 # earlier state (they may arrive out of order) never moves a message back.
 RANKS = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}

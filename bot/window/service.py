@@ -14,26 +14,25 @@ Rules (docs/whatsapp.md, ../shared/whatsapp.md §4.1):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, case, delete, insert, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import WhatsAppSettings
+from bot.db.batch import GroupCommit
 from bot.db.engine import Database
 from bot.db.models import utcnow
-from bot.tickets.models import PENDING, OutboxMessage
 from bot.tickets.outbox import OutboxItem
 from bot.window.deliveries import Deliveries
-from bot.window.models import CHATS, WhatsAppChat, WhatsAppDelivery, rowcount
+from bot.window.models import CHANNEL, CHATS, WhatsAppChat, WhatsAppDelivery, rowcount
+from bot.window.turns import Taken, Turn, write_turns
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "whatsapp"
 REMINDERS = ("waiting", "autoclosed")  # the ticket service's purposes of Lotse's own reminders
 TEMPLATED = ("answer",)  # what is announced with the template when the window is closed
 STOP_WORDS = frozenset({"stop", "stopp", "abmelden", "unsubscribe"})
@@ -112,8 +111,8 @@ def decide(
 
 
 _chats = CHATS
-# Built once (see bot/db/store.py): the read before every send and the insert after every message.
-_WINDOW = select(
+# Built once (see bot/db/store.py): the read before every send, for the chats of rows sent together.
+_WINDOWS = select(
     _chats.c.chat_id,
     _chats.c.phone,
     _chats.c.last_inbound_at,
@@ -123,16 +122,11 @@ _WINDOW = select(
     _chats.c.template_problem,
     _chats.c.choices.is_not(None),
     literal(True),
-).where(_chats.c.chat_id == bindparam("chat_id"))
-_ENQUEUE = insert(OutboxMessage).returning(OutboxMessage.id)
+).where(_chats.c.chat_id.in_(bindparam("chat_ids", expanding=True)))
 
 
 def is_stop(text: str) -> bool:
     return text.strip().strip("!.").lower() in STOP_WORDS
-
-
-def _insert(database: Database, model):
-    return (postgresql.insert if database.dialect == "postgresql" else sqlite.insert)(model)
 
 
 class WindowService(Deliveries):
@@ -156,63 +150,21 @@ class WindowService(Deliveries):
         self.settings = settings
         self.clock = clock
         self.on_release = on_release or (lambda: None)
+        # Concurrent callers share one transaction: the outbox sends a round's rows at once.
+        self._turns = GroupCommit(self._take_many)
+        self._windows = GroupCommit(self._read_windows)
 
     # -- the chat ------------------------------------------------------------------------------------------------
 
     async def window(self, chat_id: str) -> Window | None:
+        """The chat's window; None if it has none (never wrote, or erased)."""
+        return await self._windows(chat_id)
+
+    async def _read_windows(self, chat_ids: Sequence[str]) -> list[Window | None]:
         async with self.database.read() as session:
-            row = (await session.execute(_WINDOW, {"chat_id": chat_id})).one_or_none()
-        return Window(*row) if row is not None else None
-
-    async def inbound(self, chat_id: str, phone: str | None, at: datetime) -> tuple[bool, int]:
-        """The employer wrote (at: the message's timestamp): the window reopens, held rows become due.
-
-        Returns:
-            Whether this is the chat's first message, and how many held rows were released.
-        """
-        now = self.clock()
-        table = CHATS
-        insert_chat = _insert(self.database, WhatsAppChat).on_conflict_do_nothing().returning(table.c.chat_id)
-
-        newer = or_(table.c.last_inbound_at.is_(None), table.c.last_inbound_at < at)
-        values = {
-            "updated_at": now,
-            "last_inbound_at": case((newer, at), else_=table.c.last_inbound_at),
-            "template_problem": case((newer, None), else_=table.c.template_problem),
-        }
-        if phone:
-            values["phone"] = phone
-        touch = update(table).where(table.c.chat_id == chat_id).values(**values).returning(table.c.chat_id)
-        async with self.database.transaction() as session:  # one transaction: this runs for every message
-            # A known chat (nearly every message): one UPDATE; the later message wins, also when two come at once.
-            first = (await session.execute(touch)).first() is None
-            if first:  # ON CONFLICT: another process may be taking this chat's other message right now
-                created = (
-                    await session.execute(
-                        insert_chat.values(
-                            chat_id=chat_id, phone=phone, last_inbound_at=at, created_at=now, updated_at=now
-                        )
-                    )
-                ).first()
-                if created is None:
-                    first = False
-                    await session.execute(touch)
-            released = rowcount(
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.channel == CHANNEL,
-                        OutboxMessage.chat_id == chat_id,
-                        OutboxMessage.status == PENDING,
-                        OutboxMessage.next_attempt_at > now,
-                    )
-                    .values(next_attempt_at=now)
-                )
-            )
-        if released:
-            log.info("whatsapp %s wrote again: %d held messages released", chat_id, released)
-            self.on_release()
-        return first, released
+            rows = (await session.execute(_WINDOWS, {"chat_ids": sorted(set(chat_ids))})).all()
+        found = {row[0]: Window(*row) for row in rows}
+        return [found.get(chat_id) for chat_id in chat_ids]
 
     async def _update_chat(self, chat_id: str, **values) -> bool:
         async with self.database.transaction() as session:
@@ -265,30 +217,22 @@ class WindowService(Deliveries):
     async def closed_by_whatsapp(self, chat_id: str) -> None:
         await self._update_chat(chat_id, closed_at=self.clock())
 
-    # -- the dialogue's turns ------------------------------------------------------------------------------------
+    # -- the employer's messages -------------------------------------------------------------------------------
 
-    async def enqueue_turn(
-        self, chat_id: str, replies: list[dict], lang: str, inbound_at: datetime, dedup_key: str | None = None
-    ) -> int:
-        """One bot turn as one outbox row: the sender makes it as few WhatsApp messages as it can."""
+    async def take(self, turn: Turn) -> Taken:
+        """The employer wrote and Lotse answers: the window reopens, held rows become due (they go first),
+        and the answer is queued, in one transaction shared with the turns of other chats taken meanwhile."""
+        taken = await self._turns(turn)
+        if taken.released:
+            log.info("whatsapp %s wrote again: %d held messages released", turn.chat_id, taken.released)
+        if taken.released or taken.outbox_id is not None:
+            self.on_release()
+        return taken
+
+    async def _take_many(self, turns: Sequence[Turn]) -> list[Taken]:
         now = self.clock()
-        row = {
-            "channel": CHANNEL,
-            "chat_id": chat_id,
-            "stream": f"{CHANNEL}:{chat_id}",
-            "kind": "message",
-            "payload": {"turn": replies, "lang": lang, "inbound_at": inbound_at.isoformat()},
-            "purpose": "turn",
-            "dedup_key": dedup_key,
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
         async with self.database.transaction() as session:
-            row_id = (await session.execute(_ENQUEUE, row)).scalar_one()
-        self.on_release()
-        return row_id
+            return await write_turns(session, self.database.dialect, turns, now)
 
     # -- /delete -------------------------------------------------------------------------------------------------
 

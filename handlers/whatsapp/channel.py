@@ -2,9 +2,10 @@
 
 Handlers talk, services decide: the webhook checks the signature, converts the body
 (convert.py), and per message claims its wamid (Inbox: atomic, so Meta's duplicates and
-retries are answered once), tells the window rules the employer wrote (bot/window), asks the
-dialogue, and puts the turn into the outbox, where the WhatsApp sender (sender.py) delivers it
-in order. Status webhooks update the deliveries; they never start a conversation.
+retries are answered once), asks the dialogue, and tells the window rules (bot/window) in one
+write that the employer wrote and what the answer is: the window reopens, held messages become
+due and the turn goes into the outbox, where the WhatsApp sender (sender.py) delivers it in order.
+Status webhooks update the deliveries; they never start a conversation.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.texts import t
 from bot.tickets.files import FileStore
 from bot.window.consent import NotifyConsent, say
 from bot.window.service import CHANNEL, WindowService, is_stop
+from bot.window.turns import Turn
 from handlers.whatsapp.convert import Inbound, Status, events
 from handlers.whatsapp.graph import GraphClient
 from handlers.whatsapp.render import reply_json
@@ -114,27 +116,31 @@ class WhatsAppWebhook:
             log.info("whatsapp %s %s (%s): outbox row %s", status.wamid, status.status, status.error_code, outcome)
 
     async def take(self, inbound: Inbound) -> None:
-        """One employer message: once per wamid, in order per chat, its answer into the outbox."""
+        """One employer message: once per wamid, in order per chat; the window and the answer in one write."""
         message = inbound.message
         lock = self._locks.setdefault(message.chat_id, asyncio.Lock())
         async with lock:
             if not await self.inbox.claim(CHANNEL, message.external_id):
                 log.info("whatsapp %s was delivered again; skipped", message.external_id)
                 return
-            first, released = await self.window.inbound(message.chat_id, inbound.phone, inbound.at)
             message = await self._numbered(message)
-            replies = await self.answer(message, released)
+            replies = await self.answer(message)
             lang = await self.dialogue.chat_language(message)
-            if first:
-                replies = [Reply(say("notice", lang))] + replies
-            if replies:
-                await self.window.enqueue_turn(
+            tap = message.kind is Kind.BUTTON and message.payload.startswith(SHOW_ANSWER)
+            await self.window.take(
+                Turn(
                     message.chat_id,
+                    inbound.phone,
+                    inbound.at,
                     [reply_json(r) for r in replies],
                     lang,
-                    inbound.at,
                     dedup_key=f"whatsapp:{message.external_id}",
+                    notice=reply_json(Reply(say("notice", lang))),
+                    # The held answers are released by the tap itself: they are the visible reply.
+                    if_nothing_released=reply_json(Reply(say("nothing_waiting", lang))) if tap else None,
+                    erased=any(reply.erased for reply in replies),
                 )
+            )
         if len(self._locks) > 10_000 and not lock.locked():
             self._locks.clear()
 
@@ -145,14 +151,13 @@ class WhatsAppWebhook:
         payload = await self.window.choice(message.chat_id, message.text)
         return dataclasses.replace(message, kind=Kind.BUTTON, payload=payload) if payload else message
 
-    async def answer(self, message: IncomingMessage, released: int) -> list[Reply]:
+    async def answer(self, message: IncomingMessage) -> list[Reply]:
         """What Lotse says: STOP and the template's button are the channel's; the rest is the dialogue's."""
         if message.kind is Kind.TEXT and is_stop(message.text):
             await self.window.revoke(message.chat_id)
             return [Reply(say("stopped", await self.dialogue.chat_language(message)))]
         if message.kind is Kind.BUTTON and message.payload.startswith(SHOW_ANSWER):
-            # The held answers were released by the tap itself; they are the visible reply.
-            return [] if released else [Reply(say("nothing_waiting", await self.dialogue.chat_language(message)))]
+            return []  # the held answers, or "nothing waiting" (WindowService.take)
         replies = await self.dialogue.handle(message)
         if not replies and message.kind is Kind.BUTTON:  # every tap gets a visible reply
             replies = [Reply(t("unknown_button", await self.dialogue.chat_language(message)))]

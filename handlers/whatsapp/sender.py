@@ -11,6 +11,7 @@ and sends it, and maps Meta's error codes to the outbox's actions (../shared/wha
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from bot.tickets.outbox import (
     Undeliverable,
     payload_reply,
 )
-from bot.window.deliveries import WINDOW_CLOSED
+from bot.window.deliveries import WINDOW_CLOSED, Sent
 from bot.window.service import (
     REMINDERS,
     Action,
@@ -92,7 +93,7 @@ class WhatsAppSender:
             parts = render_turn(replies_of(item), item.lang, self.settings.limits)
         except ValueError as exc:
             raise Undeliverable(f"cannot be rendered within WhatsApp's limits: {exc}") from exc
-        wamid: str | None = await self._file(item, plan) if item.kind == "file" else None
+        sent: list[Sent] = [await self._file(item, plan)] if item.kind == "file" else []
         for part in parts:
             body = {
                 "messaging_product": "whatsapp",
@@ -101,16 +102,17 @@ class WhatsAppSender:
                 **part.body,
             }
             try:
-                sent = await self.graph.send(body)
+                wamid = await self.graph.send(body)
             except GraphError as exc:
+                await self.window.record(item.id, plan.window, sent)  # what went out before stays known
                 await self._failed(item, exc)
-            await self.window.record(
-                item.id, plan.window, sent, part.kind, choices=False if part.choices is None else part.choices
-            )
-            wamid = sent
-        return Delivery(wamid)
+            sent.append(Sent(wamid, part.kind, False if part.choices is None else part.choices))
+        return Delivery(
+            sent[-1].wamid if sent else None,
+            records=functools.partial(self.window.write_records, outbox_id=item.id, window=plan.window, sent=sent),
+        )
 
-    async def _file(self, item: OutboxItem, plan: Plan) -> str:
+    async def _file(self, item: OutboxItem, plan: Plan) -> Sent:
         """A team's file: uploaded to /media, sent as a document (or an image up to Meta's 5 MB); the
         answer's text and buttons follow as the usual message."""
         stored = await self.files.load(int(item.payload["file"]["id"])) if self.files else None
@@ -124,8 +126,7 @@ class WhatsAppSender:
             wamid = await self.graph.send(body | {"type": kind, kind: media})
         except GraphError as exc:
             await self._failed(item, exc)
-        await self.window.record(item.id, plan.window, wamid, kind)
-        return wamid
+        return Sent(wamid, kind)
 
     async def _template(self, item: OutboxItem, plan: Plan) -> None:
         """Tell the employer, with the approved template, that the team answered ticket #n."""
@@ -158,7 +159,7 @@ class WhatsAppSender:
                 await self.window.template_sent(item.chat_id, problem=str(exc))
                 return
             await self._failed(item, exc)
-        await self.window.record(item.id, plan.window, wamid, "template")
+        await self.window.record(item.id, plan.window, [Sent(wamid, "template")])
         await self.window.template_sent(item.chat_id)
 
     def _retryable(self, exc: GraphError) -> bool:

@@ -5,6 +5,7 @@ status webhook that the test posts to Lotse).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -110,6 +111,10 @@ class GraphStandIn:
     paused_templates: set[str] = field(default_factory=set)
     media: dict[str, dict] = field(default_factory=dict)  # media id -> {"name", "type", "data"} (POST /media)
     pending_failures: list[tuple[Call, int]] = field(default_factory=list)
+    # Answer accepted sends only after this many seconds (a slow Graph API): the message counts as
+    # taken when it arrives, whether or not Lotse waits for the answer (ended early by `stop`).
+    hold_seconds: float = 0
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base_url: str = ""
@@ -126,6 +131,7 @@ class GraphStandIn:
         self.base_url = f"http://{host}:{port}"
 
     async def stop(self) -> None:
+        self._released.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -171,6 +177,11 @@ class GraphStandIn:
         call.status, call.wamid = 200, f"wamid.TEST{next(self._ids)}"
         if self.async_faults:
             self.pending_failures.append((call, self.async_faults.pop(0)))
+        if self.hold_seconds:
+            try:
+                await asyncio.wait_for(self._released.wait(), self.hold_seconds)
+            except TimeoutError:
+                pass
         recipient = body.get("to") or body.get("recipient")
         return web.json_response(
             {

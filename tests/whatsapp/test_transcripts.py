@@ -14,6 +14,7 @@ from bot.decision import Route
 from bot.messages import Button, Reply
 from bot.tickets.models import OutboxMessage
 from bot.window.models import WhatsAppChat, WhatsAppDelivery
+from bot.window.turns import Turn
 from handlers.whatsapp.render import reply_json
 from tests.conftest import FIXTURES
 from tests.whatsapp.conftest import Employer
@@ -88,8 +89,7 @@ async def test_more_than_ten_choices_are_numbered_and_typed_numbers_work(lotse, 
         buttons=tuple((Button(f"Thema {n}", f"area:x{n}"),) for n in range(9))
         + ((Button("Eins", "lang:en"),), (Button("Zwei", "lang:de"),)),
     )
-    await lotse.whatsapp.window.inbound(anna.user_id, anna.phone, lotse.clock())
-    await lotse.whatsapp.window.enqueue_turn(anna.user_id, [reply_json(many)], "de", lotse.clock())
+    await lotse.whatsapp.window.take(Turn(anna.user_id, anna.phone, lotse.clock(), [reply_json(many)], "de"))
     await lotse.drain()
     [numbered] = anna.sent()
     assert numbered.type == "text" and "10. Eins" in numbered.text and "Antworten Sie mit 1–11." in numbered.text
