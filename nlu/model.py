@@ -174,7 +174,7 @@ class LanguageModel:
 
     def __call__(self, text: str) -> tuple[str, float]:
         columns, weights = self.block(text)
-        p_second = float(sigmoid(np.float64(weights @ self.coef[columns]) + self.intercept))
+        p_second = float(sigmoid(np.asarray(float(weights @ self.coef[columns]) + self.intercept)))
         first, second = self.classes
         return (second, p_second) if p_second >= 0.5 else (first, 1 - p_second)
 

@@ -28,7 +28,7 @@ from sqlalchemy import CursorResult, Row, Table, Update, bindparam, exists, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Outbox as OutboxSettings
-from bot.db.batch import GroupCommit
+from bot.db.batch import Batched
 from bot.db.engine import Database
 from bot.db.models import UtcDateTime, utcnow
 from bot.messages import Button, Reply
@@ -242,11 +242,11 @@ class OutboxWorker:
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _claims: int = field(default=0, init=False)
     _stopping: bool = field(default=False, init=False)
-    _marks: GroupCommit[tuple[OutboxItem, Delivery], None] = field(init=False)
+    _marks: Batched[tuple[OutboxItem, Delivery], None] = field(init=False)
     _lease: Update = field(init=False)
 
     def __post_init__(self) -> None:
-        self._marks = GroupCommit(self._mark_sent)
+        self._marks = Batched(self._mark_sent)
         self._lease = _lease_due(self.settings.batch, skip_locked=self.database.dialect == "postgresql")
 
     def wake(self) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import WhatsAppSettings
-from bot.db.batch import GroupCommit
+from bot.db.batch import Batched
 from bot.db.engine import Database
 from bot.db.models import utcnow
 from bot.tickets.outbox import OutboxItem
@@ -151,8 +151,8 @@ class WindowService(Deliveries):
         self.clock = clock
         self.on_release = on_release or (lambda: None)
         # Concurrent callers share one transaction: the outbox sends a round's rows at once.
-        self._turns = GroupCommit(self._take_many)
-        self._windows = GroupCommit(self._read_windows)
+        self._turns = Batched(self._take_many)
+        self._windows = Batched(self._read_windows)
 
     # -- the chat ------------------------------------------------------------------------------------------------
 
