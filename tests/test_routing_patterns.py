@@ -61,7 +61,8 @@ SALIENT_TERMS = [
     ("blaue karte", "fachkraefte.blue_card"),
     ("Fiktionsbescheinigung?", "permit.document_expiry"),
     # third round: how recognition works is the overview, not where to apply or what it costs
-    ("Wie läuft die Anerkennung eines ausländischen Abschlusses?", "recognition.overview"),
+    ("Wie läuft bei einem ausländischen Berufsabschluss die Anerkennung?", "recognition.overview"),
+    ("Anerkennung von einem Abschluss aus Syrien, wie läuft das?", "recognition.overview"),
     ("wie läuft das mit der anerkennung von einem ausländischen diplom", "recognition.overview"),
 ]
 
