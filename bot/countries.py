@@ -44,11 +44,12 @@ _COUNTRIES: dict[str, tuple[str, ...]] = {
 }
 COUNTRIES = {fold(name): topics for name, topics in _COUNTRIES.items()}
 
-# Words around a country that do not make it a question: "und aus Eritrea?", "what about Iraq?"
+# Words around a country that do not make it a question: "und aus Eritrea?", "what about Iraq?", "Syrien oder
+# Irak?" (several countries: the first one's topics)
 _FILLER = frozenset(
     fold(word)
-    for word in """und aus dem der den die von nach was ist mit wie sieht es bei denen leute menschen jemand
-    jemanden bewerber bewerberin so also ok okay noch nord north and from the what about how people someone
+    for word in """und oder aus dem der den die von nach was ist mit wie sieht es bei denen leute menschen jemand
+    jemanden bewerber bewerberin so also ok okay noch nord north and or from the what about how people someone
     applicant""".split()
 )
 

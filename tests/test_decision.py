@@ -152,6 +152,7 @@ def asking(text: str, term_topics=(), *pairs: tuple[str, float]) -> Classificati
         ("Vietnam?", ["fachkraefte.overview", "permit.check_documents", "recognition.overview"]),
         ("Senegal", ["status.safe_country", "status.asylum_seeker", "status.tolerated"]),
         ("aus Montenegro?", ["fachkraefte.western_balkans", "status.safe_country", "status.asylum_seeker"]),
+        ("Jemen oder Sudan?", ["status.asylum_seeker", "status.tolerated", "status.recognized"]),
     ],
 )
 def test_a_message_naming_only_a_country_asks_what_the_employer_wants_to_know(text, offered):
