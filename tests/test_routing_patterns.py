@@ -61,8 +61,8 @@ SALIENT_TERMS = [
     ("blaue karte", "fachkraefte.blue_card"),
     ("Fiktionsbescheinigung?", "permit.document_expiry"),
     # third round: how recognition works is the overview, not where to apply or what it costs
-    ("Wie läuft bei einem ausländischen Berufsabschluss die Anerkennung?", "recognition.overview"),
-    ("Anerkennung von einem Abschluss aus Syrien, wie läuft das?", "recognition.overview"),
+    ("Wie läuft die Anerkennung eines im Ausland erworbenen Abschlusses?", "recognition.overview"),
+    ("How does the recognition of a foreign diploma work?", "recognition.overview"),
     ("wie läuft das mit der anerkennung von einem ausländischen diplom", "recognition.overview"),
 ]
 
@@ -71,6 +71,19 @@ SALIENT_TERMS = [
 async def test_a_salient_term_is_answered_directly(core, question, topic):
     decision = (await core.dialogue.understand(question)).decision
     assert (decision.route, decision.faq_id) == (Route.ANSWER, topic), decision.reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie läuft eigentlich die Anerkennung eines ausländischen Diploms?",
+        "wie läuft die anerkennung eines gesellenbriefs",
+    ],
+)
+async def test_how_recognition_works_is_not_answered_with_its_costs(core, question):
+    """Third round: the overview, or a clarification that offers it first; never the costs and duration topic."""
+    decision = (await core.dialogue.understand(question)).decision
+    assert decision.candidates[0].label == "recognition.overview", decision.reason
 
 
 HAND_OVER_FACTS = [
