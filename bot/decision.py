@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.config import Thresholds
+from bot.countries import topics_for_a_country
 from nlu.types import Classification, Scored, is_topic
 
 
@@ -25,6 +26,7 @@ class Decision:
     confidence: float
     candidates: tuple[Scored, ...]
     reason: str
+    prompt: str = "clarify"  # what a clarification asks (a key of bot/texts.py)
 
 
 _ROUTE_THRESHOLDS = {
@@ -43,6 +45,12 @@ def decide(classification: Classification, thresholds: Thresholds) -> Decision:
     plausible topics are offered as choices, and with none plausible the employer is asked
     to rephrase and offered a person.
     """
+    if not classification.term_topics and (offered := topics_for_a_country(classification.text)):
+        # "Syrien?": no question yet, and the classifier's ranking says nothing about a country alone
+        candidates = tuple(Scored(t, classification.confidence_of(t)) for t in offered[: thresholds.max_candidates])
+        return Decision(
+            Route.CLARIFY, None, 0.0, candidates, "only a country named: ask what they want to know", "clarify_country"
+        )
     ranking = classification.ranking
     top = ranking[0]
     runner_up = ranking[1].confidence if len(ranking) > 1 else 0.0

@@ -207,7 +207,8 @@ class Dialogue:
         rows = tuple(
             (Button(self._topic(c.label, district).title.get(lang), f"faq:{c.label}"),) for c in decision.candidates
         )
-        return Reply(t("clarify", lang), buttons=rows + ((Button(t("none_of_these", lang), "human:coordinator"),),))
+        none_of_these = (Button(t("none_of_these", lang), "human:coordinator"),)
+        return Reply(t(decision.prompt, lang), buttons=rows + (none_of_these,))
 
     # -- answers --------------------------------------------------------------------
 

@@ -59,6 +59,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "areas": {"de": "Wählen Sie einen Bereich:", "en": "Choose an area:"},
     "area_topics": {"de": "Themen im Bereich „{area}“:", "en": 'Topics in "{area}":'},
     "clarify": {"de": "Meinten Sie eines dieser Themen?", "en": "Did you mean one of these topics?"},
+    "clarify_country": {
+        "de": "Was möchten Sie dazu wissen? Ob jemand bei Ihnen arbeiten darf, hängt vor allem von seinem "
+        "Aufenthaltsstatus ab. Wählen Sie ein Thema oder stellen Sie Ihre Frage in einem Satz, "
+        "z. B. „Darf ich einen Bewerber mit Duldung einstellen?“",
+        "en": "What would you like to know about it? Whether someone may work for you depends above all on their "
+        'residence status. Pick a topic or ask your question in a full sentence, e.g. "May I hire an applicant '
+        'with a Duldung?"',
+    },
     "rephrase": {
         "de": "Das habe ich leider nicht verstanden. Können Sie die Frage anders formulieren? "
         "Sie können auch unter /topics stöbern oder eine Person fragen.",

@@ -88,7 +88,7 @@ class EmbeddedClassifier(EmbeddedModel):
         )
         self._with_terms = bool(self._training_terms.size) and (settings.term_weight > 0 or settings.domain_weight > 0)
         if self._with_terms:
-            blocks.append(self._training_terms.matrix(folded))
+            blocks.append(self._training_terms.matrix(folded, [e.text for e in trained]))
         features = sp.hstack(blocks).tocsr()
         # ensemble=True: one SVM per fold, each calibrated on its held-out part, averaged;
         # cheaper than refitting on all data, and the average is smoother. A fixed random_state
@@ -139,7 +139,7 @@ class EmbeddedClassifier(EmbeddedModel):
         folded = [fold(text) for text in texts]
         blocks = [v.transform(folded) for v in self._vectorizers]
         if self._with_terms:
-            blocks.append(self._training_terms.matrix(folded))
+            blocks.append(self._training_terms.matrix(folded, texts))
         return sp.hstack(blocks).tocsr()
 
 

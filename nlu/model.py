@@ -212,7 +212,7 @@ class EmbeddedModel:
     def probabilities(self, text: str) -> np.ndarray:
         """Calibrated probability per label, as CalibratedClassifierCV.predict_proba computes them."""
         folded = fold(text)
-        return self._probabilities(folded, self._terms.columns(folded))
+        return self._probabilities(folded, self._terms.columns(folded, text))
 
     def _probabilities(self, folded: str, term_columns: np.ndarray) -> np.ndarray:
         model = self._calibrated
@@ -236,7 +236,7 @@ class EmbeddedModel:
 
     def classify_sync(self, text: str) -> Classification:
         folded = fold(text)
-        term_columns = self._terms.columns(folded)
+        term_columns = self._terms.columns(folded, text)
         probabilities = self._probabilities(folded, term_columns)
         order = np.argsort(probabilities)[::-1][: self.settings.max_ranked].tolist()
         probabilities = probabilities.tolist()  # Python floats: indexing numpy scalars one by one is slow

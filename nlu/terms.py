@@ -71,16 +71,40 @@ _NOT_A_NAME = frozenset(
     "aus mit die der ist hat von in im als und oder kommt will sucht darf kann from with is has".split()
 )
 _NOT_TITLED = frozenset("meine meiner meinen seine seiner ihre eine einer die der my his a the".split())
+# Nor does a salutation: employers greet the human they think reads the chat ("Hallo Frau Schmidt, darf ...",
+# "..., Herr Meier?") or sign off ("Viele Grüße, Frau Lange"). A title is a salutation when a greeting stands
+# right before it (phone style often has no comma), or when greeting, title and name form the first or the
+# last clause of the message on their own. "Herrn" is never addressed: "für Herrn Ahmadi?" stays a case.
+_GREETING = (
+    r"(?:hallo|hello|hi|hey|moin|servus|dear|liebe|lieber|danke|thanks|thank\s+you|regards|gruss\s+gott"
+    r"|(?:guten|good)\s+(?:tag|morgen|abend|morning|afternoon|evening)|sehr\s+geehrter?"
+    r"|(?:\w+\s+){0,2}grus(?:s|se|sen))"
+)
+_GREETED = re.compile(rf"(?:^|\s){_GREETING}\s*$")
+_SALUTATION = re.compile(rf"(?:{_GREETING}\s+)?(?:herr|frau|mr|mrs|ms)\s+\w+")
+_CLAUSE_END = re.compile(r"[,;:!?\n]+")  # not ".": "Mr. Haidar", "Herr M. hat eine Duldung"
 
 
-def names_a_person(folded: str) -> bool:
-    """Whether a folded text names someone by title ("herrn rahimi"), not a wife, a woman or the writer."""
-    for match in _TITLE.finditer(folded):
-        before = folded[: match.start()].split()[-1:]
-        after = (match.group(3) or "").strip()
-        if match.group(2) in _NOT_A_NAME or (before and before[0] in _NOT_TITLED) or after in ("hier", "here"):
+def names_a_person(text: str) -> bool:
+    """Whether a text names someone by title ("Herrn Rahimi"), not a wife, a woman, the writer or the reader.
+
+    Takes the text as typed: its commas and question marks tell a salutation ("..., Herr Meier?") from a
+    person talked about. A folded text works too, without them.
+    """
+    if not _TITLE.search(fold(text)):
+        return False
+    clauses = [clause for clause in map(fold, _CLAUSE_END.split(text)) if clause]
+    for i, clause in enumerate(clauses):
+        if i in (0, len(clauses) - 1) and _SALUTATION.fullmatch(clause):
             continue
-        return True
+        for match in _TITLE.finditer(clause):
+            before = clause[: match.start()].split()[-1:]
+            after = (match.group(3) or "").strip()
+            if match.group(2) in _NOT_A_NAME or (before and before[0] in _NOT_TITLED) or after in ("hier", "here"):
+                continue
+            if match.group(1) != "herrn" and _GREETED.search(clause[: match.start()].rstrip()):
+                continue
+            return True
     return False
 
 
@@ -172,17 +196,18 @@ class TermMatcher:
                     found[entry] = column
         return found
 
-    def columns(self, folded: str) -> np.ndarray:
+    def columns(self, folded: str, text: str | None = None) -> np.ndarray:
         """Feature columns (with the offset) set for a folded text: the topics whose terms occur, the
         domain column when a term or field word occurs that is not generic, the person column when the
-        text names someone by title; empty when none is set."""
+        text names someone by title; empty when none is set. `text`: the text as typed, whose
+        punctuation tells a salutation from a person named (names_a_person); else the folded one."""
         if not self.size:
             return _NONE
         found = self._found(folded)
         columns = {column for column in found.values() if column is not None}
         if any(entry not in self.generic for entry in found):
             columns.add(self.domain_column)
-        if self.person and names_a_person(folded):
+        if self.person and names_a_person(folded if text is None else text):
             columns.add(self.person_column)
         if not columns:
             return _NONE
@@ -194,19 +219,19 @@ class TermMatcher:
 
     def matched(self, text: str) -> tuple[str, ...]:
         """The topics whose terms a raw text contains."""
-        return self.topics_of(self.columns(fold(text)))
+        return self.topics_of(self.columns(fold(text), text))
 
     def weights(self, columns: np.ndarray) -> np.ndarray:
         """The feature values of columns that columns() returned."""
         return self.values[columns - self.offset]
 
-    def matrix(self, folded_texts: Sequence[str]) -> sp.csr_matrix:
-        """The term features of many folded texts, without the offset, for training."""
+    def matrix(self, folded_texts: Sequence[str], texts: Sequence[str] | None = None) -> sp.csr_matrix:
+        """The term features of many folded texts (and the same texts as typed), without the offset, for training."""
         import scipy.sparse as sp  # training only: a serving process never loads SciPy
 
         rows, cols = [], []
         for row, folded in enumerate(folded_texts):
-            columns = self.columns(folded) - self.offset
+            columns = self.columns(folded, texts[row] if texts is not None else None) - self.offset
             rows.extend([row] * len(columns))
             cols.extend(columns.tolist())
         data = self.values[np.array(cols, dtype=np.intp)] if cols else np.empty(0, dtype=np.float32)

@@ -136,3 +136,47 @@ def test_the_configured_out_of_scope_and_escalate_thresholds(config):
 def test_answer_without_term_below_answer_is_refused():
     with pytest.raises(ValueError, match="answer_without_term must be at least answer"):
         Thresholds(answer=0.45, answer_without_term=0.40)
+
+
+def asking(text: str, term_topics=(), *pairs: tuple[str, float]) -> Classification:
+    ranking = pairs or (("out_of_scope", 0.30), ("workplace.intercultural", 0.20), ("status.recognized", 0.10))
+    return Classification(text, "de", 0.9, tuple(Scored(label, p) for label, p in ranking), term_topics=term_topics)
+
+
+@pytest.mark.parametrize(
+    "text, offered",
+    [
+        ("Irak?", ["status.asylum_seeker", "status.tolerated", "status.recognized"]),
+        ("und was ist mit Somalia", ["status.asylum_seeker", "status.tolerated", "status.recognized"]),
+        ("what about Yemen?", ["status.asylum_seeker", "status.tolerated", "status.recognized"]),
+        ("Vietnam?", ["fachkraefte.overview", "permit.check_documents", "recognition.overview"]),
+        ("Senegal", ["status.safe_country", "status.asylum_seeker", "status.tolerated"]),
+        ("aus Montenegro?", ["fachkraefte.western_balkans", "status.safe_country", "status.asylum_seeker"]),
+        ("Jemen oder Sudan?", ["status.asylum_seeker", "status.tolerated", "status.recognized"]),
+    ],
+)
+def test_a_message_naming_only_a_country_asks_what_the_employer_wants_to_know(text, offered):
+    d = decide(asking(text), T)
+    assert (d.route, d.faq_id, d.prompt) == (Route.CLARIFY, None, "clarify_country")
+    assert [c.label for c in d.candidates] == offered
+    assert dict((c.label, c.confidence) for c in d.candidates).get("status.recognized", 0.10) == 0.10
+
+
+@pytest.mark.parametrize(
+    "text, term_topics",
+    [
+        ("Darf ich einen Bewerber aus dem Irak einstellen?", ()),  # a question, not just a country
+        ("Kosovo?", ("fachkraefte.western_balkans",)),  # once an editor makes a country a key term, it decides
+        ("Atlantis?", ()),  # not a country the rule knows
+    ],
+)
+def test_a_country_in_a_question_or_in_a_key_term_is_decided_as_usual(text, term_topics):
+    d = decide(asking(text, term_topics, ("status.recognized", 0.70), ("status.tolerated", 0.10)), T)
+    assert (d.route, d.faq_id, d.prompt) == (Route.ANSWER, "status.recognized", "clarify")
+
+
+def test_the_country_rule_asks_back_even_when_the_classifier_is_sure():
+    """A country alone is no question: a confident answer from it would be a guess."""
+    d = decide(asking("Afghanistan", (), ("status.tolerated", 0.80), ("status.asylum_seeker", 0.05)), T)
+    assert d.route is Route.CLARIFY and d.prompt == "clarify_country"
+    assert [c.confidence for c in d.candidates] == [0.05, 0.80, 0.0]

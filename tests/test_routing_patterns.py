@@ -60,6 +60,10 @@ SALIENT_TERMS = [
     ("Spurwechsel", "status.change_of_track"),
     ("blaue karte", "fachkraefte.blue_card"),
     ("Fiktionsbescheinigung?", "permit.document_expiry"),
+    # third round: how recognition works is the overview, not where to apply or what it costs
+    ("Wie läuft die Anerkennung eines im Ausland erworbenen Abschlusses?", "recognition.overview"),
+    ("How does the recognition of a foreign diploma work?", "recognition.overview"),
+    ("wie läuft das mit der anerkennung von einem ausländischen diplom", "recognition.overview"),
 ]
 
 
@@ -67,6 +71,19 @@ SALIENT_TERMS = [
 async def test_a_salient_term_is_answered_directly(core, question, topic):
     decision = (await core.dialogue.understand(question)).decision
     assert (decision.route, decision.faq_id) == (Route.ANSWER, topic), decision.reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie läuft eigentlich die Anerkennung eines ausländischen Diploms?",
+        "wie läuft die anerkennung eines gesellenbriefs",
+    ],
+)
+async def test_how_recognition_works_is_not_answered_with_its_costs(core, question):
+    """Third round: the overview, or a clarification that offers it first; never the costs and duration topic."""
+    decision = (await core.dialogue.understand(question)).decision
+    assert decision.candidates[0].label == "recognition.overview", decision.reason
 
 
 HAND_OVER_FACTS = [
@@ -83,6 +100,9 @@ HAND_OVER_FACTS = [
     "Für Herrn Barre haben wir im August die Erlaubnis beantragt. Liegt schon etwas vor?",
     "Our cook Mr. Haile's application was filed in May; when will the authority decide?",
     "The permit for our driver Mr Kamara expired last week and his appointment is next month, may he keep working?",
+    # third round: greeting the reader does not hide the person talked about
+    "Hallo Frau Brandt, unser Helfer Herr Sesay hat eine Duldung bis Februar. Wird sie bei ihm verlängert?",
+    "Guten Tag Herr Vogel, für unsere Köchin Frau Abebe haben wir im Mai die Erlaubnis beantragt. Gibt es einen Stand?",
 ]
 
 
@@ -101,9 +121,17 @@ async def test_a_short_question_out_of_the_field_is_declined(core, question):
     assert decision.route is Route.OUT_OF_SCOPE, decision.reason
 
 
+STATUS = {"status.asylum_seeker", "status.tolerated", "status.recognized"}
 NAMING_ONLY = [
     ("Kosovo?", {"fachkraefte.western_balkans", "status.safe_country"}),
     ("Aufenthaltstitel?", {"permit.check_documents", "permit.document_expiry"}),
+    # third round: a country alone is asked back with the status topics (bot/countries.py)
+    ("Syrien?", STATUS),
+    ("und aus Eritrea?", STATUS),
+    ("Afghanistan", STATUS),
+    ("what about Somalia?", STATUS),
+    ("Indien?", {"fachkraefte.overview", "recognition.overview"}),
+    ("Albanien?", {"fachkraefte.western_balkans", "status.safe_country"}),
 ]
 
 
@@ -112,3 +140,47 @@ async def test_a_question_only_naming_a_country_or_document_asks_back(core, ques
     decision = (await core.dialogue.understand(question)).decision
     assert decision.route is Route.CLARIFY, decision.reason
     assert expected <= {c.label for c in decision.candidates}
+
+
+async def test_a_country_alone_asks_what_the_employer_wants_to_know(core):
+    from bot.messages import IncomingMessage, Kind
+
+    replies = await core.dialogue.handle(IncomingMessage("terminal", "c1", Kind.TEXT, text="Irak?"))
+    [reply] = [r for r in replies if r.buttons]
+    assert reply.text.startswith("Was möchten Sie dazu wissen?")
+    assert reply.button_payloads() == [
+        "faq:status.asylum_seeker",
+        "faq:status.tolerated",
+        "faq:status.recognized",
+        "human:coordinator",
+    ]
+
+
+GREETED = [
+    # (with a salutation, the same question without it): the reader is greeted, nobody's case is told
+    (
+        "Hallo Frau Brandt, darf jemand mit Duldung bei uns eine Lehre anfangen?",
+        "Darf jemand mit Duldung bei uns eine Lehre anfangen?",
+    ),
+    ("Guten Tag Herr Vogel, was ist eigentlich die Chancenkarte?", "Was ist eigentlich die Chancenkarte?"),
+    (
+        "Wie lange muss ein Asylbewerber warten, bis er bei uns arbeiten darf, Herr Vogel?",
+        "Wie lange muss ein Asylbewerber warten, bis er bei uns arbeiten darf?",
+    ),
+    (
+        "moin frau brandt brauchen geflüchtete für einen minijob eine erlaubnis",
+        "brauchen geflüchtete für einen minijob eine erlaubnis",
+    ),
+    (
+        "Dear Ms Hartley, may a recognised refugee work for us without a permit?",
+        "May a recognised refugee work for us without a permit?",
+    ),
+]
+
+
+@pytest.mark.parametrize("greeted, plain", GREETED, ids=[g[:40] for g, _ in GREETED])
+async def test_a_salutation_does_not_make_a_general_question_one_persons_case(core, greeted, plain):
+    with_salutation = (await core.dialogue.understand(greeted)).decision
+    without = (await core.dialogue.understand(plain)).decision
+    assert with_salutation.route is Route.ANSWER, with_salutation.reason
+    assert with_salutation.faq_id == without.faq_id, (with_salutation.reason, without.reason)
