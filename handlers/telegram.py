@@ -57,6 +57,14 @@ MEDIA = (
     "venue",
     "poll",
     "dice",
+    # forwarded or sent through another bot: no text either, and silence would look like a dead bot
+    "story",
+    "game",
+    "giveaway",
+    "giveaway_winners",
+    "paid_media",
+    "checklist",
+    "invoice",
 )
 # Buttons that only make sense once (a vote, a language choice): their row goes once pressed.
 ONE_SHOT_PAYLOADS = ("fb:", "lang:")
@@ -136,7 +144,7 @@ def to_message(update: Update, me: User) -> IncomingMessage | None:
         return None  # another bot's command; an edited command is not run again
     if message.text:
         kind = Kind.COMMAND if command else Kind.TEXT
-    elif any(getattr(message, attribute) for attribute in MEDIA) and not update.edited_message:
+    elif any(getattr(message, attribute, None) for attribute in MEDIA) and not update.edited_message:
         kind = Kind.MEDIA
     else:
         return None  # service messages (members joining, pins, ...) and edited media

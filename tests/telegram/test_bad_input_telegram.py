@@ -43,6 +43,12 @@ MEDIA_FIELDS = {
         "members_only": False,
     },
     "dice": {"emoji": "🎲", "value": 3},
+    # forwarded, or sent through another bot: these were answered with silence
+    "story": {"chat": {"id": -100999, "type": "channel", "title": "Kanal"}, "id": 1},
+    "game": {"title": "Spiel", "description": "?", "photo": []},
+    "giveaway": {"chats": [], "winners_selection_date": 1763900000, "winner_count": 1},
+    "paid_media": {"star_count": 1, "paid_media": []},
+    "checklist": {"title": "Liste", "tasks": []},
 }
 
 
