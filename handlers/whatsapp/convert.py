@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.messages import IncomingMessage, Kind
-from bot.text_input import clean_payload, clean_text
+from bot.text_input import FORGED, clean_payload, clean_text
 
 CHANNEL = "whatsapp"
 # Neither downloaded nor stored: documents and photos can hold refugees' personal data.
@@ -85,7 +85,9 @@ def _kind_and_content(message: dict) -> tuple[Kind, str, str] | None:
         reply = interactive.get("button_reply") or interactive.get("list_reply")
         if isinstance(reply, dict) and reply.get("id"):
             return Kind.BUTTON, clean_text(reply.get("title"))[:MAX_TITLE], clean_payload(reply["id"])
-        return None
+        # A tap Lotse cannot read (a Flow's nfm_reply, a reply without its id) is still a tap: it gets the
+        # visible "this button is no longer valid" like any unknown button, not silence.
+        return Kind.BUTTON, "", FORGED
     if kind == "button":  # a template's quick-reply button (not "interactive")
         button = _part(message, "button")
         payload = button.get("payload") or button.get("text")

@@ -70,3 +70,20 @@ async def test_a_list_that_is_a_number_is_ignored_and_a_good_message_beside_it_a
         await lotse.drain()
         assert "Duldung" in anna.sent()[-1].text
     assert tracebacks(caplog.records) == []
+
+
+@pytest.mark.parametrize(
+    "interactive",
+    [
+        {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{}"}},
+        {"type": "button_reply", "button_reply": {"title": "Ja"}},  # no id
+        {"type": "list_reply", "list_reply": "Arbeitserlaubnis"},
+    ],
+)
+async def test_a_tap_lotse_cannot_read_gets_a_visible_reply(lotse, anna, interactive, caplog):
+    """Found in the QA pass: these taps were dropped, and the employer saw nothing happen."""
+    caplog.set_level(logging.INFO)
+    await anna.says("Hallo")
+    [reply] = await anna.deliver(anna.envelope(anna.message("interactive", {"interactive": interactive})))
+    assert "Dieser Knopf ist nicht mehr gültig" in reply.text
+    assert tracebacks(caplog.records) == []
