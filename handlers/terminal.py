@@ -180,8 +180,8 @@ class TerminalChannel:
             message = self.to_message(line)
             wrong = self.no_such_choice(line)
             if wrong is not None:  # the buttons stay as they are, so the right number still presses one
-                lang = await self.dialogue.chat_language(message)
-                note = t("no_such_choice", lang, number=wrong, last=str(len(self.choices)))
+                chat_lang = await self.dialogue.chat_language(message)
+                note = t("no_such_choice", chat_lang, number=wrong, last=str(len(self.choices)))
                 self.stdout.write(f"\nLotse> {note}\n")
                 continue
             replies = await self.dialogue.handle(message)
