@@ -124,3 +124,21 @@ async def test_media_of_every_kind_gets_a_reply(bot, standin, anna, kind, caplog
     replies = await anna.deliver(update)
     assert replies and replies[-1].text, kind
     assert tracebacks(caplog.records) == []
+
+
+async def test_an_album_of_photos_gets_one_reply_not_one_per_photo(bot, standin, anna, caplog):
+    """Found in the QA pass: three photos sent together got three identical replies."""
+    caplog.set_level(logging.INFO)
+
+    def photo(album: str) -> dict:
+        update = anna.message("")
+        del update["message"]["text"]
+        update["message"] |= {"photo": MEDIA_FIELDS["photo"], "media_group_id": album}
+        return update
+
+    replies = [await anna.deliver(photo("13520001")) for _ in range(3)]
+    assert [len(r) for r in replies] == [1, 0, 0]
+    assert "Bitte schreiben Sie Ihre Frage als Text" in replies[0][0].text
+    assert len(await anna.deliver(photo("13520002"))) == 1  # the next album is answered again
+    assert len(await anna.deliver(photo(""))) == 1 and len(await anna.deliver(photo(""))) == 1  # single photos too
+    assert tracebacks(caplog.records) == []
