@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.evaluate import KINDS, load_cases
 from bot.evaluate import evaluate as run_evaluation
 from bot.knowledge import FaqError
+from bot.text_input import clean_text
 
 
 def _faq_failed(exc: FaqError) -> int:
@@ -38,7 +39,8 @@ async def classify(config: Config, stdin: TextIO, stdout: TextIO) -> int:
     try:
         for line in stdin:
             text = line.rstrip("\n")
-            understood = await core.dialogue.understand(text)
+            # what the channels do at their input edge first (bot/text_input.py): the decision printed is the bot's
+            understood = await core.dialogue.understand(clean_text(text))
             d = understood.decision
             stdout.write(
                 json.dumps(

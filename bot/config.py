@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
 import yaml
@@ -623,6 +624,37 @@ def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
+def _model_in(annotation) -> type[BaseModel] | None:
+    """The settings model an annotation holds: Team for Team, Team | None and dict[str, Team]."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((model for arg in get_args(annotation) if (model := _model_in(arg))), None)
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys config.yml may have where `loc` points (the parts that are a dict's own keys are skipped)."""
+    model: type[BaseModel] | None = Config
+    for part in loc[:-1]:
+        if model is not None and str(part) in model.model_fields:
+            model = _model_in(model.model_fields[str(part)].annotation)
+        # else: a key of a dict (a team, a district), whose values are `model` already
+    if model is None:
+        return []
+    secret = set(WHATSAPP_ENV.values()) if model is WhatsAppSettings else set()  # from the environment only
+    return [name for name, f in model.model_fields.items() if not f.exclude and name not in secret | {"base_dir"}]
+
+
+def _problem(error) -> str:
+    """One validation error as the operator reads it: the key, what is wrong, and for a typo what to write."""
+    where = _location(error["loc"])
+    if error["type"] != "extra_forbidden":
+        return f"{where}: {error['msg']}"
+    known = _known_keys(error["loc"])
+    close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"{where}: unknown key; {hint}the keys here are {', '.join(known)} (config.yml explains each)"
+
+
 def load_config(path: Path | str | None = None, environ: dict[str, str] | None = None) -> Config:
     """Read, validate and complete the configuration.
 
@@ -653,7 +685,7 @@ def load_config(path: Path | str | None = None, environ: dict[str, str] | None =
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{_location(e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(_problem(e) for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
 
 

@@ -279,8 +279,9 @@ class Dialogue:
             if chosen is not None:
                 return [*replies, chosen]
             return replies if district else [*replies, self.districts.question(lang)]
-        if name == "help":
-            return [Reply(t("help", lang) + (dt("district_help", lang) if self.districts.network else ""))]
+        if name == "help":  # /tickets, /cancel and /delete exist only with a ticket queue (bot/handover.py)
+            tickets = t("help_tickets", lang) if self.handover is not None else ""
+            return [Reply(t("help", lang) + (dt("district_help", lang) if self.districts.network else "") + tickets)]
         if name == "topics":
             return [self._areas(lang, district)]
         if name == "lang":

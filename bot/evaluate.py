@@ -166,8 +166,21 @@ class Report:
 
 
 def load_cases(path: Path) -> list[Case]:
+    """The labelled questions of a file like shared/eval/dev.yml.
+
+    Raises:
+        ValueError: the file is no list of {text, lang, expect}; the message names the first bad item.
+    """
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [Case(str(d["text"]), str(d.get("lang", "")), str(d["expect"])) for d in data]
+    if not isinstance(data, list):
+        raise ValueError("expected a YAML list of {text, lang, expect}")
+    cases = []
+    for number, item in enumerate(data, 1):
+        missing = [key for key in ("text", "expect") if not isinstance(item, dict) or key not in item]
+        if missing:
+            raise ValueError(f"item {number} has no {' and no '.join(missing)} (each item: {{text, lang, expect}})")
+        cases.append(Case(str(item["text"]), str(item.get("lang", "")), str(item["expect"])))
+    return cases
 
 
 async def evaluate(dialogue: Dialogue, cases: list[Case]) -> Report:

@@ -26,7 +26,7 @@ from aiohttp import web
 from bot.app import Core, build_core
 from bot.chat_order import ChatTurns, turns_for
 from bot.config import Config
-from bot.db import Database, DbChatStore, prepare
+from bot.db import Database, DbChatStore, open_database, prepare
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
 from bot.metrics import CONTENT_TYPE_LATEST, OUTBOX_BACKLOG, generate_latest
@@ -43,6 +43,10 @@ class ChannelError(Exception):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class ListenError(OSError):
+    """The server cannot listen where configured (the address is taken, or not this machine's)."""
 
 
 class Channel(Protocol):
@@ -171,11 +175,11 @@ async def running(
     Raises:
         DatabaseError: the database cannot be used, or its schema is old and migrate is off.
         FaqError: the FAQ has errors.
-        OSError: the server cannot listen where configured.
+        ListenError: the server cannot listen where configured.
         Whatever a channel's attach or start raises (a wrong Telegram token: telegram.error.InvalidToken).
     """
     async with AsyncExitStack() as stack:
-        database = Database.for_config(config)
+        database = open_database(config)
         stack.push_async_callback(database.dispose)
         await prepare(database, migrate=config.database.migrate)  # once, before anything else uses it
         core = await _build_core(config, database, knowledge, stack)
@@ -207,9 +211,12 @@ async def running(
             await runtime.runner.setup()
             stack.push_async_callback(runtime.runner.cleanup)
             listen = config.telegram
-            await web.TCPSite(
-                runtime.runner, host or listen.listen_host, listen.listen_port if port is None else port
-            ).start()
+            try:
+                await web.TCPSite(
+                    runtime.runner, host or listen.listen_host, listen.listen_port if port is None else port
+                ).start()
+            except OSError as exc:  # only this is "cannot listen"; other OSErrors say what they are
+                raise ListenError(exc.errno, exc.strerror or str(exc)) from exc
         for channel in channels:
             await channel.start()
 

@@ -16,7 +16,7 @@ import sys
 from bot.app import stop_on_signals, tune_runtime_for_serving
 from bot.config import Config
 from bot.db import DatabaseError, redacted
-from bot.runtime import Channel, ChannelError, running
+from bot.runtime import Channel, ChannelError, ListenError, running
 
 
 def configured_channels(config: Config, terminal: bool) -> list[Channel]:
@@ -74,11 +74,14 @@ async def serve(config: Config, *, terminal: bool, serve_http: bool = True, stop
     except DatabaseError as exc:
         print(f"database error: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:
+    except ListenError as exc:
         print(
             f"cannot listen on {config.telegram.listen} (LOTSE_LISTEN) for the web pages, webhooks and health: {exc}",
             file=sys.stderr,
         )
+        return 1
+    except OSError as exc:  # a file or folder the process needs (the model cache, a key): name it, no traceback
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 1
     print("Lotse stopped.", file=sys.stderr)
     return 0

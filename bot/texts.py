@@ -54,6 +54,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "it.\n• For individual cases I put you in touch with a person.\n\n"
         "Commands: /topics browse topics · /lang language · /privacy privacy · /help help",
     },
+    "help_tickets": {
+        "de": "\nIhre Anfragen an Personen: /tickets Ihre Tickets · /cancel Vorgang abbrechen · "
+        "/delete alle Ihre Daten löschen",
+        "en": "\nYour questions to people: /tickets your tickets · /cancel stop what is under way · "
+        "/delete erase all your data",
+    },
+    "no_such_choice": {
+        "de": "Einen Knopf {number} gibt es hier nicht. Tippen Sie eine Zahl von 1 bis {last} – oder schreiben "
+        "Sie Ihre Frage.",
+        "en": "There is no button {number} here. Type a number from 1 to {last} – or type your question.",
+    },
     "choose_language": {"de": "Welche Sprache möchten Sie?", "en": "Which language would you like?"},
     "language_set": {"de": "Ich antworte jetzt auf Deutsch.", "en": "I will answer in English now."},
     "areas": {"de": "Wählen Sie einen Bereich:", "en": "Choose an area:"},

@@ -11,7 +11,7 @@ import functools
 import html
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -57,6 +57,14 @@ MEDIA = (
     "venue",
     "poll",
     "dice",
+    # forwarded or sent through another bot: no text either, and silence would look like a dead bot
+    "story",
+    "game",
+    "giveaway",
+    "giveaway_winners",
+    "paid_media",
+    "checklist",
+    "invoice",
 )
 # Buttons that only make sense once (a vote, a language choice): their row goes once pressed.
 ONE_SHOT_PAYLOADS = ("fb:", "lang:")
@@ -136,7 +144,7 @@ def to_message(update: Update, me: User) -> IncomingMessage | None:
         return None  # another bot's command; an edited command is not run again
     if message.text:
         kind = Kind.COMMAND if command else Kind.TEXT
-    elif any(getattr(message, attribute) for attribute in MEDIA) and not update.edited_message:
+    elif any(getattr(message, attribute, None) for attribute in MEDIA) and not update.edited_message:
         kind = Kind.MEDIA
     else:
         return None  # service messages (members joining, pins, ...) and edited media
@@ -365,6 +373,21 @@ class TelegramChannel:
         self.inbox = inbox
         self.flood = flood
         self.unlimited_chats = unlimited_chats  # the teams' staff groups: busy by design, never flood-limited
+        self._albums: OrderedDict[tuple[int, str], None] = OrderedDict()  # albums answered already (bounded)
+
+    def _album_answered(self, update: Update) -> bool:
+        """An album of photos arrives as one message per photo: its first gets the reply, the others none
+        (five photos got five identical "please type your question"). Remembered per process."""
+        message = update.message
+        if message is None or not message.media_group_id:
+            return False
+        key = (message.chat.id, message.media_group_id)
+        if key in self._albums:
+            return True
+        self._albums[key] = None
+        if len(self._albums) > 1000:
+            self._albums.popitem(last=False)
+        return False
 
     async def deduplicate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop an update that was taken on before: Telegram redelivers after timeouts and errors."""
@@ -391,7 +414,7 @@ class TelegramChannel:
     async def message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a message meant for Lotse: a question, a command, a photo or voice note."""
         message = to_message(update, context.bot.bot)
-        if message is None:
+        if message is None or self._album_answered(update):
             return
         replies = await self.dialogue.handle(message)
         await self.send(context.bot, update, replies, _lang(message, self.dialogue.config.languages.default))

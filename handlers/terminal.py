@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.dialogue import Dialogue
 from bot.messages import Button, IncomingMessage, Kind, Reply
 from bot.text_input import clean_text, parse_id
+from bot.texts import t
 from bot.tickets.outbox import Delivery, OutboxItem
 
 if TYPE_CHECKING:
@@ -136,6 +137,17 @@ class TerminalChannel:
         kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
         return IncomingMessage("terminal", CHAT_ID, kind, text=text)
 
+    def no_such_choice(self, line: str) -> str | None:
+        """A number typed for a button that is not there ("9" of six, "0"): which number it is, else None.
+
+        The dialogue would take it for a question without words ("please type your question"), and the
+        buttons on the screen would be forgotten; the employer meant a button.
+        """
+        text = clean_text(line).strip()
+        if not self.choices or not (text.isascii() and text.isdigit() and len(text) <= 6):
+            return None
+        return None if 1 <= int(text) <= len(self.choices) else text
+
     async def send(self, replies: list[Reply], lang: str) -> None:
         self.choices = []
         for reply in replies:
@@ -166,6 +178,12 @@ class TerminalChannel:
                 self.stdout.write("\nLotse> Auf Wiedersehen! / Goodbye!\n")
                 return
             message = self.to_message(line)
+            wrong = self.no_such_choice(line)
+            if wrong is not None:  # the buttons stay as they are, so the right number still presses one
+                chat_lang = await self.dialogue.chat_language(message)
+                note = t("no_such_choice", chat_lang, number=wrong, last=str(len(self.choices)))
+                self.stdout.write(f"\nLotse> {note}\n")
+                continue
             replies = await self.dialogue.handle(message)
             lang = next((r.meta.get("lang") for r in replies if r.meta.get("lang")), None)
             await self.send(replies, lang or await self.dialogue.chat_language(message))

@@ -41,6 +41,15 @@ def test_one_json_object_per_line_in_order_with_every_field():
     assert out[3]["route"] == "clarify" and out[3]["candidates"] == []  # empty line: nothing to classify
 
 
+def test_a_line_with_control_characters_is_decided_as_the_bot_decides_it():
+    """Found in the QA pass: classify read "Du\\x00ldung" as two words, the channels (which drop NUL) as Duldung."""
+    raw, cleaned = classify(
+        "Darf jemand mit Du\x00ld\x07ung\x1b bei uns arbeiten?", "Darf jemand mit Duldung bei uns arbeiten?"
+    )
+    assert raw["text"] == "Darf jemand mit Du\x00ld\x07ung\x1b bei uns arbeiten?"  # the line as it came
+    assert {k: v for k, v in raw.items() if k != "text"} == {k: v for k, v in cleaned.items() if k != "text"}
+
+
 def test_answer_carries_its_topic_and_clarify_its_candidates():
     (answered,) = classify("Was ist eine Beschäftigungsduldung und welche Voraussetzungen gelten?")
     assert answered["route"] == "answer", answered["reason"]

@@ -30,10 +30,25 @@ def test_a_wrong_value_names_its_key(tmp_path):
         load_config(write(tmp_path, text), environ={})
 
 
-def test_an_unknown_key_names_it(tmp_path):
+def test_an_unknown_key_names_it_and_the_key_meant(tmp_path):
     text = (ROOT / "config.yml").read_text(encoding="utf-8").replace("thresholds:", "thresholds:\n  anwser: 0.5", 1)
-    with pytest.raises(ConfigError, match=r"thresholds\.anwser: Extra inputs are not permitted"):
+    with pytest.raises(ConfigError, match=r"thresholds\.anwser: unknown key; did you mean answer\? the keys here"):
         load_config(write(tmp_path, text), environ={})
+
+
+def test_a_typo_inside_a_team_or_a_contact_names_the_keys_of_that_place(tmp_path):
+    """Found in the QA pass: 'Extra inputs are not permitted' said what was wrong, not what to write."""
+    text = (ROOT / "config.yml").read_text(encoding="utf-8") + (
+        "\ntickets:\n  teams:\n    authority: {name: {de: ABH, en: Authority}, memebrs: [1]}\n"
+        "    coordinator: {name: {de: Netz, en: Network}}\nwhatsapp: {graph_verison: v26.0}\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, text), environ={})
+    message = str(raised.value)
+    assert str(tmp_path / "config.yml") in message
+    assert "tickets.teams.authority.memebrs: unknown key; did you mean members? the keys here are name," in message
+    assert "whatsapp.graph_verison: unknown key; did you mean graph_version?" in message
+    assert "phone_number_id" not in message  # set in the environment only, never a key to suggest
 
 
 def test_missing_contacts_are_named(tmp_path):

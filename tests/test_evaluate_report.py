@@ -82,3 +82,16 @@ def test_the_cli_prints_confusion_and_both_breakdowns(tmp_path, capsys):
     assert "  status.tolerated                          2   0.50  out_of_scope x 1" in out
     assert "by language:" in out and "\n  en                1    1.000" in out
     assert "by kind:" in out and "\n  smalltalk         1    1.000" in out
+
+
+def test_a_question_file_with_a_bad_item_names_the_item_and_the_format(tmp_path, capsys):
+    """Found in the QA pass: a missing `expect` printed only "cannot read FILE: 'expect'"."""
+    questions = tmp_path / "questions.yml"
+    questions.write_text("- {text: Hallo, lang: de, expect: route:smalltalk}\n- {text: 'Darf er arbeiten?'}\n")
+    assert main(["--config", str(ROOT / "config.yml"), "evaluate", str(questions)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot read {questions}: item 2 has no expect (each item: {{text, lang, expect}})" in err
+
+    questions.write_text("text: Hallo\n")
+    assert main(["--config", str(ROOT / "config.yml"), "evaluate", str(questions)]) == 2
+    assert "expected a YAML list of {text, lang, expect}" in capsys.readouterr().err

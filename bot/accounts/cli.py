@@ -64,9 +64,9 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
 async def _run(config: Config, args: argparse.Namespace, password: str) -> int:
     from bot.accounts.service import AccountError, Accounts
-    from bot.db import Database, prepare
+    from bot.db import open_database, prepare
 
-    database = Database.for_config(config)
+    database = open_database(config)
     try:
         await prepare(database, migrate=config.database.migrate)
         accounts = Accounts(database, config.tickets.teams)

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from alembic import command
+from alembic.util import CommandError
 
 from bot.config import ConfigError, load_config
-from bot.db.engine import default_url, ensure_sqlite_file
+from bot.db.engine import default_url, ensure_sqlite_file, redacted
 from bot.db.migrate import alembic_config
 
 
@@ -31,16 +32,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     url = config.database.url or default_url(config.base_dir)
-    ensure_sqlite_file(url)
-    alembic = alembic_config(url)
-    if args.verb == "upgrade":
-        command.upgrade(alembic, "head")
-    elif args.verb == "current":
-        command.current(alembic, verbose=True)
-    elif args.verb == "downgrade":
-        command.downgrade(alembic, args.revision)
-    else:
-        command.revision(alembic, message=args.message, autogenerate=args.autogenerate)
+    try:
+        ensure_sqlite_file(url)
+        alembic = alembic_config(url)
+        if args.verb == "upgrade":
+            command.upgrade(alembic, "head")
+        elif args.verb == "current":
+            command.current(alembic, verbose=True)
+        elif args.verb == "downgrade":
+            command.downgrade(alembic, args.revision)
+        else:
+            command.revision(alembic, message=args.message, autogenerate=args.autogenerate)
+    except CommandError as exc:  # an unknown revision, a branch problem: Alembic's message says which
+        print(f"migration error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # driver errors differ per database (refused, no such host, password): one line each
+        print(f"database error: cannot use the database {redacted(url)}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -20,6 +20,21 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 
 
+def open_database(config) -> Database:
+    """The database of config.yml's `database:` section, or DatabaseError saying what to do.
+
+    A SQLite file's folder is made when the database is opened; a folder that cannot be made
+    (no such parent, no permission) is a configuration problem, not a crash.
+    """
+    try:
+        return Database.for_config(config)
+    except OSError as exc:
+        raise DatabaseError(
+            f"cannot create the SQLite file's folder ({exc.strerror or exc}: {exc.filename or ''}); "
+            "set LOTSE_DATABASE_URL (or database.url in config.yml) to a file in a writable folder"
+        ) from exc
+
+
 def alembic_config(url: str) -> AlembicConfig:
     """Alembic's configuration without an alembic.ini: the script folder and the database URL."""
     config = AlembicConfig()

@@ -37,6 +37,10 @@ def run(config: Config, args: argparse.Namespace) -> int:
     for link in links:
         print(f"{link.district:<{width}}  {link.channel:<8}  {link.url}")
     folder = args.out or config.base_dir / "var" / "qr"
-    written = write_qr_codes(links, folder)
+    try:
+        written = write_qr_codes(links, folder)
+    except OSError as exc:  # no such parent, no permission, a file in the way
+        print(f"cannot write the QR codes to {folder}: {exc.strerror or exc}; choose another folder with --out")
+        return 1
     print(f"{len(written)} QR code files in {folder}")
     return 0

@@ -12,7 +12,7 @@ import getpass
 import sys
 
 from bot.config import Config
-from bot.db import Database, prepare
+from bot.db import open_database, prepare
 from bot.text_input import parse_id
 
 
@@ -55,7 +55,7 @@ async def run(config: Config, args: argparse.Namespace) -> int:
     from bot.tickets.models import Ticket
     from bot.tickets.service import Actor, TicketError, TicketService
 
-    async with Database.for_config(config) as database:
+    async with open_database(config) as database:
         await prepare(database, migrate=config.database.migrate)
         service = TicketService(database, config)
         actor = Actor("staff", f"cli:{args.name}", args.name, tuple(config.tickets.teams))

@@ -91,7 +91,7 @@ def console_app(services: WebServices) -> web.Application:
     app = web.Application()
     app[SERVICES] = services
     install_sessions(app, services.config, services.session_key)
-    app.middlewares.append(guard(services.config, services.accounts))
+    app.middlewares.append(guard(services.config, services.accounts, console.session_ended))
     _environment(app, services, [_console_context])
     console.add_routes(app)
     live.add_routes(app, services.feed)

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from bot.accounts.web_chat import CHANNEL, WebChatStore
-from bot.runtime import Runtime
+from bot.runtime import ChannelError, Runtime
 from handlers.web.app import setup_web
 from handlers.web.chat_store import WebSender
 from handlers.web.security import session_key
@@ -42,11 +42,15 @@ class WebChannel:
     async def attach(self, runtime: Runtime) -> None:
         config = runtime.config
         self.runtime = runtime
+        try:
+            key = session_key(config)
+        except ValueError as exc:  # LOTSE_SESSION_SECRET too short: the operator's to fix, so no traceback
+            raise ChannelError(f"web chat and console: {exc}", exit_code=2) from exc
         self.services = build_services(
             config,
             runtime.database,
             runtime.core,
-            session_key(config),
+            key,
             tickets=runtime.desk.service if runtime.desk else None,
         )
         setup_web(runtime.web_app, self.services)

@@ -34,12 +34,27 @@ log = logging.getLogger(__name__)
 MAX_ANSWER = 4000
 
 
-def _login_page(request: web.Request, target: str, error: str = "", status: int = 200) -> web.Response:
+def _login_page(
+    request: web.Request, target: str, error: str = "", status: int = 200, unsent: str = ""
+) -> web.Response:
     web_settings = request.app[SERVICES].config.web
     lockout = (web_settings.login_max_failures, f"{web_settings.login_lock_minutes:g}")
     return aiohttp_jinja2.render_template(
-        "login.html", request, {"next": target, "error": error, "lockout": lockout}, status=status
+        "login.html", request, {"next": target, "error": error, "lockout": lockout, "unsent": unsent}, status=status
     )
+
+
+async def session_ended(request: web.Request, unsent: str) -> web.Response:
+    """A form sent after the session ended (web.session_idle_minutes): the log-in page, 401, with what the
+    coordinator wrote kept on it to copy, and back to the ticket after the log-in. The answer typed for an
+    hour was lost before: the page said "log in first", and going back reloads the form empty (no-store)."""
+    ticket = request.match_info.get("ticket_id", "")
+    target = f"/console/tickets/{ticket}" if parse_id(ticket) else "/console/queue"
+    # The guard runs before aiohttp_jinja2's context processors (they need its account): run them here.
+    context = request.setdefault(aiohttp_jinja2.REQUEST_CONTEXT_KEY, {})
+    for processor in request.config_dict[aiohttp_jinja2.APP_CONTEXT_PROCESSORS_KEY]:
+        context.update(await processor(request))
+    return _login_page(request, target, status=401, unsent=unsent)
 
 
 def _ticket_id(request: web.Request) -> int:

@@ -35,6 +35,8 @@ GERMAN = {
     "{m} Minuten gesperrt.",
     "Too many failed log-ins from this address. Please wait a few minutes.": "Zu viele Fehlversuche von dieser Adresse. Bitte warten Sie einige Minuten.",
     "Accounts are created by the operator: python -m bot users add NAME --team TEAM": "Konten legt der Betrieb an: python -m bot users add NAME --team TEAM",
+    "Your session had ended, so this was not sent. It is kept here: copy it, log in, and send it again.": "Ihre Sitzung war abgelaufen, deshalb wurde dies nicht gesendet. Es steht hier: Kopieren Sie es, melden Sie sich an und senden Sie es noch einmal.",
+    "Not sent": "Nicht gesendet",
     # queue
     "Team": "Team",
     "All my teams": "Alle meine Teams",

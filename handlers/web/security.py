@@ -20,7 +20,7 @@ import os
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -244,8 +244,13 @@ def safe_next(target: str | None) -> str:
     return "/console/queue"
 
 
-def guard(config: Config, accounts) -> Middleware:
-    """The console's middleware: a session for every route but the login, CSRF on every POST."""
+def guard(
+    config: Config, accounts, session_ended: Callable[[web.Request, str], Awaitable[web.StreamResponse]]
+) -> Middleware:
+    """The console's middleware: a session for every route but the login, CSRF on every POST.
+
+    `session_ended`: the page for a form sent without a session, given the text it carried.
+    """
     idle, longest = config.web.session_idle_minutes * 60, config.web.session_max_hours * 3600
 
     @web.middleware
@@ -259,6 +264,10 @@ def guard(config: Config, accounts) -> Middleware:
                 account = await accounts.current(session["uid"], session.get("epoch", -1), str(session.get("sid", "")))
             if account is None:
                 session.invalidate()
+                if request.method == "POST" and route not in STREAMED:  # what was written is kept on the page
+                    unsent = str((await request.post()).get("text", "")).strip()
+                    if unsent:
+                        return await session_ended(request, unsent)
                 _refuse(request)
             if route not in PASSIVE and now - session.get("seen", 0) > 60:  # rewrite the cookie at most once a minute
                 session["seen"] = now

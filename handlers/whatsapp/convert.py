@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.messages import IncomingMessage, Kind
-from bot.text_input import clean_payload, clean_text
+from bot.text_input import FORGED, clean_payload, clean_text
 
 CHANNEL = "whatsapp"
 # Neither downloaded nor stored: documents and photos can hold refugees' personal data.
@@ -52,9 +52,18 @@ def timestamp(raw: object) -> datetime:
         return datetime.now(UTC)
 
 
+def _items(parent: dict, key: str) -> list:
+    """A list in the body; anything else (a number, a string, an object) is a broken part and holds nothing.
+
+    Iterating a number raised TypeError: a 500 that Meta would redeliver for days.
+    """
+    value = parent.get(key)
+    return value if isinstance(value, list) else []
+
+
 def _values(body: dict) -> Iterator[dict]:
-    for entry in body.get("entry") or ():
-        for change in (entry.get("changes") or ()) if isinstance(entry, dict) else ():
+    for entry in _items(body, "entry"):
+        for change in _items(entry, "changes") if isinstance(entry, dict) else ():
             value = change.get("value") if isinstance(change, dict) else None
             if isinstance(value, dict) and change.get("field", "messages") == "messages":
                 yield value
@@ -76,7 +85,9 @@ def _kind_and_content(message: dict) -> tuple[Kind, str, str] | None:
         reply = interactive.get("button_reply") or interactive.get("list_reply")
         if isinstance(reply, dict) and reply.get("id"):
             return Kind.BUTTON, clean_text(reply.get("title"))[:MAX_TITLE], clean_payload(reply["id"])
-        return None
+        # A tap Lotse cannot read (a Flow's nfm_reply, a reply without its id) is still a tap: it gets the
+        # visible "this button is no longer valid" like any unknown button, not silence.
+        return Kind.BUTTON, "", FORGED
     if kind == "button":  # a template's quick-reply button (not "interactive")
         button = _part(message, "button")
         payload = button.get("payload") or button.get("text")
@@ -139,16 +150,16 @@ def events(body: dict) -> tuple[list[Inbound], list[Status]]:
     statuses: list[Status] = []
     for value in _values(body):
         contacts: dict[str, dict] = {}
-        for contact in value.get("contacts") or ():
+        for contact in _items(value, "contacts"):
             if isinstance(contact, dict):
                 for key in (contact.get("user_id"), contact.get("wa_id")):
                     if key:
                         contacts[str(key)] = contact
-        for message in value.get("messages") or ():
+        for message in _items(value, "messages"):
             inbound = to_message(message, contacts) if isinstance(message, dict) else None
             if inbound is not None:
                 messages.append(inbound)
-        for status in value.get("statuses") or ():
+        for status in _items(value, "statuses"):
             report = to_status(status) if isinstance(status, dict) else None
             if report is not None:
                 statuses.append(report)

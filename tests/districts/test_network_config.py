@@ -54,7 +54,7 @@ def test_a_config_without_districts_is_one_implicit_district(config):
         ),
         (lambda r: r["districts"]["talwald"].update(code="nordheide"), r"districts\.talwald\.code: 'nordheide'"),
         (lambda r: r["districts"].update(Bad_Id=r["districts"]["talwald"]), r"districts\.Bad_Id: an id is"),
-        (lambda r: r["districts"]["talwald"].update(nmae="x"), r"districts\.talwald\.nmae: Extra inputs"),
+        (lambda r: r["districts"]["talwald"].update(nmae="x"), r"districts\.talwald\.nmae: unknown key; did you mean"),
         (
             lambda r: r.update(tickets={"teams": network_raw()["districts"]["talwald"]["teams"]}),
             r"tickets\.teams: with districts:",

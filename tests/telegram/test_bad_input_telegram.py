@@ -43,6 +43,12 @@ MEDIA_FIELDS = {
         "members_only": False,
     },
     "dice": {"emoji": "🎲", "value": 3},
+    # forwarded, or sent through another bot: these were answered with silence
+    "story": {"chat": {"id": -100999, "type": "channel", "title": "Kanal"}, "id": 1},
+    "game": {"title": "Spiel", "description": "?", "photo": []},
+    "giveaway": {"chats": [], "winners_selection_date": 1763900000, "winner_count": 1},
+    "paid_media": {"star_count": 1, "paid_media": []},
+    "checklist": {"title": "Liste", "tasks": []},
 }
 
 
@@ -117,4 +123,22 @@ async def test_media_of_every_kind_gets_a_reply(bot, standin, anna, kind, caplog
     update["message"][kind] = MEDIA_FIELDS[kind]
     replies = await anna.deliver(update)
     assert replies and replies[-1].text, kind
+    assert tracebacks(caplog.records) == []
+
+
+async def test_an_album_of_photos_gets_one_reply_not_one_per_photo(bot, standin, anna, caplog):
+    """Found in the QA pass: three photos sent together got three identical replies."""
+    caplog.set_level(logging.INFO)
+
+    def photo(album: str) -> dict:
+        update = anna.message("")
+        del update["message"]["text"]
+        update["message"] |= {"photo": MEDIA_FIELDS["photo"], "media_group_id": album}
+        return update
+
+    replies = [await anna.deliver(photo("13520001")) for _ in range(3)]
+    assert [len(r) for r in replies] == [1, 0, 0]
+    assert "Bitte schreiben Sie Ihre Frage als Text" in replies[0][0].text
+    assert len(await anna.deliver(photo("13520002"))) == 1  # the next album is answered again
+    assert len(await anna.deliver(photo(""))) == 1 and len(await anna.deliver(photo(""))) == 1  # single photos too
     assert tracebacks(caplog.records) == []

@@ -53,3 +53,37 @@ async def test_bad_body_is_a_clean_4xx(lotse, name, caplog):
     status = await lotse.post(as_bytes(BODIES[name]))
     assert status == 400 or (name == "text_is_object" and status == 200), (name, status)  # an object: nothing in it
     assert tracebacks(caplog.records) == []
+
+
+@pytest.mark.parametrize("broken", ["entry", "changes", "messages", "statuses", "contacts"])
+async def test_a_list_that_is_a_number_is_ignored_and_a_good_message_beside_it_answered(lotse, anna, broken, caplog):
+    """Signed bodies whose lists are numbers were a TypeError, a 500 Meta redelivers for days."""
+    caplog.set_level(logging.INFO)
+    alone = {"entry": 7} if broken == "entry" else {"entry": [{"changes": 7}]} if broken == "changes" else None
+    if alone is None:
+        alone = {"entry": [{"changes": [{"field": "messages", "value": {broken: 7}}]}]}
+    assert await lotse.post(alone) == 200
+    if broken in ("statuses", "contacts"):  # the value's other parts still count: the question is answered
+        body = anna.text("Darf jemand mit Duldung bei uns arbeiten?")
+        body["entry"][0]["changes"][0]["value"][broken] = 7
+        assert await lotse.post(body) == 200
+        await lotse.drain()
+        assert "Duldung" in anna.sent()[-1].text
+    assert tracebacks(caplog.records) == []
+
+
+@pytest.mark.parametrize(
+    "interactive",
+    [
+        {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{}"}},
+        {"type": "button_reply", "button_reply": {"title": "Ja"}},  # no id
+        {"type": "list_reply", "list_reply": "Arbeitserlaubnis"},
+    ],
+)
+async def test_a_tap_lotse_cannot_read_gets_a_visible_reply(lotse, anna, interactive, caplog):
+    """Found in the QA pass: these taps were dropped, and the employer saw nothing happen."""
+    caplog.set_level(logging.INFO)
+    await anna.says("Hallo")
+    [reply] = await anna.deliver(anna.envelope(anna.message("interactive", {"interactive": interactive})))
+    assert "Dieser Knopf ist nicht mehr gültig" in reply.text
+    assert tracebacks(caplog.records) == []
