@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from handlers.web import chat, console, editors, files, live, stats
+from handlers.web.errors import error_pages
 from handlers.web.i18n import gettext, pick_language
 from handlers.web.security import ACCOUNT, PASSIVE, csrf_token, guard, headers, install_sessions
 from handlers.web.services import SERVICES, WebServices
@@ -91,6 +92,7 @@ def console_app(services: WebServices) -> web.Application:
     app = web.Application()
     app[SERVICES] = services
     install_sessions(app, services.config, services.session_key)
+    app.middlewares.append(error_pages)  # outside the guard: its expired-form 403 gets the page too
     app.middlewares.append(guard(services.config, services.accounts, console.session_ended))
     _environment(app, services, [_console_context])
     console.add_routes(app)

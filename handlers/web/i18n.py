@@ -202,6 +202,15 @@ GERMAN = {
     "No answer is older than a change of its law.": "Keine Antwort ist älter als eine Änderung ihrer Rechtsgrundlage.",
     "Questions the bot could not answer": "Fragen, die der Bot nicht beantworten konnte",
     "Last {n} days: clarification asked, out of scope, or answered with low confidence": "Letzte {n} Tage: Rückfrage, nicht zuständig oder nur unsicher beantwortet",
+    "Not allowed": "Nicht erlaubt",
+    "Not found": "Nicht gefunden",
+    "This page does not exist.": "Diese Seite gibt es nicht.",
+    "No such ticket in your teams' queues.": "Dieses Ticket gibt es in den Warteschlangen Ihrer Teams nicht.",
+    "No such file in your teams' tickets.": "Diese Datei gibt es in den Tickets Ihrer Teams nicht.",
+    "Only editors see the FAQ suggestions.": "Nur Redakteurinnen und Redakteure sehen die FAQ-Vorschläge.",
+    "Only the network role sees every district.": "Nur die Netzwerk-Rolle sieht alle Landkreise und Städte.",
+    "The form has expired. Go back, reload the page and try again.": "Das Formular ist abgelaufen. Gehen Sie "
+    "zurück, laden Sie die Seite neu und versuchen Sie es noch einmal.",
 }
 
 

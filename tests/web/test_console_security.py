@@ -149,3 +149,31 @@ async def test_pages_send_security_headers(server, http, path):
     response = await http.get(server.url + path)
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_a_browser_gets_a_page_back_to_the_queue_for_a_ticket_it_may_not_see(client, server):
+    employer = Browserless(new_http(), server.url)
+    try:
+        ticket = await hand_over(employer, AUTHORITY_QUESTION, company="Nur-Behörde AG")
+    finally:
+        await employer.http.close()
+    await client.login("carl")  # coordinator team only: the authority's ticket is not his
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Language": "de-DE,de;q=0.9"}
+
+    page = await client.http.get(f"{server.url}/console/tickets/{ticket}", headers=browser)
+    assert page.status == 404 and page.content_type == "text/html"
+    html = await page.text()
+    assert "Dieses Ticket gibt es in den Warteschlangen Ihrer Teams nicht." in html
+    assert 'href="/console/queue"' in html and "Zurück zur Warteschlange" in html
+    assert "Nur-Behörde AG" not in html
+
+    stale = await client.http.get(f"{server.url}/console/no-such-page", headers=browser)
+    assert stale.status == 404 and "Diese Seite gibt es nicht." in await stale.text()
+    expired = await client.http.post(
+        f"{server.url}/console/tickets/{ticket}/claim", data={"csrf": "old"}, headers=browser, allow_redirects=False
+    )
+    assert expired.status == 403 and "Das Formular ist abgelaufen." in await expired.text()
+
+    # the live page's own fetches ask for no HTML: they keep the short plain answer
+    fetched = await client.http.get(f"{server.url}/console/tickets/{ticket}/live")
+    assert fetched.status == 404 and fetched.content_type == "text/plain"
