@@ -51,8 +51,9 @@ class RasaServer:
             HOST,
             "-p",
             str(self.port),
-            "--auth-token",
-            self.token,
+            # one argument: a token may begin with "-" (token_urlsafe does, one time in 64), which
+            # as a separate argument Rasa's argparse would take for an option
+            f"--auth-token={self.token}",
         ]
         with self.log.open("wb") as out:
             # cwd under var/ keeps Rasa's .rasa/ folder out of the repository; a new session lets

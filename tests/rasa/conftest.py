@@ -146,7 +146,8 @@ def rasa_server(rasa_prepared, pytestconfig):
     from bot.rasa_tools import RasaServer, free_port
 
     say = _progress(pytestconfig)
-    server = RasaServer(rasa_prepared.rasa, rasa_prepared.model.path, free_port(), secrets.token_urlsafe(16))
+    # A token that begins with "-", as token_urlsafe's do one time in 64: Rasa must take it as the token.
+    server = RasaServer(rasa_prepared.rasa, rasa_prepared.model.path, free_port(), "-" + secrets.token_urlsafe(16))
     server.start()
     try:
         seconds = server.wait_ready(say)
