@@ -89,6 +89,15 @@ class Browserless:
 
 
 @pytest.fixture
+async def anna(server):
+    """Anna logged in to the console, in an HTTP session of her own (beside `client`)."""
+    session = Browserless(new_http(), server.url)
+    await session.login("anna")
+    yield session
+    await session.http.close()
+
+
+@pytest.fixture
 def client(server, http) -> Browserless:
     return Browserless(http, server.url)
 

@@ -34,14 +34,6 @@ async def web_config(request, web_config):
     return config.model_copy(update={"database": DatabaseSettings(url=url)})
 
 
-@pytest.fixture
-async def anna(server):
-    session = Browserless(new_http(), server.url)
-    await session.login("anna")
-    yield session
-    await session.http.close()
-
-
 async def send(coordinator: Browserless, ticket: int, name: str, data: bytes) -> None:
     """Upload on the ticket's page as a browser does: the file's name as UTF-8, not percent-encoded."""
     form = aiohttp.FormData(quote_fields=False)

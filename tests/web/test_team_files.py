@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bot.config import TeamFiles
-from tests.web.conftest import Browserless, hand_over, new_http
+from tests.web.conftest import Browserless, hand_over
 
 QUESTION = "Ich brauche eine Person von der Ausländerbehörde, die den Einzelfall meines Mitarbeiters prüft"
 PDF = b"%PDF-1.4\n% Checkliste Einstellung\n" + b"1" * 3000 + b"\n%%EOF\n"
@@ -47,20 +47,12 @@ async def team_messages(employer: Browserless, wanted: str) -> list[dict]:
     raise AssertionError(f"no team message with {wanted!r}")
 
 
-@pytest.fixture
-async def coordinator(server):
-    session = Browserless(new_http(), server.url)
-    await session.login("anna")
-    yield session
-    await session.http.close()
-
-
-async def test_an_upload_reaches_the_web_chat_and_only_that_chat_can_download_it(client, server, coordinator):
+async def test_an_upload_reaches_the_web_chat_and_only_that_chat_can_download_it(client, server, anna):
     ticket = await hand_over(client, QUESTION)
-    page = await (await coordinator.http.get(f"{server.url}/console/tickets/{ticket}")).text()
+    page = await (await anna.http.get(f"{server.url}/console/tickets/{ticket}")).text()
     assert 'enctype="multipart/form-data"' in page and "höchstens 0.05 MB" in page
 
-    await send(coordinator, ticket, "Checkliste.pdf", PDF, "Bitte ausgefüllt mitbringen.")
+    await send(anna, ticket, "Checkliste.pdf", PDF, "Bitte ausgefüllt mitbringen.")
     [shown] = [m for m in await team_messages(client, "Checkliste.pdf") if "file" in m]
     assert "Bitte ausgefüllt mitbringen." in shown["text"] and "— Ausländerbehörde" in shown["text"]
     assert shown["file"]["name"] == "Checkliste.pdf" and shown["file"]["size"] == len(PDF)
@@ -76,7 +68,7 @@ async def test_an_upload_reaches_the_web_chat_and_only_that_chat_can_download_it
         assert response.status == 404  # another chat cannot open it
     async with client.http.get(url) as response:
         assert response.status == 401
-    conversation = await (await coordinator.http.get(f"{server.url}/console/tickets/{ticket}")).text()
+    conversation = await (await anna.http.get(f"{server.url}/console/tickets/{ticket}")).text()
     assert "📎 Checkliste.pdf" in conversation
 
 
@@ -88,17 +80,17 @@ async def test_an_upload_reaches_the_web_chat_and_only_that_chat_can_download_it
         ("tool.exe", b"MZ\x90\x00", "nur PDF, JPEG, PNG"),
     ],
 )
-async def test_a_refused_file_gets_a_clear_message(client, server, coordinator, name, data, message):
+async def test_a_refused_file_gets_a_clear_message(client, server, anna, name, data, message):
     ticket = await hand_over(client, QUESTION)
-    page = await send(coordinator, ticket, name, data)
+    page = await send(anna, ticket, name, data)
     assert message in page and 'class="flash error"' in page
     await asyncio.sleep(0.3)
     assert not [m for m in await client.chat_messages() if "file" in m]
 
 
-async def test_an_upload_needs_the_forms_token_and_the_tickets_team(client, server, coordinator, http):
+async def test_an_upload_needs_the_forms_token_and_the_tickets_team(client, server, anna, http):
     ticket = await hand_over(client, QUESTION)
-    forged = await coordinator.http.post(
+    forged = await anna.http.post(
         f"{server.url}/console/tickets/{ticket}/file", data=upload_form("forged", "a.pdf", PDF)
     )
     assert forged.status == 403
